@@ -1,0 +1,197 @@
+//! The desk on this machine: the real service over a SQLite file, acting as one user.
+//! Offline mode is not a mock; it is the engine the server runs.
+
+use async_trait::async_trait;
+
+use crate::domain::model::{Category, Comment, Priority, Role, Status, Ticket, User, Visibility};
+use crate::domain::requests::{Changes, NewTicket, Stats, TicketEdit, TicketList, TicketView};
+use crate::service::{Actor, Service, ServiceConfig};
+use crate::store::Store;
+
+use super::{Desk, DeskError, DeskInfo, DeskResult};
+
+#[derive(Clone)]
+pub struct LocalDesk {
+    service: Service,
+    actor: Actor,
+    user: User,
+}
+
+/// Who the local desk acts as (from `[local]` in the config).
+#[derive(Debug, Clone)]
+pub struct LocalUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+impl LocalDesk {
+    /// Opens (creating if needed) the store at `location` and acts as `user`, who is
+    /// added to the desk on first use.
+    pub async fn open(
+        location: &str,
+        config: ServiceConfig,
+        user: LocalUser,
+    ) -> DeskResult<LocalDesk> {
+        let store = Store::open(location)
+            .await
+            .map_err(|e| DeskError::Unavailable(e.to_string()))?;
+        let service = Service::new(store, config);
+        service.seed_defaults().await?;
+        let acting = service
+            .ensure_user(&user.email, &user.name, user.role)
+            .await?;
+        Ok(LocalDesk::acting_as(service, acting))
+    }
+
+    /// A desk over an open service, acting as an existing user.
+    pub fn acting_as(service: Service, user: User) -> LocalDesk {
+        LocalDesk {
+            service,
+            actor: Actor::User(user.clone()),
+            user,
+        }
+    }
+
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+}
+
+#[async_trait]
+impl Desk for LocalDesk {
+    fn info(&self) -> DeskInfo {
+        DeskInfo {
+            location: self.service.store().location().to_string(),
+            online: false,
+            user: self.user.clone(),
+        }
+    }
+
+    async fn list_tickets(
+        &self,
+        q: &str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> DeskResult<TicketList> {
+        Ok(self
+            .service
+            .list_tickets(&self.actor, q, limit, cursor)
+            .await?)
+    }
+
+    async fn count_tickets(&self, q: &str) -> DeskResult<i64> {
+        Ok(self.service.count_tickets(&self.actor, q).await?)
+    }
+
+    async fn get_ticket(&self, key: &str) -> DeskResult<TicketView> {
+        Ok(self.service.get_ticket(&self.actor, key).await?)
+    }
+
+    async fn create_ticket(&self, new: NewTicket) -> DeskResult<Ticket> {
+        Ok(self.service.create_ticket(&self.actor, new).await?)
+    }
+
+    async fn edit_ticket(
+        &self,
+        key: &str,
+        edit: TicketEdit,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket> {
+        Ok(self
+            .service
+            .edit_ticket(&self.actor, key, edit, expected_version)
+            .await?)
+    }
+
+    async fn transition(
+        &self,
+        key: &str,
+        to: &str,
+        note: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket> {
+        Ok(self
+            .service
+            .transition(&self.actor, key, to, note, expected_version)
+            .await?)
+    }
+
+    async fn allowed_transitions(&self, key: &str) -> DeskResult<Vec<String>> {
+        Ok(self.service.allowed_transitions(&self.actor, key).await?)
+    }
+
+    async fn assign(
+        &self,
+        key: &str,
+        assignee: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket> {
+        Ok(self
+            .service
+            .assign(&self.actor, key, assignee, expected_version)
+            .await?)
+    }
+
+    async fn approve(
+        &self,
+        key: &str,
+        note: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket> {
+        Ok(self
+            .service
+            .approve(&self.actor, key, note, expected_version)
+            .await?)
+    }
+
+    async fn reject(
+        &self,
+        key: &str,
+        note: &str,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket> {
+        Ok(self
+            .service
+            .reject(&self.actor, key, note, expected_version)
+            .await?)
+    }
+
+    async fn comment(
+        &self,
+        key: &str,
+        body: &str,
+        visibility: Visibility,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Comment> {
+        let (_, comment) = self
+            .service
+            .comment(&self.actor, key, body, visibility, expected_version)
+            .await?;
+        Ok(comment)
+    }
+
+    async fn changes(&self, after: i64, limit: Option<u32>) -> DeskResult<Changes> {
+        Ok(self.service.changes(&self.actor, after, limit).await?)
+    }
+
+    async fn stats(&self) -> DeskResult<Stats> {
+        Ok(self.service.stats(&self.actor).await?)
+    }
+
+    async fn categories(&self) -> DeskResult<Vec<Category>> {
+        Ok(self.service.categories().await?)
+    }
+
+    async fn priorities(&self) -> DeskResult<Vec<Priority>> {
+        Ok(self.service.priorities().await?)
+    }
+
+    async fn statuses(&self) -> DeskResult<Vec<Status>> {
+        Ok(self.service.statuses().await?)
+    }
+
+    async fn users(&self) -> DeskResult<Vec<User>> {
+        Ok(self.service.users(&self.actor).await?)
+    }
+}

@@ -1,0 +1,85 @@
+//! What a user can do with a desk, whoever serves it: `LocalDesk` runs the service over
+//! a store on this machine; a remote desk speaks HTTP to `desk serve`. Front ends (the
+//! TUI, the CLI) see only [`Desk`].
+
+mod error;
+mod local;
+
+pub use error::DeskError;
+pub use local::{LocalDesk, LocalUser};
+
+use async_trait::async_trait;
+
+use crate::domain::model::{Category, Comment, Priority, Status, Ticket, User, Visibility};
+use crate::domain::requests::{Changes, NewTicket, Stats, TicketEdit, TicketList, TicketView};
+
+pub type DeskResult<T> = Result<T, DeskError>;
+
+/// Where a desk lives and who is acting, for status bars.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskInfo {
+    /// A file path or server URL.
+    pub location: String,
+    pub online: bool,
+    pub user: User,
+}
+
+#[async_trait]
+pub trait Desk: Send + Sync {
+    fn info(&self) -> DeskInfo;
+
+    async fn list_tickets(
+        &self,
+        q: &str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> DeskResult<TicketList>;
+    async fn count_tickets(&self, q: &str) -> DeskResult<i64>;
+    async fn get_ticket(&self, key: &str) -> DeskResult<TicketView>;
+    async fn create_ticket(&self, new: NewTicket) -> DeskResult<Ticket>;
+    async fn edit_ticket(
+        &self,
+        key: &str,
+        edit: TicketEdit,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket>;
+    async fn transition(
+        &self,
+        key: &str,
+        to: &str,
+        note: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket>;
+    async fn allowed_transitions(&self, key: &str) -> DeskResult<Vec<String>>;
+    async fn assign(
+        &self,
+        key: &str,
+        assignee: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket>;
+    async fn approve(
+        &self,
+        key: &str,
+        note: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket>;
+    async fn reject(
+        &self,
+        key: &str,
+        note: &str,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket>;
+    async fn comment(
+        &self,
+        key: &str,
+        body: &str,
+        visibility: Visibility,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Comment>;
+    async fn changes(&self, after: i64, limit: Option<u32>) -> DeskResult<Changes>;
+    async fn stats(&self) -> DeskResult<Stats>;
+    async fn categories(&self) -> DeskResult<Vec<Category>>;
+    async fn priorities(&self) -> DeskResult<Vec<Priority>>;
+    async fn statuses(&self) -> DeskResult<Vec<Status>>;
+    async fn users(&self) -> DeskResult<Vec<User>>;
+}

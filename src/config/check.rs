@@ -1,0 +1,120 @@
+//! The checks shared by the file and the environment. Each says what it expected, as
+//! that is what the person fixing the value needs.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer};
+
+use super::{MAX_REFRESH_INTERVAL, MAX_TOKEN_TTL_HOURS};
+use crate::domain::key::valid_prefix;
+use crate::domain::model::Role;
+
+pub(super) fn key_prefix(s: String) -> Result<String, String> {
+    if valid_prefix(&s) {
+        Ok(s)
+    } else {
+        Err(format!(
+            "expected 1 to 10 uppercase ASCII letters like `TKT`, found `{s}`"
+        ))
+    }
+}
+
+pub(super) fn role(s: String) -> Result<Role, String> {
+    s.parse()
+}
+
+fn refresh_expected() -> String {
+    format!("expected a whole number of seconds from 0 (off) to {MAX_REFRESH_INTERVAL}")
+}
+
+pub(super) fn refresh_interval(secs: u64) -> Result<u64, String> {
+    if secs <= MAX_REFRESH_INTERVAL {
+        Ok(secs)
+    } else {
+        Err(format!("{}, found {secs}", refresh_expected()))
+    }
+}
+
+/// The environment's version: text, not a TOML integer.
+pub(super) fn refresh_interval_text(s: String) -> Result<u64, String> {
+    let secs = s.trim().parse().map_err(|_| refresh_expected())?;
+    refresh_interval(secs)
+}
+
+pub(super) fn token_ttl(hours: u64) -> Result<u64, String> {
+    if (1..=MAX_TOKEN_TTL_HOURS).contains(&hours) {
+        Ok(hours)
+    } else {
+        Err(format!(
+            "expected a number of hours from 1 to {MAX_TOKEN_TTL_HOURS}, found {hours}"
+        ))
+    }
+}
+
+pub(super) fn url(s: String) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"));
+    match rest {
+        // Without the trailing slash, so API paths can be appended as they are.
+        Some(host) if !host.trim_end_matches('/').is_empty() => {
+            Ok(s.trim_end_matches('/').to_owned())
+        }
+        _ => Err(format!(
+            "expected an http:// or https:// URL like `http://host:7420`, found `{s}`"
+        )),
+    }
+}
+
+pub(super) fn listen(s: String) -> Result<String, String> {
+    // A host name is fine too (`localhost:7420`), so this is not a `SocketAddr` parse.
+    match s.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(s),
+        _ => Err(format!(
+            "expected HOST:PORT like `127.0.0.1:7420`, found `{s}`"
+        )),
+    }
+}
+
+pub(super) fn email(s: String) -> Result<String, String> {
+    match s.split_once('@') {
+        Some((user, host))
+            if !user.is_empty() && !host.is_empty() && !s.contains(char::is_whitespace) =>
+        {
+            Ok(s)
+        }
+        _ => Err(format!(
+            "expected an email address like `me@example.com`, found `{s}`"
+        )),
+    }
+}
+
+pub(super) fn non_empty(s: String) -> Result<String, String> {
+    if s.trim().is_empty() {
+        Err("expected a non-empty string".to_owned())
+    } else {
+        Ok(s)
+    }
+}
+
+/// Defines a `deserialize_with` function that reads a `$raw` and passes it through a
+/// check, so the error carries the value's span and the check's message.
+macro_rules! checked {
+    ($name:ident: $raw:ty => $out:ty, $check:expr) => {
+        pub(super) fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<$out, D::Error> {
+            let raw = <$raw>::deserialize(d)?;
+            ($check)(raw).map_err(serde::de::Error::custom)
+        }
+    };
+}
+
+checked!(de_key_prefix: String => String, key_prefix);
+checked!(de_role: String => Role, role);
+checked!(de_refresh_interval: u64 => u64, refresh_interval);
+checked!(de_token_ttl: u64 => u64, token_ttl);
+checked!(de_url: String => Option<String>, |s| url(s).map(Some));
+checked!(de_listen: String => String, listen);
+checked!(de_database_url: String => Option<String>, |s| non_empty(s).map(Some));
+checked!(de_email: String => String, email);
+checked!(de_non_empty: String => String, non_empty);
+checked!(de_path: String => PathBuf, |s| non_empty(s).map(PathBuf::from));

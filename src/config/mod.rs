@@ -1,0 +1,311 @@
+//! Settings: one optional TOML file, then `DESK_*` environment overrides on top.
+//!
+//! Every key has a default, so a missing file is a working configuration; a present file
+//! is held to a strict schema (unknown keys are errors) because a misspelt key silently
+//! ignored is worse than a refusal. Every problem in the file is reported as
+//! `file:line:column: message`. `config.example.toml` at the crate root lists every key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use directories::ProjectDirs;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::domain::model::Role;
+use load::{load_from, machine_user, non_empty_var, process_env};
+
+mod check;
+mod load;
+#[cfg(test)]
+mod tests;
+
+/// Saved views are picked with the digit keys 1–9, so there is room for nine.
+pub const MAX_VIEWS: usize = 9;
+/// A day: a slower refresh is indistinguishable from none, which `0` already says.
+pub const MAX_REFRESH_INTERVAL: u64 = 86_400;
+/// Ten years: keeps `hours * 3_600_000` milliseconds far from overflow.
+pub const MAX_TOKEN_TTL_HOURS: u64 = 87_600;
+
+/// How the environment is read: `std::env::var` in production, a map in tests.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub desk: Desk,
+    // The local defaults depend on the environment, which serde cannot see: fields
+    // left out stay empty here and are filled in by `Local::resolve`.
+    #[serde(default = "Local::unresolved")]
+    pub local: Local,
+    #[serde(default)]
+    pub server: Server,
+    #[serde(default)]
+    pub ui: Ui,
+    /// At most [`MAX_VIEWS`].
+    #[serde(default)]
+    pub views: Vec<View>,
+    /// Pane name -> key -> action(s), e.g. `[keys.list] "x" = "approve"`. The actions
+    /// are checked by the TUI; the span lets it name the line of a bad or clashing one
+    /// (see [`Loaded::locate`]).
+    #[serde(default)]
+    pub keys: BTreeMap<String, BTreeMap<String, Spanned<KeyBinding>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Desk {
+    /// Ticket keys look like `TKT-1042`.
+    #[serde(deserialize_with = "check::de_key_prefix")]
+    pub key_prefix: String,
+}
+
+impl Default for Desk {
+    fn default() -> Self {
+        Desk {
+            key_prefix: "TKT".to_owned(),
+        }
+    }
+}
+
+/// Who you are and where your data lives when working offline.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Local {
+    #[serde(default, deserialize_with = "check::de_path")]
+    pub database: PathBuf,
+    #[serde(default, deserialize_with = "check::de_email")]
+    pub user_email: String,
+    #[serde(default, deserialize_with = "check::de_non_empty")]
+    pub user_name: String,
+    #[serde(default = "default_role", deserialize_with = "check::de_role")]
+    pub role: Role,
+}
+
+impl Default for Local {
+    fn default() -> Self {
+        Local::from_env(&process_env)
+    }
+}
+
+impl Local {
+    fn from_env(env: Env) -> Self {
+        let mut local = Local::unresolved();
+        local.resolve(env);
+        local
+    }
+
+    fn unresolved() -> Self {
+        Local {
+            database: PathBuf::new(),
+            user_email: String::new(),
+            user_name: String::new(),
+            role: default_role(),
+        }
+    }
+
+    /// Fills what the file left out. Empty means "left out": the deserializers refuse
+    /// an explicitly empty value.
+    fn resolve(&mut self, env: Env) {
+        let user = machine_user(env);
+        if self.database.as_os_str().is_empty() {
+            self.database = data_dir_with(env).join("desk.db");
+        }
+        if self.user_email.is_empty() {
+            self.user_email = format!("{user}@localhost");
+        }
+        if self.user_name.is_empty() {
+            self.user_name = user;
+        }
+    }
+}
+
+fn default_role() -> Role {
+    // Offline you are the only user of your own desk, so nothing should be locked away.
+    Role::Admin
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Server {
+    /// Where the TUI and CLI reach a desk server; `None` means work offline.
+    #[serde(deserialize_with = "check::de_url")]
+    pub url: Option<String>,
+    /// What `desk serve` binds.
+    #[serde(deserialize_with = "check::de_listen")]
+    pub listen: String,
+    /// The server's database (sqlite:// or postgres://); `None` means the local file.
+    #[serde(deserialize_with = "check::de_database_url")]
+    pub database_url: Option<String>,
+    #[serde(deserialize_with = "check::de_token_ttl")]
+    pub token_ttl_hours: u64,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            url: None,
+            listen: "127.0.0.1:7420".to_owned(),
+            database_url: None,
+            token_ttl_hours: 720,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Ui {
+    /// Seconds between automatic reloads; 0 turns them off.
+    #[serde(deserialize_with = "check::de_refresh_interval")]
+    pub refresh_interval: u64,
+    pub theme: String,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui {
+            refresh_interval: 30,
+            theme: "default".to_owned(),
+        }
+    }
+}
+
+/// A saved search, shown as a tab and picked with its digit key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct View {
+    #[serde(deserialize_with = "check::de_non_empty")]
+    pub name: String,
+    /// In the desk query language; empty lists every ticket.
+    pub query: String,
+}
+
+/// What a key does: one action, or several run in order.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected an action name or a list of action names"
+)]
+pub enum KeyBinding {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyBinding {
+    pub fn actions(&self) -> &[String] {
+        match self {
+            KeyBinding::One(action) => std::slice::from_ref(action),
+            KeyBinding::Many(actions) => actions,
+        }
+    }
+}
+
+/// The configuration in force and the file it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub config: Config,
+    /// The file read, if any.
+    pub path: Option<PathBuf>,
+    /// Its text, kept to turn spans into line numbers after loading.
+    source: String,
+}
+
+impl Loaded {
+    /// Where a span of the file (e.g. a key binding's) is, for pointing at it in a
+    /// message. `None` when no file was read.
+    pub fn locate(&self, span: Range<usize>) -> Option<Location> {
+        let path = self.path.as_deref()?;
+        Some(Location::of(path, &self.source, span.start))
+    }
+}
+
+/// A place in the config file, shown as `file:line:column` like a compiler does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: PathBuf,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+}
+
+impl Location {
+    fn of(path: &Path, text: &str, offset: usize) -> Location {
+        // Bytes, not `&text[..offset]`: a span is trusted to be in range and on a char
+        // boundary by nothing here.
+        let before = &text.as_bytes()[..offset.min(text.len())];
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        Location {
+            path: path.to_path_buf(),
+            line: before.iter().filter(|&&b| b == b'\n').count() + 1,
+            // Count UTF-8 lead bytes, so a column is a character count.
+            column: before[line_start..]
+                .iter()
+                .filter(|&&b| b & 0xC0 != 0x80)
+                .count()
+                + 1,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {} (from {via}) does not exist", path.display())]
+    Missing { path: PathBuf, via: &'static str },
+    #[error("cannot read config file {}: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[error("{at}: {message}")]
+    Invalid { at: Location, message: String },
+    #[error("environment variable {var}={value:?}: {message}")]
+    Env {
+        var: &'static str,
+        value: String,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads the config file and applies `DESK_*` overrides from the process environment.
+    ///
+    /// The file is `explicit` (`--config`), else `$DESK_CONFIG`, both of which must
+    /// exist; else `config.toml` in the platform config dir if it is there; else none.
+    pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+        Config::load_with_env(explicit, &process_env)
+    }
+
+    /// [`Config::load`] with the environment read through `env`.
+    pub fn load_with_env(explicit: Option<&Path>, env: Env) -> Result<Loaded, ConfigError> {
+        let default_file =
+            ProjectDirs::from("", "", "desk").map(|dirs| dirs.config_dir().join("config.toml"));
+        load_from(explicit, default_file, env)
+    }
+}
+
+/// Where desk keeps its data: `$DESK_DATA_DIR`, else the platform data dir, else
+/// `./.desk` when there is no home directory to put one in.
+pub fn data_dir() -> PathBuf {
+    data_dir_with(&process_env)
+}
+
+fn data_dir_with(env: Env) -> PathBuf {
+    if let Some(dir) = non_empty_var(env, "DESK_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    ProjectDirs::from("", "", "desk").map_or_else(
+        || PathBuf::from(".desk"),
+        |dirs| dirs.data_dir().to_path_buf(),
+    )
+}

@@ -1,0 +1,11 @@
+//! Pure types and rules: everything that can be decided without a database.
+
+pub mod key;
+pub mod model;
+pub mod query;
+pub mod requests;
+pub mod sla;
+pub mod tags;
+pub mod time;
+pub mod validate;
+pub mod workflow;

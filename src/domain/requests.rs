@@ -1,0 +1,114 @@
+//! What callers ask of a desk and what it answers, as plain data. The service, the
+//! clients and the HTTP API all speak these shapes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{Comment, CustomFields, Event, Ticket, Visibility};
+use super::time::Millis;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTicket {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// A category name; the desk's default (`General`) when absent.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// A priority name; `Medium` (or the least urgent) when absent.
+    #[serde(default)]
+    pub priority: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub custom_fields: CustomFields,
+    /// Staff filing on behalf of a contact, or a contact filing for themselves.
+    #[serde(default)]
+    pub requester_email: Option<String>,
+    #[serde(default)]
+    pub requester_name: Option<String>,
+}
+
+/// A partial edit: absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketEdit {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub priority: Option<String>,
+    /// Replaces the whole tag set.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// Sets these custom fields; a JSON `null` removes one.
+    #[serde(default)]
+    pub custom_fields: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+impl TicketEdit {
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.description.is_none()
+            && self.category.is_none()
+            && self.priority.is_none()
+            && self.tags.is_none()
+            && self.custom_fields.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewComment {
+    pub body: String,
+    pub visibility: Visibility,
+}
+
+/// One ticket with its timeline, as the caller may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub comments: Vec<Comment>,
+    pub events: Vec<Event>,
+}
+
+/// A page of a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketList {
+    pub tickets: Vec<Ticket>,
+    pub next_cursor: Option<String>,
+}
+
+/// A slice of the change feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    pub events: Vec<Event>,
+    /// The sequence to ask after next time.
+    pub last_seq: i64,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    pub name: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub total: i64,
+    pub open: i64,
+    pub pending: i64,
+    pub done: i64,
+    pub breached: i64,
+    pub unassigned_open: i64,
+    pub oldest_open_at: Option<Millis>,
+    pub by_status: Vec<Count>,
+    pub by_priority: Vec<Count>,
+    pub by_category: Vec<Count>,
+    pub by_assignee: Vec<Count>,
+}

@@ -1,0 +1,15 @@
+//! desk: a support desk that lives in the terminal.
+//!
+//! Layers, top to bottom (dependencies point down only): `cli` and the binary;
+//! `client` (`trait Desk`: what a user can do); `service` (authorisation, workflow, SLA,
+//! audit); `store` (persistence); `domain` (pure types and rules). `config` is read at
+//! the edges and handed down as plain values.
+
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod generate;
+pub mod service;
+pub mod store;

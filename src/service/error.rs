@@ -1,0 +1,55 @@
+use thiserror::Error;
+
+use crate::domain::model::{Event, Ticket};
+use crate::domain::validate::Invalid;
+use crate::domain::workflow::WorkflowError;
+use crate::store::StoreError;
+
+/// Why an operation was refused. Every variant but `Store` is the caller's to fix, and
+/// its message says how.
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    #[error("{0}")]
+    Workflow(#[from] WorkflowError),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Duplicate(String),
+    /// The change was based on an old version; `missed` says who changed what since.
+    #[error("{}", conflict_message(.current, .missed))]
+    Conflict {
+        current: Box<Ticket>,
+        missed: Vec<Event>,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Says what changed under a stale writer, and that nothing of theirs was saved.
+pub fn conflict_message(current: &Ticket, missed: &[Event]) -> String {
+    let changes: Vec<String> = missed
+        .iter()
+        .map(|e| {
+            let who = e.actor.as_ref().map_or("someone", |a| a.name.as_str());
+            match (&e.field, &e.new) {
+                (Some(field), Some(new)) => format!("{who} set {field} to {new}"),
+                _ => format!("{who}: {}", e.kind.as_str().replace('_', " ")),
+            }
+        })
+        .collect();
+    let detail = if changes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", changes.join("; "))
+    };
+    format!(
+        "{} changed since you loaded it (now version {}){detail}; nothing was saved — reload and try again",
+        current.key, current.version
+    )
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

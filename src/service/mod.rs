@@ -1,0 +1,143 @@
+//! The only code that changes data. Every operation names its caller, checks the
+//! caller's role and the workflow, and writes its change together with the audit events
+//! that record it in one transaction.
+
+mod actor;
+mod change;
+mod comments;
+mod error;
+mod query;
+mod reads;
+mod reference;
+mod tickets;
+mod transitions;
+
+pub use actor::Actor;
+pub use error::{Result, ServiceError, conflict_message};
+pub use reference::{NewUser, UserPatch};
+
+use crate::domain::key::{format_key, parse_key_number};
+use crate::domain::model::{Category, Priority, Ticket};
+use crate::store::{Store, StoreError};
+
+/// Settings the service needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Prefix of ticket keys (`TKT` in `TKT-1042`).
+    pub key_prefix: String,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            key_prefix: "TKT".into(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Service {
+    store: Store,
+    config: ServiceConfig,
+}
+
+/// The reference data an operation resolves names against, read in its transaction.
+struct Refs {
+    categories: Vec<Category>,
+    priorities: Vec<Priority>,
+}
+
+impl Refs {
+    fn category(&self, name: &str) -> Result<&Category> {
+        self.categories
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| {
+                unknown(
+                    "category",
+                    name,
+                    self.categories.iter().filter(|c| c.active).map(|c| &c.name),
+                )
+            })
+    }
+
+    fn priority(&self, name: &str) -> Result<&Priority> {
+        self.priorities
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| unknown("priority", name, self.priorities.iter().map(|p| &p.name)))
+    }
+
+    fn ids(&self, t: &Ticket) -> Result<crate::store::tickets::RefIds> {
+        Ok(crate::store::tickets::RefIds {
+            category_id: self.category(&t.category)?.id,
+            priority_id: self.priority(&t.priority)?.id,
+        })
+    }
+}
+
+fn unknown<'a>(
+    field: &'static str,
+    given: &str,
+    known: impl Iterator<Item = &'a String>,
+) -> ServiceError {
+    let known: Vec<&str> = known.map(String::as_str).collect();
+    ServiceError::Invalid(crate::domain::validate::invalid(
+        field,
+        format!(
+            "unknown {field} `{}` (expected one of: {})",
+            given.trim(),
+            known.join(", ")
+        ),
+    ))
+}
+
+impl Service {
+    pub fn new(store: Store, config: ServiceConfig) -> Service {
+        Service { store, config }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn key_prefix(&self) -> &str {
+        &self.config.key_prefix
+    }
+
+    async fn refs<'c, E>(&self, ex: E) -> Result<Refs>
+    where
+        E: sqlx::Executor<'c, Database = sqlx::Any> + Copy,
+    {
+        Ok(Refs {
+            categories: crate::store::reference::categories(ex).await?,
+            priorities: crate::store::reference::priorities(ex).await?,
+        })
+    }
+
+    /// Finds a ticket by key (`TKT-42`, `tkt-42`, or `42`), as this caller may see it.
+    async fn find<'c, E>(&self, ex: E, actor: &Actor, key: &str) -> Result<Ticket>
+    where
+        E: sqlx::Executor<'c, Database = sqlx::Any>,
+    {
+        let not_found = || ServiceError::NotFound(format!("ticket {}", key.trim()));
+        let id = parse_key_number(&self.config.key_prefix, key).ok_or_else(not_found)?;
+        let ticket = crate::store::tickets::get(ex, id)
+            .await?
+            .ok_or_else(not_found)?;
+        if !actor.may_read(&ticket) {
+            return Err(not_found());
+        }
+        Ok(ticket)
+    }
+
+    fn key_of(&self, number: i64) -> String {
+        format_key(&self.config.key_prefix, number)
+    }
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(e: sqlx::Error) -> Self {
+        ServiceError::Store(StoreError::Database(e))
+    }
+}

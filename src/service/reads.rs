@@ -1,0 +1,191 @@
+//! Reading: one ticket with its timeline, lists, counts, the change feed, statistics.
+
+use sqlx::Row;
+
+use crate::domain::model::Ticket;
+use crate::domain::query::{self, SlaState};
+use crate::domain::requests::{Changes, Count, Stats, TicketList, TicketView};
+use crate::domain::time;
+use crate::domain::validate::invalid;
+use crate::store::{Clause, ClauseKind, Page, PageCursor, Scope, comments, events, tickets};
+
+use super::{Actor, Result, Service};
+
+pub const PAGE_DEFAULT: u32 = 50;
+pub const PAGE_MAX: u32 = 500;
+pub const CHANGES_MAX: u32 = 1000;
+
+impl Service {
+    /// One ticket, its comments and its events, oldest first. Customers see only public
+    /// comments and events, and only on their own tickets.
+    pub async fn get_ticket(&self, actor: &Actor, key: &str) -> Result<TicketView> {
+        actor.require_active()?;
+        let pool = self.store.pool();
+        let ticket = self.find(pool, actor, key).await?;
+        let public_only = !actor.is_staff();
+        let (comments, events) = tokio::try_join!(
+            comments::for_ticket(pool, ticket.id, public_only),
+            events::for_ticket(pool, ticket.id, public_only),
+        )?;
+        Ok(TicketView {
+            ticket,
+            comments,
+            events,
+        })
+    }
+
+    /// Just the ticket, for callers that do not need its timeline.
+    pub async fn get_ticket_only(&self, actor: &Actor, key: &str) -> Result<Ticket> {
+        actor.require_active()?;
+        self.find(self.store.pool(), actor, key).await
+    }
+
+    /// One page of the tickets matching `q` (the query language), newest update first.
+    pub async fn list_tickets(
+        &self,
+        actor: &Actor,
+        q: &str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<TicketList> {
+        actor.require_active()?;
+        let parsed = parse_query(q)?;
+        let limit = limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
+        let cursor = match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(raw) => Some(
+                PageCursor::decode(raw)
+                    .ok_or_else(|| invalid("cursor", "not a cursor this desk handed out"))?,
+            ),
+        };
+        let filter = self.resolve(actor, &parsed, time::now()).await?;
+        let page = tickets::page(self.store.pool(), &filter, Page { limit, cursor }).await?;
+        Ok(TicketList {
+            tickets: page.tickets,
+            next_cursor: page.next.map(|c| c.encode()),
+        })
+    }
+
+    /// How many tickets match `q`.
+    pub async fn count_tickets(&self, actor: &Actor, q: &str) -> Result<i64> {
+        actor.require_active()?;
+        let parsed = parse_query(q)?;
+        let filter = self.resolve(actor, &parsed, time::now()).await?;
+        Ok(tickets::count(self.store.pool(), &filter).await?)
+    }
+
+    /// The change feed: events after `after`, as this caller may see them.
+    pub async fn changes(&self, actor: &Actor, after: i64, limit: Option<u32>) -> Result<Changes> {
+        actor.require_active()?;
+        let scope = actor.scope()?;
+        let limit = limit.unwrap_or(CHANGES_MAX).clamp(1, CHANGES_MAX);
+        let pool = self.store.pool();
+        let mut found = events::after(pool, after.max(0), limit + 1, &scope).await?;
+        let has_more = found.len() > limit as usize;
+        found.truncate(limit as usize);
+        let last_seq = match found.last() {
+            Some(e) => e.seq,
+            // Nothing visible to this caller: skip them ahead so the next poll is cheap.
+            None if scope == Scope::All => events::last_seq(pool).await?.max(after),
+            None => after,
+        };
+        Ok(Changes {
+            events: found,
+            last_seq,
+            has_more,
+        })
+    }
+
+    /// Counts for a dashboard. Staff only.
+    pub async fn stats(&self, actor: &Actor) -> Result<Stats> {
+        actor.require_staff("see desk statistics")?;
+        let pool = self.store.pool();
+        let now = time::now();
+        let grouped = |sql: &'static str| async move {
+            let rows = sqlx::query(sql).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Count {
+                        name: r
+                            .try_get::<Option<String>, _>(0)?
+                            .unwrap_or_else(|| "(none)".into()),
+                        count: r.try_get(1)?,
+                    })
+                })
+                .collect::<Result<Vec<Count>, sqlx::Error>>()
+        };
+        let by_status = grouped(
+            "SELECT s.key, COUNT(t.id) FROM statuses s LEFT JOIN tickets t ON t.status = s.key
+              GROUP BY s.key, s.position ORDER BY s.position",
+        )
+        .await?;
+        let by_priority = grouped(
+            "SELECT p.name, COUNT(t.id) FROM priorities p LEFT JOIN tickets t ON t.priority_id = p.id
+              GROUP BY p.name, p.rank ORDER BY p.rank",
+        )
+        .await?;
+        let by_category = grouped(
+            "SELECT c.name, COUNT(t.id) FROM categories c LEFT JOIN tickets t ON t.category_id = c.id
+              GROUP BY c.name, c.id ORDER BY c.id",
+        )
+        .await?;
+        let by_assignee = grouped(
+            "SELECT u.email, COUNT(*) FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id
+              WHERE t.status_class <> 'done' GROUP BY u.email ORDER BY COUNT(*) DESC",
+        )
+        .await?;
+        let class_count = |class: &str| {
+            by_status
+                .iter()
+                .filter(|c| {
+                    crate::domain::workflow::class_of(&c.name).is_some_and(|k| k.as_str() == class)
+                })
+                .map(|c| c.count)
+                .sum::<i64>()
+        };
+        let breached_filter = crate::store::TicketFilter {
+            scope: Scope::All,
+            clauses: vec![
+                Clause {
+                    negated: false,
+                    kind: ClauseKind::Status {
+                        keys: vec![],
+                        classes: vec!["open".into(), "pending".into()],
+                    },
+                },
+                Clause {
+                    negated: false,
+                    kind: ClauseKind::Sla(SlaState::Breached),
+                },
+            ],
+            now,
+        };
+        let breached = tickets::count(pool, &breached_filter).await?;
+        let oldest_open_at: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(created_at) FROM tickets WHERE status_class = 'open'")
+                .fetch_one(pool)
+                .await?;
+        let unassigned_open: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tickets WHERE status_class = 'open' AND assignee_id IS NULL",
+        )
+        .fetch_one(pool)
+        .await?;
+        Ok(Stats {
+            total: by_status.iter().map(|c| c.count).sum(),
+            open: class_count("open"),
+            pending: class_count("pending"),
+            done: class_count("done"),
+            breached,
+            unassigned_open,
+            oldest_open_at,
+            by_status,
+            by_priority,
+            by_category,
+            by_assignee,
+        })
+    }
+}
+
+fn parse_query(q: &str) -> Result<query::Query> {
+    query::parse(q).map_err(|e| invalid("q", e.to_string()).into())
+}

@@ -1,0 +1,261 @@
+//! Reference data (categories, priorities, statuses) and people, with the defaults a
+//! new desk starts from.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::model::{Category, Priority, Role, Status, User};
+use crate::domain::validate::{self, invalid};
+use crate::domain::{time, workflow};
+use crate::store::{reference, users};
+
+use super::{Actor, Result, Service, ServiceError};
+
+/// (name, rank, colour, response hours, resolution hours).
+const DEFAULT_PRIORITIES: [(&str, i64, &str, f64, f64); 4] = [
+    ("Critical", 1, "red", 1.0, 4.0),
+    ("High", 2, "orange", 4.0, 24.0),
+    ("Medium", 3, "yellow", 8.0, 72.0),
+    ("Low", 4, "green", 24.0, 120.0),
+];
+
+/// (name, description, SLA hours, requires approval).
+const DEFAULT_CATEGORIES: [(&str, &str, Option<f64>, bool); 2] = [
+    ("General", "Questions and problems of any kind", None, false),
+    (
+        "Service request",
+        "Work that a supervisor approves before it starts",
+        None,
+        true,
+    ),
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+impl Service {
+    /// Fills an empty desk with the default statuses, priorities and categories. Does
+    /// nothing to a desk that has them.
+    pub async fn seed_defaults(&self) -> Result<()> {
+        let mut w = self.store.write().await?;
+        if reference::statuses(&mut *w.tx).await?.is_empty() {
+            for (position, (key, name, class)) in workflow::STATUSES.iter().enumerate() {
+                let status = Status {
+                    key: (*key).into(),
+                    name: (*name).into(),
+                    class: *class,
+                    position: position as i64,
+                };
+                reference::save_status(&mut *w.tx, &status).await?;
+            }
+        }
+        if reference::priorities(&mut *w.tx).await?.is_empty() {
+            for (name, rank, color, response, resolution) in DEFAULT_PRIORITIES {
+                let p = Priority {
+                    id: 0,
+                    name: name.into(),
+                    rank,
+                    color: color.into(),
+                    response_hours: response,
+                    resolution_hours: resolution,
+                };
+                reference::save_priority(&mut *w.tx, &p).await?;
+            }
+        }
+        if reference::categories(&mut *w.tx).await?.is_empty() {
+            for (name, description, sla_hours, requires_approval) in DEFAULT_CATEGORIES {
+                let c = Category {
+                    id: 0,
+                    name: name.into(),
+                    description: description.into(),
+                    sla_hours,
+                    requires_approval,
+                    active: true,
+                };
+                reference::save_category(&mut *w.tx, &c).await?;
+            }
+        }
+        w.commit().await?;
+        Ok(())
+    }
+
+    pub async fn categories(&self) -> Result<Vec<Category>> {
+        Ok(reference::categories(self.store.pool()).await?)
+    }
+
+    pub async fn priorities(&self) -> Result<Vec<Priority>> {
+        Ok(reference::priorities(self.store.pool()).await?)
+    }
+
+    pub async fn statuses(&self) -> Result<Vec<Status>> {
+        Ok(reference::statuses(self.store.pool()).await?)
+    }
+
+    /// Creates (`id` 0) or changes a category. Admins only. Categories are retired
+    /// (`active = false`), never deleted: tickets keep pointing at them.
+    pub async fn save_category(&self, actor: &Actor, mut c: Category) -> Result<Category> {
+        actor.require_admin("change categories")?;
+        c.name = validate::required_text("name", &c.name, validate::NAME_MAX)?;
+        c.description = validate::bounded_text("description", c.description.trim(), 1000)?;
+        if let Some(h) = c.sla_hours
+            && !(h > 0.0 && h <= 24.0 * 365.0)
+        {
+            return Err(invalid("sla_hours", "must be more than 0 and at most a year").into());
+        }
+        let w = self.store.write().await?;
+        let mut w = w;
+        let id = reference::save_category(&mut *w.tx, &c)
+            .await
+            .map_err(|e| duplicate(e, "a category", &c.name))?;
+        w.commit().await?;
+        c.id = id;
+        Ok(c)
+    }
+
+    /// Creates (`id` 0) or changes a priority. Admins only.
+    pub async fn save_priority(&self, actor: &Actor, mut p: Priority) -> Result<Priority> {
+        actor.require_admin("change priorities")?;
+        p.name = validate::required_text("name", &p.name, validate::NAME_MAX)?;
+        p.color = validate::required_text("color", &p.color, 32)?;
+        for (field, h) in [
+            ("response_hours", p.response_hours),
+            ("resolution_hours", p.resolution_hours),
+        ] {
+            if !(h > 0.0 && h <= 24.0 * 365.0) {
+                return Err(invalid(field, "must be more than 0 and at most a year").into());
+            }
+        }
+        let mut w = self.store.write().await?;
+        let id = reference::save_priority(&mut *w.tx, &p)
+            .await
+            .map_err(|e| duplicate(e, "a priority", &p.name))?;
+        w.commit().await?;
+        p.id = id;
+        Ok(p)
+    }
+
+    /// Renames a status. Admins only; keys and classes belong to the workflow.
+    pub async fn rename_status(&self, actor: &Actor, key: &str, name: &str) -> Result<Status> {
+        actor.require_admin("rename statuses")?;
+        let name = validate::required_text("name", name, validate::NAME_MAX)?;
+        let mut status = self
+            .statuses()
+            .await?
+            .into_iter()
+            .find(|s| s.key == key)
+            .ok_or_else(|| ServiceError::NotFound(format!("status {key}")))?;
+        status.name = name;
+        let mut w = self.store.write().await?;
+        reference::save_status(&mut *w.tx, &status).await?;
+        w.commit().await?;
+        Ok(status)
+    }
+
+    /// Everyone (admins), or the staff a ticket can be assigned to (agents and
+    /// supervisors). Customers do not see the people list.
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<User>> {
+        actor.require_staff("list people")?;
+        Ok(users::list(self.store.pool(), !actor.role().is_admin()).await?)
+    }
+
+    /// Adds a person. Admins only.
+    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
+        actor.require_admin("add people")?;
+        self.insert_user(new, None).await
+    }
+
+    /// Adds a person with a password hash already computed (the server hashes off the
+    /// async threads). Callers check authority: first-admin setup has none to check.
+    pub async fn insert_user(&self, new: NewUser, password_hash: Option<&str>) -> Result<User> {
+        let email = validate::email("email", &new.email)?;
+        let name = validate::required_text("name", &new.name, validate::NAME_MAX)?;
+        let mut w = self.store.write().await?;
+        let user = users::insert(
+            &mut *w.tx,
+            users::NewUser {
+                email: &email,
+                name: &name,
+                role: new.role,
+                password_hash,
+                at: time::now(),
+            },
+        )
+        .await
+        .map_err(|e| duplicate(e, "an account", &email))?;
+        w.commit().await?;
+        Ok(user)
+    }
+
+    /// Changes a person's name, role or whether they may sign in. Admins only; an admin
+    /// cannot demote or deactivate themselves (a desk must keep one admin who can act).
+    pub async fn update_user(&self, actor: &Actor, id: i64, patch: UserPatch) -> Result<User> {
+        actor.require_admin("change people")?;
+        let mut w = self.store.write().await?;
+        let mut user = users::get(&mut *w.tx, id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("user {id}")))?;
+        if actor.user_id() == Some(id)
+            && (patch.role.is_some_and(|r| r != Role::Admin) || patch.active == Some(false))
+        {
+            return Err(ServiceError::Forbidden(
+                "you cannot demote or deactivate your own admin account".into(),
+            ));
+        }
+        if let Some(name) = patch.name {
+            user.name = validate::required_text("name", &name, validate::NAME_MAX)?;
+        }
+        if let Some(role) = patch.role {
+            user.role = role;
+        }
+        if let Some(active) = patch.active {
+            user.active = active;
+        }
+        users::update(&mut *w.tx, &user).await?;
+        w.commit().await?;
+        Ok(user)
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        Ok(users::by_email(self.store.pool(), email).await?)
+    }
+
+    /// The account a local desk acts as, created on first use.
+    pub async fn ensure_user(&self, email: &str, name: &str, role: Role) -> Result<User> {
+        let email = validate::email("email", email)?;
+        if let Some(existing) = users::by_email(self.store.pool(), &email).await? {
+            return Ok(existing);
+        }
+        self.insert_user(
+            NewUser {
+                email,
+                name: name.to_string(),
+                role,
+            },
+            None,
+        )
+        .await
+    }
+}
+
+fn duplicate(e: crate::store::StoreError, what: &str, name: &str) -> ServiceError {
+    if e.is_unique_violation() {
+        ServiceError::Duplicate(format!("{what} named `{name}` already exists"))
+    } else {
+        e.into()
+    }
+}

@@ -1,0 +1,345 @@
+//! Filing tickets and editing their fields, tags and custom fields.
+
+use crate::domain::model::{EventKind, Requester, StatusClass, Ticket, Visibility};
+use crate::domain::requests::{NewTicket, TicketEdit};
+use crate::domain::validate::{self, invalid};
+use crate::domain::{sla, tags, time, workflow};
+use crate::store::{events, tickets};
+
+use super::change::Pending;
+use super::{Actor, Refs, Result, Service, ServiceError};
+
+const DEFAULT_CATEGORY: &str = "General";
+const DEFAULT_PRIORITY: &str = "Medium";
+
+impl Service {
+    /// Files a ticket. Customers file for themselves; staff may file on behalf of a
+    /// contact (`requester_email`), linking to their account when they have one.
+    pub async fn create_ticket(&self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
+        actor.require_active()?;
+        let title = validate::required_text("title", &new.title, validate::TITLE_MAX)?;
+        let description = validate::bounded_text(
+            "description",
+            new.description.trim(),
+            validate::DESCRIPTION_MAX,
+        )?;
+        let tags = tags::normalize_tags(&new.tags).map_err(|m| invalid("tags", m))?;
+        validate::custom_fields(&new.custom_fields)?;
+        let requester_name = new
+            .requester_name
+            .as_deref()
+            .map(|n| validate::bounded_text("requester_name", n.trim(), validate::NAME_MAX))
+            .transpose()?
+            .filter(|n| !n.is_empty());
+
+        let mut w = self.store.write().await?;
+        let requester = self
+            .requester_for(
+                &mut w.tx,
+                actor,
+                new.requester_email.as_deref(),
+                requester_name,
+            )
+            .await?;
+        let refs = Refs {
+            categories: crate::store::reference::categories(&mut *w.tx).await?,
+            priorities: crate::store::reference::priorities(&mut *w.tx).await?,
+        };
+        let category = match new.category.as_deref().filter(|c| !c.trim().is_empty()) {
+            Some(name) => refs.category(name)?,
+            None => refs
+                .category(DEFAULT_CATEGORY)
+                .ok()
+                .or_else(|| refs.categories.iter().find(|c| c.active))
+                .ok_or_else(|| invalid("category", "the desk has no categories yet"))?,
+        };
+        if !category.active {
+            return Err(invalid(
+                "category",
+                format!("category `{}` is retired", category.name),
+            )
+            .into());
+        }
+        let priority = match new.priority.as_deref().filter(|p| !p.trim().is_empty()) {
+            Some(name) => refs.priority(name)?,
+            None => refs
+                .priority(DEFAULT_PRIORITY)
+                .ok()
+                .or_else(|| refs.priorities.last())
+                .ok_or_else(|| invalid("priority", "the desk has no priorities yet"))?,
+        };
+
+        let now = time::now();
+        let number = tickets::next_number(&mut w.tx).await?;
+        let ticket = Ticket {
+            id: number,
+            key: self.key_of(number),
+            title,
+            description,
+            requester,
+            category: category.name.clone(),
+            priority: priority.name.clone(),
+            status: workflow::NEW.into(),
+            status_class: StatusClass::Open,
+            assignee: None,
+            tags,
+            custom_fields: new.custom_fields,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            approved_at: None,
+            sla: sla::start(now, category, priority),
+        };
+        let ids = refs.ids(&ticket)?;
+        tickets::insert(&mut w.tx, &ticket, ids).await?;
+        events::insert(
+            &mut w.tx,
+            events::NewEvent {
+                ticket_id: ticket.id,
+                version: ticket.version,
+                kind: EventKind::Created,
+                actor_id: actor.user_id(),
+                at: now,
+                field: None,
+                old: None,
+                new: Some(&ticket.status),
+                note: None,
+                visibility: Visibility::Public,
+            },
+        )
+        .await?;
+        w.commit().await?;
+        Ok(ticket)
+    }
+
+    async fn requester_for(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        actor: &Actor,
+        on_behalf_of: Option<&str>,
+        name: Option<String>,
+    ) -> Result<Requester> {
+        let given = on_behalf_of
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| validate::email("requester_email", e))
+            .transpose()?;
+        match (actor, given) {
+            (Actor::User(u), Some(email)) if u.role.is_staff() => {
+                let account = crate::store::users::by_email(&mut **tx, &email).await?;
+                Ok(Requester {
+                    user_id: account.as_ref().map(|a| a.id),
+                    name: account.map(|a| a.name).or(name),
+                    email,
+                })
+            }
+            (Actor::User(u), given) => {
+                if given.is_some_and(|e| e != u.email) {
+                    return Err(ServiceError::Forbidden(
+                        "customers file tickets for themselves only".into(),
+                    ));
+                }
+                Ok(Requester {
+                    user_id: Some(u.id),
+                    email: u.email.clone(),
+                    name: Some(u.name.clone()),
+                })
+            }
+            (Actor::Contact { email }, given) => {
+                if given.is_some_and(|e| e != *email) {
+                    return Err(ServiceError::Forbidden(
+                        "a ticket can only be filed for your own email".into(),
+                    ));
+                }
+                Ok(Requester {
+                    user_id: None,
+                    email: email.clone(),
+                    name,
+                })
+            }
+        }
+    }
+
+    /// Changes a ticket's fields. Staff only; each changed field is one event.
+    pub async fn edit_ticket(
+        &self,
+        actor: &Actor,
+        key: &str,
+        edit: TicketEdit,
+        expected_version: Option<i64>,
+    ) -> Result<Ticket> {
+        actor.require_staff("edit tickets")?;
+        if edit.is_empty() {
+            return Err(invalid("edit", "nothing to change: give at least one field").into());
+        }
+        let mut c = self.begin_change(actor, key, expected_version).await?;
+        if let Some(title) = edit.title {
+            let title = validate::required_text("title", &title, validate::TITLE_MAX)?;
+            if title != c.after.title {
+                c.events.push(Pending::new(EventKind::FieldChanged).field(
+                    "title",
+                    Some(c.after.title.clone()),
+                    Some(title.clone()),
+                ));
+                c.after.title = title;
+            }
+        }
+        if let Some(description) = edit.description {
+            let description = validate::bounded_text(
+                "description",
+                description.trim(),
+                validate::DESCRIPTION_MAX,
+            )?;
+            if description != c.after.description {
+                // The texts themselves may be long; the timeline only says it changed.
+                c.events.push(Pending::new(EventKind::FieldChanged).field(
+                    "description",
+                    None,
+                    None,
+                ));
+                c.after.description = description;
+            }
+        }
+        let mut retarget = false;
+        if let Some(name) = edit.category {
+            let category = c.refs.category(&name)?;
+            if !category.active {
+                return Err(invalid(
+                    "category",
+                    format!("category `{}` is retired", category.name),
+                )
+                .into());
+            }
+            if category.name != c.after.category {
+                c.events.push(Pending::new(EventKind::FieldChanged).field(
+                    "category",
+                    Some(c.after.category.clone()),
+                    Some(category.name.clone()),
+                ));
+                c.after.category = category.name.clone();
+                retarget = true;
+            }
+        }
+        if let Some(name) = edit.priority {
+            let priority = c.refs.priority(&name)?;
+            if priority.name != c.after.priority {
+                c.events.push(Pending::new(EventKind::FieldChanged).field(
+                    "priority",
+                    Some(c.after.priority.clone()),
+                    Some(priority.name.clone()),
+                ));
+                c.after.priority = priority.name.clone();
+                retarget = true;
+            }
+        }
+        if retarget {
+            let category = c.refs.category(&c.after.category)?;
+            let priority = c.refs.priority(&c.after.priority)?;
+            c.after.sla = sla::retarget(c.after.sla, c.after.created_at, category, priority);
+        }
+        if let Some(tags) = edit.tags {
+            let tags = tags::normalize_tags(&tags).map_err(|m| invalid("tags", m))?;
+            set_tags(&mut c.after, &mut c.events, tags);
+        }
+        if let Some(fields) = edit.custom_fields {
+            set_custom_fields(&mut c.after, &mut c.events, fields)?;
+        }
+        self.commit_change(actor, c).await
+    }
+
+    /// Adds tags (already present ones are ignored).
+    pub async fn add_tags(
+        &self,
+        actor: &Actor,
+        key: &str,
+        add: &[String],
+        expected_version: Option<i64>,
+    ) -> Result<Ticket> {
+        actor.require_staff("tag tickets")?;
+        let add = tags::normalize_tags(add).map_err(|m| invalid("tags", m))?;
+        let mut c = self.begin_change(actor, key, expected_version).await?;
+        let mut all = c.after.tags.clone();
+        all.extend(add);
+        let all = tags::normalize_tags(&all).map_err(|m| invalid("tags", m))?;
+        set_tags(&mut c.after, &mut c.events, all);
+        self.commit_change(actor, c).await
+    }
+
+    /// Removes tags (absent ones are ignored).
+    pub async fn remove_tags(
+        &self,
+        actor: &Actor,
+        key: &str,
+        remove: &[String],
+        expected_version: Option<i64>,
+    ) -> Result<Ticket> {
+        actor.require_staff("untag tickets")?;
+        let remove = tags::normalize_tags(remove).map_err(|m| invalid("tags", m))?;
+        let mut c = self.begin_change(actor, key, expected_version).await?;
+        let kept: Vec<String> = c
+            .after
+            .tags
+            .iter()
+            .filter(|t| !remove.contains(t))
+            .cloned()
+            .collect();
+        set_tags(&mut c.after, &mut c.events, kept);
+        self.commit_change(actor, c).await
+    }
+}
+
+fn set_tags(ticket: &mut Ticket, events: &mut Vec<Pending>, tags: Vec<String>) {
+    for added in tags.iter().filter(|t| !ticket.tags.contains(t)) {
+        events.push(
+            Pending::new(EventKind::Tagged)
+                .field("tags", None, Some(added.clone()))
+                .internal(),
+        );
+    }
+    for removed in ticket.tags.iter().filter(|t| !tags.contains(t)) {
+        events.push(
+            Pending::new(EventKind::Untagged)
+                .field("tags", Some(removed.clone()), None)
+                .internal(),
+        );
+    }
+    ticket.tags = tags;
+}
+
+/// Sets custom fields; a JSON null removes one. Recorded as internal events: seeds put
+/// addresses and document metadata here, which other customers must never see.
+fn set_custom_fields(
+    ticket: &mut Ticket,
+    events: &mut Vec<Pending>,
+    fields: std::collections::BTreeMap<String, serde_json::Value>,
+) -> Result<()> {
+    let mut next = ticket.custom_fields.clone();
+    for (k, v) in fields {
+        if v.is_null() {
+            next.remove(&k);
+        } else {
+            next.insert(k, v);
+        }
+    }
+    validate::custom_fields(&next)?;
+    let keys: std::collections::BTreeSet<&String> =
+        next.keys().chain(ticket.custom_fields.keys()).collect();
+    for k in keys {
+        let (old, new) = (ticket.custom_fields.get(k), next.get(k));
+        if old != new {
+            events.push(
+                Pending::new(EventKind::FieldChanged)
+                    .field(
+                        &format!("custom_fields.{k}"),
+                        old.map(|v| v.to_string()),
+                        new.map(|v| v.to_string()),
+                    )
+                    .internal(),
+            );
+        }
+    }
+    ticket.custom_fields = next;
+    Ok(())
+}

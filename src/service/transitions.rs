@@ -1,0 +1,248 @@
+//! Moving tickets through the workflow: status changes, assignment, approval.
+
+use crate::domain::model::{EventKind, Role, Ticket, UserRef};
+use crate::domain::validate::{self, invalid};
+use crate::domain::workflow::{self, ActorFacts, TicketFacts};
+use crate::domain::{sla, time::Millis};
+
+use super::change::{Change, Pending};
+use super::{Actor, Refs, Result, Service, ServiceError};
+
+fn facts<'a>(t: &'a Ticket, refs: &Refs) -> TicketFacts<'a> {
+    TicketFacts {
+        status: &t.status,
+        has_assignee: t.assignee.is_some(),
+        needs_approval: refs
+            .category(&t.category)
+            .is_ok_and(|c| c.requires_approval),
+        approved: t.approved_at.is_some(),
+    }
+}
+
+fn actor_facts(actor: &Actor, t: &Ticket) -> ActorFacts {
+    ActorFacts {
+        role: actor.role(),
+        is_requester: actor.is_requester(t),
+    }
+}
+
+fn note_text(note: Option<&str>) -> Result<Option<String>> {
+    Ok(note
+        .map(|n| validate::bounded_text("note", n.trim(), validate::NOTE_MAX))
+        .transpose()?
+        .filter(|n| !n.is_empty()))
+}
+
+/// Sets a new status and everything that follows from it: the status class, the SLA
+/// clock, resolution and closing times, first response.
+fn set_status(c: &mut Change<'_>, actor: &Actor, to: &str, kind: EventKind, note: Option<String>) {
+    let now = c.now;
+    let from_class = c.after.status_class;
+    let to_class = workflow::class_of(to).unwrap_or(from_class);
+    c.events.push(
+        Pending::new(kind)
+            .field("status", Some(c.after.status.clone()), Some(to.to_string()))
+            .note(note),
+    );
+    c.after.sla = sla::on_status_change(c.after.sla, from_class, to_class, now);
+    match to {
+        workflow::RESOLVED => c.after.resolved_at = Some(now),
+        workflow::CLOSED => {
+            c.after.closed_at = Some(now);
+            c.after.resolved_at.get_or_insert(now);
+        }
+        _ => {}
+    }
+    if from_class == crate::domain::model::StatusClass::Done
+        && to_class != crate::domain::model::StatusClass::Done
+    {
+        // Reopened: it is no longer resolved or closed.
+        c.after.resolved_at = None;
+        c.after.closed_at = None;
+    }
+    c.after.status = to.to_string();
+    c.after.status_class = to_class;
+    mark_first_response(&mut c.after, actor, now);
+}
+
+/// The first public reply or status change by staff ends the response clock.
+pub(super) fn mark_first_response(t: &mut Ticket, actor: &Actor, now: Millis) {
+    if actor.is_staff() && !actor.is_requester(t) && t.first_response_at.is_none() {
+        t.first_response_at = Some(now);
+    }
+}
+
+impl Service {
+    /// Moves a ticket to `to`, if the workflow lets this caller take that step. Moving
+    /// to `approved` or `rejected` goes through [`Service::approve`] and
+    /// [`Service::reject`], so both carry the supervisor's note.
+    pub async fn transition(
+        &self,
+        actor: &Actor,
+        key: &str,
+        to: &str,
+        note: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> Result<Ticket> {
+        let to = to.trim().to_ascii_lowercase();
+        match to.as_str() {
+            workflow::APPROVED => return self.approve(actor, key, note, expected_version).await,
+            workflow::REJECTED => {
+                return self
+                    .reject(actor, key, note.unwrap_or_default(), expected_version)
+                    .await;
+            }
+            _ => {}
+        }
+        let note = note_text(note)?;
+        let mut c = self.begin_change(actor, key, expected_version).await?;
+        workflow::check(facts(&c.after, &c.refs), &to, actor_facts(actor, &c.after))?;
+        set_status(&mut c, actor, &to, EventKind::StatusChanged, note);
+        self.commit_change(actor, c).await
+    }
+
+    /// What this caller may move the ticket to now: what a UI should offer.
+    pub async fn allowed_transitions(&self, actor: &Actor, key: &str) -> Result<Vec<String>> {
+        let ticket = self.find(self.store.pool(), actor, key).await?;
+        let refs = self.refs(self.store.pool()).await?;
+        Ok(
+            workflow::allowed_targets(facts(&ticket, &refs), actor_facts(actor, &ticket))
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        )
+    }
+
+    /// Approves a request from `new` or `under_review`. Supervisors only.
+    pub async fn approve(
+        &self,
+        actor: &Actor,
+        key: &str,
+        note: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> Result<Ticket> {
+        actor.require_supervisor("approve requests")?;
+        let note = note_text(note)?;
+        let mut c = self.begin_change(actor, key, expected_version).await?;
+        decidable(&c.after)?;
+        c.after.approved_at = Some(c.now);
+        set_status(&mut c, actor, workflow::APPROVED, EventKind::Approved, note);
+        self.commit_change(actor, c).await
+    }
+
+    /// Rejects a request from `new` or `under_review`. Supervisors only; the note tells
+    /// the customer why and is required.
+    pub async fn reject(
+        &self,
+        actor: &Actor,
+        key: &str,
+        note: &str,
+        expected_version: Option<i64>,
+    ) -> Result<Ticket> {
+        actor.require_supervisor("reject requests")?;
+        let Some(note) = note_text(Some(note))? else {
+            return Err(
+                invalid("note", "a rejection needs a note telling the customer why").into(),
+            );
+        };
+        let mut c = self.begin_change(actor, key, expected_version).await?;
+        decidable(&c.after)?;
+        set_status(
+            &mut c,
+            actor,
+            workflow::REJECTED,
+            EventKind::Rejected,
+            Some(note),
+        );
+        self.commit_change(actor, c).await
+    }
+
+    /// Assigns the ticket to a staff member by email, or unassigns it (`None`). Agents
+    /// may take unassigned tickets and pass on their own; taking a ticket from someone
+    /// else is for supervisors. A new (or approved) ticket becomes `assigned`; a ticket
+    /// that loses its assignee before work starts goes back to the queue.
+    pub async fn assign(
+        &self,
+        actor: &Actor,
+        key: &str,
+        assignee: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> Result<Ticket> {
+        actor.require_staff("assign tickets")?;
+        let target = match assignee.map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(email) => {
+                let email = validate::email("assignee", email)?;
+                let user = crate::store::users::by_email(self.store.pool(), &email)
+                    .await?
+                    .ok_or_else(|| ServiceError::NotFound(format!("user {email}")))?;
+                if !user.role.is_staff() || !user.active {
+                    return Err(invalid(
+                        "assignee",
+                        format!("{} is not an active agent, supervisor or admin", user.email),
+                    )
+                    .into());
+                }
+                Some(UserRef {
+                    id: user.id,
+                    email: user.email,
+                    name: user.name,
+                })
+            }
+        };
+        let mut c = self.begin_change(actor, key, expected_version).await?;
+        let current = c.after.assignee.clone();
+        if current.as_ref().map(|a| a.id) == target.as_ref().map(|a| a.id) {
+            return Ok(c.before);
+        }
+        let me = actor.user_id();
+        let held_by_other = current.as_ref().is_some_and(|a| Some(a.id) != me);
+        if held_by_other && actor.role() < Role::Supervisor {
+            return Err(ServiceError::Forbidden(format!(
+                "{} is assigned to {}; only a supervisor may reassign it",
+                c.after.key,
+                current.map_or_else(String::new, |a| a.name)
+            )));
+        }
+        c.events.push(Pending::new(EventKind::Assigned).field(
+            "assignee",
+            current.as_ref().map(|a| a.email.clone()),
+            target.as_ref().map(|a| a.email.clone()),
+        ));
+        c.after.assignee = target;
+        let status = c.after.status.clone();
+        let facts_now = facts(&c.after, &c.refs);
+        if c.after.assignee.is_some()
+            && (status == workflow::NEW || status == workflow::APPROVED)
+            && workflow::check(facts_now, workflow::ASSIGNED, actor_facts(actor, &c.after)).is_ok()
+        {
+            set_status(
+                &mut c,
+                actor,
+                workflow::ASSIGNED,
+                EventKind::StatusChanged,
+                None,
+            );
+        } else if c.after.assignee.is_none() && status == workflow::ASSIGNED {
+            let back = if c.after.approved_at.is_some() {
+                workflow::APPROVED
+            } else {
+                workflow::NEW
+            };
+            set_status(&mut c, actor, back, EventKind::StatusChanged, None);
+        }
+        self.commit_change(actor, c).await
+    }
+}
+
+fn decidable(t: &Ticket) -> Result<()> {
+    if workflow::can_decide_from(&t.status) {
+        Ok(())
+    } else {
+        Err(crate::domain::workflow::WorkflowError::NotAllowed {
+            from: t.status.clone(),
+            to: "a decision (approve or reject work from new or under review)".into(),
+        }
+        .into())
+    }
+}

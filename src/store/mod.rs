@@ -1,0 +1,213 @@
+//! Persistence only: no rules live here. One schema, migrations embedded in the binary,
+//! SQL written with `$N` placeholders and integer times so the PostgreSQL set can follow
+//! statement by statement. SQLite-only SQL is confined to `search`.
+
+mod error;
+mod migrate;
+mod rows;
+pub mod search;
+mod sql;
+
+pub mod comments;
+pub mod events;
+pub mod reference;
+pub mod tickets;
+pub mod users;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::StoreError;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, MutexGuard};
+
+pub use sql::{Clause, ClauseKind, Page, PageCursor, Scope, SortMode, TicketFilter};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite has one writer at a time; queueing writers here instead of in SQLite's
+    /// busy handler keeps latency flat and avoids SQLITE_BUSY on lock upgrades.
+    write_lock: Arc<Mutex<()>>,
+    location: String,
+}
+
+/// A write transaction: holds the writer lock until it commits or drops.
+pub struct WriteTx<'s> {
+    pub tx: Transaction<'static, Any>,
+    _guard: MutexGuard<'s, ()>,
+}
+
+impl WriteTx<'_> {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) a desk database: a SQLite file path, a `sqlite:` URL,
+    /// or a `postgres://` URL. Applies pending migrations; refuses a database written by
+    /// a newer desk or one that is not a desk database, touching nothing.
+    pub async fn open(location: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (url, backend) = resolve_url(location)?;
+        if backend == Backend::Sqlite {
+            check_sqlite_file(location)?;
+        }
+        let options: AnyConnectOptions =
+            url.parse().map_err(|e: sqlx::Error| StoreError::Open {
+                location: location.to_string(),
+                reason: e.to_string(),
+            })?;
+        let max = if backend == Backend::Sqlite { 8 } else { 16 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; NORMAL is durable
+                        // across application crashes, which is what WAL promises.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA cache_size = -32000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Open {
+                location: location.to_string(),
+                reason: e.to_string(),
+            })?;
+        let store = Store {
+            pool,
+            backend,
+            write_lock: Arc::new(Mutex::new(())),
+            location: location.to_string(),
+        };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Where the data lives, as given to `open` (for logs and status bars).
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts the one transaction an operation writes in.
+    pub async fn write(&self) -> Result<WriteTx<'_>, StoreError> {
+        let guard = self.write_lock.lock().await;
+        let tx = match self.backend {
+            // IMMEDIATE takes the write lock up front, so another process on the same
+            // file (the CLI beside the TUI) waits in busy_timeout instead of failing.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// Refreshes the planner's statistics; cheap, and worth it after bulk loads.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+        } else {
+            sqlx::query("ANALYZE").execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Turns what the user gave into a driver URL.
+fn resolve_url(location: &str) -> Result<(String, Backend), StoreError> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        return Ok((location.to_string(), Backend::Postgres));
+    }
+    let path = location
+        .strip_prefix("sqlite://")
+        .or_else(|| location.strip_prefix("sqlite:"))
+        .unwrap_or(location);
+    if path.is_empty() || path.contains('?') || path == ":memory:" {
+        return Err(StoreError::Open {
+            location: location.to_string(),
+            reason: "give a file path (an in-memory database would vanish with the process)".into(),
+        });
+    }
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
+            location: location.to_string(),
+            reason: format!("cannot create directory {}: {e}", parent.display()),
+        })?;
+    }
+    Ok((format!("sqlite://{path}?mode=rwc"), Backend::Sqlite))
+}
+
+/// SQLite happily "opens" any file and fails later; look at the header first so a
+/// mistyped path never gets written into.
+fn check_sqlite_file(location: &str) -> Result<(), StoreError> {
+    let path = PathBuf::from(
+        location
+            .strip_prefix("sqlite://")
+            .or_else(|| location.strip_prefix("sqlite:"))
+            .unwrap_or(location),
+    );
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return Ok(()); // a new file
+    };
+    if meta.is_dir() {
+        return Err(StoreError::NotADesk {
+            location: location.to_string(),
+            reason: "it is a directory".into(),
+        });
+    }
+    if meta.len() == 0 {
+        return Ok(());
+    }
+    let mut header = [0u8; 16];
+    let read = std::fs::File::open(&path).and_then(|mut f| {
+        use std::io::Read;
+        f.read(&mut header)
+    });
+    match read {
+        Ok(16) if &header == b"SQLite format 3\0" => Ok(()),
+        Ok(_) => Err(StoreError::NotADesk {
+            location: location.to_string(),
+            reason: "it is not a SQLite database".into(),
+        }),
+        Err(e) => Err(StoreError::Open {
+            location: location.to_string(),
+            reason: e.to_string(),
+        }),
+    }
+}

@@ -1,0 +1,238 @@
+//! Ticket rows: insert, save, read one, read a page, count.
+
+use sqlx::{Any, Executor, Row, Transaction};
+
+use crate::domain::model::Ticket;
+use crate::domain::time::Millis;
+
+use super::sql::{Page, PageCursor, TICKET_COLUMNS, TICKET_JOINS, TicketFilter};
+use super::{StoreError, rows, search};
+
+/// Reference-data ids a ticket row points at; the domain ticket carries names.
+#[derive(Debug, Clone, Copy)]
+pub struct RefIds {
+    pub category_id: i64,
+    pub priority_id: i64,
+}
+
+/// Takes the next ticket number. A counter row (not MAX(id)+1) stays unique across
+/// several servers on one PostgreSQL database.
+pub async fn next_number(tx: &mut Transaction<'static, Any>) -> Result<i64, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n)
+}
+
+/// Inserts a new ticket whose `id` was taken with [`next_number`], with its tags and
+/// its row in the search index.
+pub async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    t: &Ticket,
+    ids: RefIds,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO tickets (id, key, title, description, requester_id, requester_email,
+            requester_name, category_id, priority_id, status, status_class, assignee_id, tags,
+            custom_fields, version, created_at, updated_at, first_response_at, resolved_at,
+            closed_at, approved_at, response_due_at, resolution_due_at, sla_paused_at,
+            sla_paused_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+            $18, $19, $20, $21, $22, $23, $24, $25)",
+    )
+    .bind(t.id)
+    .bind(&t.key)
+    .bind(&t.title)
+    .bind(&t.description)
+    .bind(t.requester.user_id)
+    .bind(&t.requester.email)
+    .bind(&t.requester.name)
+    .bind(ids.category_id)
+    .bind(ids.priority_id)
+    .bind(&t.status)
+    .bind(t.status_class.as_str())
+    .bind(t.assignee.as_ref().map(|a| a.id))
+    .bind(json(&t.tags))
+    .bind(json(&t.custom_fields))
+    .bind(t.version)
+    .bind(t.created_at)
+    .bind(t.updated_at)
+    .bind(t.first_response_at)
+    .bind(t.resolved_at)
+    .bind(t.closed_at)
+    .bind(t.approved_at)
+    .bind(t.sla.response_due_at)
+    .bind(t.sla.resolution_due_at)
+    .bind(t.sla.paused_at)
+    .bind(t.sla.paused_ms)
+    .execute(&mut **tx)
+    .await?;
+    insert_tags(tx, t.id, &t.tags, t.updated_at).await?;
+    search::index_new(tx, t.id).await
+}
+
+/// Writes every mutable column of a ticket that was read at `based_on` version. Returns
+/// false when someone else changed it meanwhile (nothing written).
+pub async fn save(
+    tx: &mut Transaction<'static, Any>,
+    t: &Ticket,
+    ids: RefIds,
+    based_on: i64,
+    before: &Ticket,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE tickets SET title = $1, description = $2, category_id = $3, priority_id = $4,
+            status = $5, status_class = $6, assignee_id = $7, tags = $8, custom_fields = $9,
+            version = $10, updated_at = $11, first_response_at = $12, resolved_at = $13,
+            closed_at = $14, approved_at = $15, response_due_at = $16,
+            resolution_due_at = $17, sla_paused_at = $18, sla_paused_ms = $19
+         WHERE id = $20 AND version = $21",
+    )
+    .bind(&t.title)
+    .bind(&t.description)
+    .bind(ids.category_id)
+    .bind(ids.priority_id)
+    .bind(&t.status)
+    .bind(t.status_class.as_str())
+    .bind(t.assignee.as_ref().map(|a| a.id))
+    .bind(json(&t.tags))
+    .bind(json(&t.custom_fields))
+    .bind(t.version)
+    .bind(t.updated_at)
+    .bind(t.first_response_at)
+    .bind(t.resolved_at)
+    .bind(t.closed_at)
+    .bind(t.approved_at)
+    .bind(t.sla.response_due_at)
+    .bind(t.sla.resolution_due_at)
+    .bind(t.sla.paused_at)
+    .bind(t.sla.paused_ms)
+    .bind(t.id)
+    .bind(based_on)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    if t.tags != before.tags {
+        sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
+            .bind(t.id)
+            .execute(&mut **tx)
+            .await?;
+        insert_tags(tx, t.id, &t.tags, t.updated_at).await?;
+    } else if !t.tags.is_empty() {
+        sqlx::query("UPDATE ticket_tags SET updated_at = $1 WHERE ticket_id = $2")
+            .bind(t.updated_at)
+            .bind(t.id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if t.title != before.title || t.description != before.description {
+        search::reindex(tx, t.id).await?;
+    }
+    Ok(true)
+}
+
+async fn insert_tags(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    tags: &[String],
+    updated_at: Millis,
+) -> Result<(), StoreError> {
+    for tag in tags {
+        sqlx::query("INSERT INTO ticket_tags (ticket_id, tag, updated_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(tag)
+            .bind(updated_at)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    // Serialising plain maps and string lists cannot fail; an empty object is the
+    // harmless answer if it ever did.
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+}
+
+pub async fn get<'c, E>(ex: E, id: i64) -> Result<Option<Ticket>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t{TICKET_JOINS} WHERE t.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(rows::ticket).transpose()
+}
+
+/// One page of tickets and the cursor of the next one (if any).
+pub struct TicketPage {
+    pub tickets: Vec<Ticket>,
+    pub next: Option<PageCursor>,
+}
+
+pub async fn page<'c, E>(ex: E, filter: &TicketFilter, page: Page) -> Result<TicketPage, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let b = filter.page_sql(page);
+    let found = b.build().fetch_all(ex).await?;
+    let mut tickets = found
+        .iter()
+        .map(rows::ticket)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if tickets.len() > page.limit as usize {
+        tickets.truncate(page.limit as usize);
+        tickets.last().map(|t| PageCursor {
+            mode: filter.sort_mode(),
+            updated_at: t.updated_at,
+            id: t.id,
+        })
+    } else {
+        None
+    };
+    Ok(TicketPage { tickets, next })
+}
+
+pub async fn count<'c, E>(ex: E, filter: &TicketFilter) -> Result<i64, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let b = filter.count_sql();
+    let row = b.build().fetch_one(ex).await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Moves a ticket's whole history `ms` into the past: its times, its comments, its
+/// events. Used to make demo and benchmark data look lived-in; every time moves by the
+/// same amount, so SLA clocks keep their meaning.
+pub async fn shift_history(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    ms: Millis,
+) -> Result<(), StoreError> {
+    let statements = [
+        "UPDATE tickets SET created_at = created_at - $1, updated_at = updated_at - $1,
+            first_response_at = first_response_at - $1, resolved_at = resolved_at - $1,
+            closed_at = closed_at - $1, approved_at = approved_at - $1,
+            response_due_at = response_due_at - $1, resolution_due_at = resolution_due_at - $1,
+            sla_paused_at = sla_paused_at - $1
+         WHERE id = $2",
+        "UPDATE ticket_tags SET updated_at = updated_at - $1 WHERE ticket_id = $2",
+        "UPDATE comments SET created_at = created_at - $1 WHERE ticket_id = $2",
+        "UPDATE events SET at = at - $1 WHERE ticket_id = $2",
+    ];
+    for sql in statements {
+        sqlx::query(sql)
+            .bind(ms)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
