@@ -29,6 +29,13 @@ pub async fn run(store: &Store) -> Result<(), StoreError> {
             known,
         });
     }
+    if store.backend == Backend::Sqlite {
+        // WAL lets readers run beside the writer. It is a property of the file, so it is
+        // set once, now that the file is known to be a desk this version can open.
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&store.pool)
+            .await?;
+    }
     for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
         let sql = match store.backend {
             Backend::Sqlite => migration.sqlite,

@@ -78,9 +78,9 @@ impl Store {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; NORMAL is durable
-                        // across application crashes, which is what WAL promises.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        // Per-connection settings only: nothing here writes to the
+                        // file, which must stay untouched until it is known to be ours.
+                        // NORMAL is durable across application crashes in WAL mode.
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;

@@ -1,0 +1,191 @@
+//! Core engine benchmarks: the store and service on a desk of DESK_BENCH_TICKETS tickets
+//! (default 1,000,000), generated once into target/bench-data and reused.
+//!
+//!     cargo bench --bench store
+//!     DESK_BENCH_TICKETS=100000 cargo bench --bench store
+//!
+//! Results and the machine they were measured on are in BENCHMARKS.md.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use desk::domain::model::Role;
+use desk::domain::requests::NewTicket;
+use desk::generate::{Shape, generate};
+use desk::service::{Actor, Service, ServiceConfig};
+use desk::store::Store;
+use tokio::runtime::Runtime;
+
+struct Fixture {
+    rt: Runtime,
+    service: Service,
+    agent: Actor,
+    customer: Actor,
+    tickets: i64,
+    last_seq: i64,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let tickets: usize = std::env::var("DESK_BENCH_TICKETS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1_000_000);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+        std::fs::create_dir_all(&dir).expect("bench data dir");
+        let path = dir.join(format!("store-{tickets}.db"));
+        let (service, last_seq) = rt.block_on(async {
+            let store = Store::open(path.to_str().expect("utf-8 path"))
+                .await
+                .expect("open bench store");
+            let service = Service::new(store, ServiceConfig::default());
+            let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets")
+                .fetch_one(service.store().pool())
+                .await
+                .expect("count");
+            if have == 0 {
+                let started = std::time::Instant::now();
+                eprintln!("generating {tickets} tickets into {} ...", path.display());
+                generate(&service, Shape::tickets(tickets))
+                    .await
+                    .expect("generate");
+                eprintln!("generated in {:.1?}", started.elapsed());
+            }
+            let last: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM events")
+                .fetch_one(service.store().pool())
+                .await
+                .expect("last seq");
+            (service, last)
+        });
+        let (agent, customer) = rt.block_on(async {
+            let agent = service
+                .user_by_email("agent1@example.com")
+                .await
+                .expect("agent")
+                .expect("generated agent");
+            let customer = service
+                .user_by_email("customer7@example.com")
+                .await
+                .expect("customer")
+                .expect("generated customer");
+            assert_eq!(agent.role, Role::Agent);
+            (Actor::User(agent), Actor::User(customer))
+        });
+        Fixture {
+            rt,
+            service,
+            agent,
+            customer,
+            tickets: tickets as i64,
+            last_seq,
+        }
+    })
+}
+
+fn main() {
+    fixture();
+    divan::main();
+}
+
+#[divan::bench(sample_count = 200)]
+fn create_ticket(bencher: divan::Bencher) {
+    let f = fixture();
+    bencher.bench(|| {
+        f.rt.block_on(f.service.create_ticket(
+            &f.agent,
+            NewTicket {
+                title: "Benchmark: printer does not print".into(),
+                description: "Filed by the benchmark; the printer shows an error.".into(),
+                category: Some("General".into()),
+                priority: Some("High".into()),
+                tags: vec!["bench".into()],
+                requester_email: Some("bench@example.com".into()),
+                ..Default::default()
+            },
+        ))
+        .expect("create")
+    });
+}
+
+/// One ticket with its comments and events, keys spread over the whole desk.
+#[divan::bench(sample_count = 500)]
+fn get_ticket_with_timeline(bencher: divan::Bencher) {
+    let f = fixture();
+    static NEXT: AtomicI64 = AtomicI64::new(1);
+    bencher.bench(|| {
+        let n = NEXT.fetch_add(7919, Ordering::Relaxed) % f.tickets + 1;
+        let key = format!("TKT-{n}");
+        f.rt.block_on(f.service.get_ticket(&f.agent, &key))
+            .expect("get")
+    });
+}
+
+/// First page (50, newest update first) of single-field filters.
+#[divan::bench(
+    sample_count = 100,
+    args = [
+        "status:open",
+        "status:new",
+        "status:waiting_on_customer",
+        "priority:critical",
+        "category:General",
+        "assignee:agent3@example.com",
+        "assignee:none",
+        "requester:customer12@example.com",
+        "tag:vip",
+        "tag:sso",
+        "sla:breached",
+        "created:<30d",
+    ]
+)]
+fn first_page_filter(bencher: divan::Bencher, q: &str) {
+    let f = fixture();
+    bencher.bench(|| {
+        f.rt.block_on(f.service.list_tickets(&f.agent, q, Some(50), None))
+            .expect("list")
+    });
+}
+
+/// First page of full-text searches: common and rare words, a phrase, with a filter,
+/// and as a customer (own tickets, no internal notes).
+#[divan::bench(
+    sample_count = 100,
+    args = ["customer", "printer", "kebele", "\"browser cache\"", "status:open refund"]
+)]
+fn first_page_search(bencher: divan::Bencher, q: &str) {
+    let f = fixture();
+    bencher.bench(|| {
+        f.rt.block_on(f.service.list_tickets(&f.agent, q, Some(50), None))
+            .expect("search")
+    });
+}
+
+#[divan::bench(sample_count = 100)]
+fn first_page_search_as_customer(bencher: divan::Bencher) {
+    let f = fixture();
+    bencher.bench(|| {
+        f.rt.block_on(
+            f.service
+                .list_tickets(&f.customer, "customer", Some(50), None),
+        )
+        .expect("search")
+    });
+}
+
+/// The change feed as a poller uses it: what happened after the last sequence it saw.
+#[divan::bench(sample_count = 200, args = [10, 100, 1000])]
+fn events_after(bencher: divan::Bencher, behind: i64) {
+    let f = fixture();
+    bencher.bench(|| {
+        let after = (f.last_seq - behind).max(0);
+        f.rt.block_on(f.service.changes(&f.agent, after, Some(1000)))
+            .expect("changes")
+    });
+}
