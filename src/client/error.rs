@@ -66,6 +66,7 @@ impl From<ServiceError> for DeskError {
                 message: crate::service::conflict_message(&current, &missed),
                 current: Some(current),
             },
+            ServiceError::Unauthenticated(m) => DeskError::Unauthenticated(m),
             ServiceError::Store(s) => DeskError::Internal(s.to_string()),
         }
     }

@@ -19,6 +19,9 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("{0}")]
     Duplicate(String),
+    /// No valid credentials: a wrong password, or a token that is not live.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The change was based on an old version; `missed` says who changed what since.
     #[error("{}", conflict_message(.current, .missed))]
     Conflict {

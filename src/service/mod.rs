@@ -3,6 +3,7 @@
 //! that record it in one transaction.
 
 mod actor;
+mod auth;
 mod change;
 mod comments;
 mod error;
@@ -13,6 +14,7 @@ mod tickets;
 mod transitions;
 
 pub use actor::Actor;
+pub use auth::{IssuedToken, hash_password};
 pub use error::{Result, ServiceError, conflict_message};
 pub use reference::{NewUser, UserPatch};
 

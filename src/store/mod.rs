@@ -12,6 +12,7 @@ pub mod comments;
 pub mod events;
 pub mod reference;
 pub mod tickets;
+pub mod tokens;
 pub mod users;
 
 use std::path::{Path, PathBuf};
