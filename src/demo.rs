@@ -227,3 +227,18 @@ async fn backdate(service: &Service, id: i64, ms: time::Millis) -> Result<(), Se
     w.commit().await?;
     Ok(())
 }
+
+/// The password every demo account gets when the demo desk is served.
+pub const DEMO_PASSWORD: &str = "desk-demo";
+
+/// Lets every demo account sign in with [`DEMO_PASSWORD`] (for `desk serve --demo`).
+pub async fn set_passwords(service: &Service) -> Result<(), DemoError> {
+    let demo: Demo = serde_json::from_str(DEMO_JSON)?;
+    let hash = crate::service::hash_password(DEMO_PASSWORD).await?;
+    for u in demo.users {
+        if let Some(user) = service.user_by_email(&u.email).await? {
+            service.set_password_hash_unchecked(user.id, &hash).await?;
+        }
+    }
+    Ok(())
+}

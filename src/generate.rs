@@ -318,7 +318,7 @@ pub async fn generate(service: &Service, shape: Shape) -> Result<usize, Generate
             let priority = &priorities[weighted(&mut rng, &[1, 3, 10, 6])];
             let (response, resolution) = crate::domain::sla::targets(category, priority);
             let age = now - created;
-            let worked = rng.random_range(0..=age.min(30 * DAY).max(1));
+            let worked = rng.random_range(0..=age.clamp(1, 30 * DAY));
             let updated = (created + worked).min(now);
             let assignee = (status.key != workflow::NEW && status.key != workflow::UNDER_REVIEW)
                 .then(|| agents[rng.random_range(0..agents.len())]);

@@ -11,5 +11,6 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod generate;
+pub mod server;
 pub mod service;
 pub mod store;

@@ -1,7 +1,9 @@
 //! The command line: argument definitions and what each command does. `main.rs` only
 //! parses and dispatches.
 
+mod serve;
 mod table;
+mod users;
 
 use std::path::PathBuf;
 
@@ -39,18 +41,60 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the ticket server (not built yet).
-    Serve,
+    /// Run the ticket server: the JSON API under /api/v1.
+    Serve(ServeArgs),
+    /// Manage people directly in a database (the way to make the first admin).
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: `[server] listen`, 127.0.0.1:7420; env DESK_LISTEN].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Database: a SQLite file path or a postgres:// URL [default: `[server]
+    /// database_url`, else desk.db in the data directory; env DESK_DATABASE_URL].
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub db: Option<String>,
+    /// Fill an empty database with the demo data first.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a person.
+    Add {
+        #[arg(long, value_name = "PATH_OR_URL")]
+        db: Option<String>,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List everyone.
+    List {
+        #[arg(long, value_name = "PATH_OR_URL")]
+        db: Option<String>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
 }
 
 /// Runs the parsed command line; the process exit code is the answer.
 pub async fn run(cli: Cli) -> Result<i32> {
     let loaded = Config::load(cli.config.as_deref())?;
     match cli.command {
-        Some(Command::Serve) => {
-            eprintln!("desk: `desk serve` is not built yet");
-            Ok(2)
-        }
+        Some(Command::Serve(args)) => serve::run(&loaded, args).await,
+        Some(Command::Users(cmd)) => users::run(&loaded, cmd).await,
         None if cli.demo => {
             let (desk, _dir) = open_demo(&loaded).await?;
             show_overview(&desk).await?;
@@ -62,6 +106,15 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// The server's database: `--db`, else `[server] database_url` (or its env var), else
+/// the local store file.
+pub fn server_database(loaded: &Loaded, given: Option<&str>) -> String {
+    given
+        .map(str::to_string)
+        .or_else(|| loaded.config.server.database_url.clone())
+        .unwrap_or_else(|| loaded.config.local.database.to_string_lossy().into_owned())
 }
 
 fn service_config(loaded: &Loaded) -> ServiceConfig {

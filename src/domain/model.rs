@@ -77,6 +77,7 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub active: bool,
+    #[serde(with = "super::time::rfc3339")]
     pub created_at: Millis,
 }
 
@@ -193,12 +194,18 @@ impl Visibility {
 /// SLA due times, already shifted by the time the clock was paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SlaClock {
+    #[serde(default, with = "super::time::rfc3339_opt")]
     pub response_due_at: Option<Millis>,
+    #[serde(default, with = "super::time::rfc3339_opt")]
     pub resolution_due_at: Option<Millis>,
     /// Set while the clock is stopped (pending or done statuses).
+    #[serde(default, with = "super::time::rfc3339_opt")]
     pub paused_at: Option<Millis>,
     /// Total time spent paused so far, excluding a pause still running.
     pub paused_ms: Millis,
+    /// Whether a due time has passed, as of when the ticket was read.
+    #[serde(default)]
+    pub breached: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -216,11 +223,17 @@ pub struct Ticket {
     pub tags: Vec<String>,
     pub custom_fields: CustomFields,
     pub version: i64,
+    #[serde(with = "super::time::rfc3339")]
     pub created_at: Millis,
+    #[serde(with = "super::time::rfc3339")]
     pub updated_at: Millis,
+    #[serde(default, with = "super::time::rfc3339_opt")]
     pub first_response_at: Option<Millis>,
+    #[serde(default, with = "super::time::rfc3339_opt")]
     pub resolved_at: Option<Millis>,
+    #[serde(default, with = "super::time::rfc3339_opt")]
     pub closed_at: Option<Millis>,
+    #[serde(default, with = "super::time::rfc3339_opt")]
     pub approved_at: Option<Millis>,
     pub sla: SlaClock,
 }
@@ -234,6 +247,7 @@ pub struct Comment {
     pub author_email: Option<String>,
     pub body: String,
     pub visibility: Visibility,
+    #[serde(with = "super::time::rfc3339")]
     pub created_at: Millis,
 }
 
@@ -288,9 +302,11 @@ pub struct Event {
     /// Global, strictly increasing across the whole desk.
     pub seq: i64,
     pub ticket_id: i64,
+    #[serde(rename = "ticket")]
     pub ticket_key: String,
     pub kind: EventKind,
     pub actor: Option<UserRef>,
+    #[serde(with = "super::time::rfc3339")]
     pub at: Millis,
     pub field: Option<String>,
     pub old: Option<String>,

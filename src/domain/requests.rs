@@ -106,6 +106,7 @@ pub struct Stats {
     pub done: i64,
     pub breached: i64,
     pub unassigned_open: i64,
+    #[serde(default, with = "super::time::rfc3339_opt")]
     pub oldest_open_at: Option<Millis>,
     pub by_status: Vec<Count>,
     pub by_priority: Vec<Count>,

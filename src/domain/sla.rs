@@ -27,6 +27,7 @@ pub fn start(created_at: Millis, category: &Category, priority: &Priority) -> Sl
         resolution_due_at: Some(created_at + resolution),
         paused_at: None,
         paused_ms: 0,
+        breached: false,
     }
 }
 
@@ -65,6 +66,7 @@ pub fn on_status_change(
                 resolution_due_at: clock.resolution_due_at.map(|d| d + paused),
                 paused_at: None,
                 paused_ms: clock.paused_ms + paused,
+                breached: clock.breached,
             }
         }
         _ => clock,
@@ -95,6 +97,12 @@ pub fn resolution_breached(ticket: &Ticket, now: Millis) -> bool {
 
 pub fn is_breached(ticket: &Ticket, now: Millis) -> bool {
     response_breached(ticket, now) || resolution_breached(ticket, now)
+}
+
+/// Records in the ticket whether it is breached as of `now`, for readers that only see
+/// its JSON.
+pub fn stamp(ticket: &mut Ticket, now: Millis) {
+    ticket.sla.breached = is_breached(ticket, now);
 }
 
 /// Time left before the next due time (negative when breached), or `None` when the

@@ -192,6 +192,12 @@ impl Service {
         Ok(())
     }
 
+    /// Sets a password hash with the database's own authority (demo setup, tools).
+    pub async fn set_password_hash_unchecked(&self, user_id: i64, hash: &str) -> Result<()> {
+        users::set_password_hash(self.store.pool(), user_id, Some(hash)).await?;
+        Ok(())
+    }
+
     /// Adds a person who can sign in with `password`. Admins only (the first admin is
     /// made with `desk users add`, which acts with the database's own authority).
     pub async fn create_user_with_password(

@@ -140,6 +140,7 @@ impl Service {
             .await?;
         }
         w.commit().await?;
+        crate::domain::sla::stamp(&mut after, now);
         Ok(after)
     }
 }

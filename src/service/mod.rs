@@ -11,12 +11,15 @@ mod query;
 mod reads;
 mod reference;
 mod tickets;
+mod track;
 mod transitions;
 
 pub use actor::Actor;
 pub use auth::{IssuedToken, hash_password};
 pub use error::{Result, ServiceError, conflict_message};
+pub use reads::{CHANGES_MAX, PAGE_DEFAULT, PAGE_MAX};
 pub use reference::{NewUser, UserPatch};
+pub use track::{PublicComment, PublicEvent, PublicTicket};
 
 use crate::domain::key::{format_key, parse_key_number};
 use crate::domain::model::{Category, Priority, Ticket};

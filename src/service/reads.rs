@@ -96,6 +96,19 @@ impl Service {
         })
     }
 
+    /// Every ticket in the desk, whoever can see it: for tools with the database's own
+    /// authority (deciding whether to load demo data).
+    pub async fn count_tickets_unscoped(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM tickets")
+            .fetch_one(self.store.pool())
+            .await?)
+    }
+
+    /// The newest event's sequence number: where a new follower of the feed starts.
+    pub async fn last_seq(&self) -> Result<i64> {
+        Ok(events::last_seq(self.store.pool()).await?)
+    }
+
     /// Counts for a dashboard. Staff only.
     pub async fn stats(&self, actor: &Actor) -> Result<Stats> {
         actor.require_staff("see desk statistics")?;

@@ -230,6 +230,21 @@ impl Service {
         Ok(user)
     }
 
+    /// Everyone, for tools acting with the database's own authority (`desk users list`).
+    pub async fn all_users(&self) -> Result<Vec<User>> {
+        Ok(users::list(self.store.pool(), false).await?)
+    }
+
+    /// One person by id: admins for anyone, people for themselves.
+    pub async fn users_by_id(&self, actor: &Actor, id: i64) -> Result<User> {
+        if actor.user_id() != Some(id) {
+            actor.require_admin("look at other people's accounts")?;
+        }
+        users::get(self.store.pool(), id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("user {id}")))
+    }
+
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         Ok(users::by_email(self.store.pool(), email).await?)
     }

@@ -112,6 +112,8 @@ impl Service {
         )
         .await?;
         w.commit().await?;
+        let mut ticket = ticket;
+        sla::stamp(&mut ticket, now);
         Ok(ticket)
     }
 

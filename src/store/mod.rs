@@ -22,7 +22,7 @@ use std::time::Duration;
 pub use error::StoreError;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, watch};
 
 pub use sql::{Clause, ClauseKind, Page, PageCursor, Scope, SortMode, TicketFilter};
 
@@ -40,6 +40,7 @@ pub struct Store {
     /// SQLite has one writer at a time; queueing writers here instead of in SQLite's
     /// busy handler keeps latency flat and avoids SQLITE_BUSY on lock upgrades.
     write_lock: Arc<Mutex<()>>,
+    committed: Arc<watch::Sender<u64>>,
     location: String,
 }
 
@@ -47,11 +48,15 @@ pub struct Store {
 pub struct WriteTx<'s> {
     pub tx: Transaction<'static, Any>,
     _guard: MutexGuard<'s, ()>,
+    committed: &'s watch::Sender<u64>,
 }
 
 impl WriteTx<'_> {
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
+        // Wake whoever follows changes (the event stream); they read what changed
+        // from the feed, so the count itself means nothing.
+        self.committed.send_modify(|n| *n = n.wrapping_add(1));
         Ok(())
     }
 }
@@ -100,6 +105,7 @@ impl Store {
             pool,
             backend,
             write_lock: Arc::new(Mutex::new(())),
+            committed: Arc::new(watch::channel(0).0),
             location: location.to_string(),
         };
         migrate::run(&store).await?;
@@ -128,7 +134,16 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx {
+            tx,
+            _guard: guard,
+            committed: &self.committed,
+        })
+    }
+
+    /// Changes whenever a write commits through this handle (or a clone of it).
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.committed.subscribe()
     }
 
     /// Refreshes the planner's statistics; cheap, and worth it after bulk loads.

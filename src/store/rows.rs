@@ -36,7 +36,7 @@ pub fn ticket(row: &AnyRow) -> Result<Ticket, StoreError> {
     let status_class: String = row.try_get("status_class")?;
     let tags: String = row.try_get("tags")?;
     let custom: String = row.try_get("custom_fields")?;
-    Ok(Ticket {
+    let mut ticket = Ticket {
         id: row.try_get("id")?,
         key: row.try_get("key")?,
         title: row.try_get("title")?,
@@ -67,8 +67,11 @@ pub fn ticket(row: &AnyRow) -> Result<Ticket, StoreError> {
             resolution_due_at: row.try_get("resolution_due_at")?,
             paused_at: row.try_get("sla_paused_at")?,
             paused_ms: row.try_get("sla_paused_ms")?,
+            breached: false,
         },
-    })
+    };
+    crate::domain::sla::stamp(&mut ticket, crate::domain::time::now());
+    Ok(ticket)
 }
 
 fn visibility(row: &AnyRow) -> Result<Visibility, StoreError> {

@@ -1,0 +1,66 @@
+//! `desk serve`.
+
+use std::sync::Arc;
+
+use color_eyre::eyre::{Result, WrapErr};
+
+use crate::config::Loaded;
+use crate::server::{App, Bound, ServerOptions, shutdown_signal};
+use crate::service::Service;
+use crate::store::Store;
+
+use super::{ServeArgs, server_database, service_config};
+
+pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
+    init_logging();
+    let listen = args
+        .listen
+        .clone()
+        .unwrap_or_else(|| loaded.config.server.listen.clone());
+    let database = server_database(loaded, args.db.as_deref());
+    let store = Store::open(&database)
+        .await
+        .wrap_err("desk serve cannot start")?;
+    let service = Service::new(store, service_config(loaded));
+    service.seed_defaults().await?;
+    if args.demo {
+        let tickets = service.count_tickets_unscoped().await?;
+        if tickets == 0 {
+            let n = crate::demo::load(&service).await?;
+            crate::demo::set_passwords(&service).await?;
+            tracing::info!(
+                "loaded the demo desk: {n} tickets; sign in as {} (supervisor) or admin@example.com with password `{}`",
+                crate::demo::DEMO_SUPERVISOR,
+                crate::demo::DEMO_PASSWORD
+            );
+        } else {
+            tracing::warn!("--demo ignored: the database already holds {tickets} tickets");
+        }
+    }
+    let app = App {
+        service: service.clone(),
+        options: Arc::new(ServerOptions {
+            token_ttl_hours: loaded.config.server.token_ttl_hours,
+            ..ServerOptions::default()
+        }),
+    };
+    let bound = Bound::bind(&listen, app)
+        .await
+        .wrap_err("desk serve cannot start")?;
+    let addr = bound.local_addr()?;
+    tracing::info!("desk serve listening on http://{addr} (database: {database})");
+    bound.serve(shutdown_signal()).await?;
+    service.store().close().await;
+    tracing::info!("desk serve stopped");
+    Ok(0)
+}
+
+/// Logs to stderr; `RUST_LOG` picks the level (default: info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

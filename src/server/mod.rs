@@ -1,0 +1,226 @@
+//! `desk serve`: HTTP in front of the service. Handlers translate requests into service
+//! calls and answers back; every rule lives in the service.
+
+mod auth;
+mod error;
+mod etag;
+mod extract;
+mod feed;
+mod reference;
+mod tickets;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use tokio::net::TcpListener;
+use tower_governor::GovernorLayer;
+use tower_governor::governor::GovernorConfigBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::service::Service;
+
+pub use error::ApiError;
+
+/// Request bodies above this are refused with 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// How the server behaves, from the config and the command line.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    pub token_ttl_hours: u64,
+    /// Login attempts per address: a burst, then one every `login_period`.
+    pub login_burst: u32,
+    pub login_period: Duration,
+    /// Anonymous lookups (tracking) per address, likewise.
+    pub anonymous_burst: u32,
+    pub anonymous_period: Duration,
+    pub request_timeout: Duration,
+    /// Whether customers tracking a ticket see the assignee's name.
+    pub show_assignee: bool,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            token_ttl_hours: 720,
+            login_burst: 10,
+            login_period: Duration::from_secs(6),
+            anonymous_burst: 30,
+            anonymous_period: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(30),
+            show_assignee: true,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct App {
+    pub service: Service,
+    pub options: Arc<ServerOptions>,
+}
+
+/// Puts a rate limit per client address on `routes`, answering 429 with `Retry-After`
+/// in desk's error format.
+fn rate_limited(routes: Router<App>, burst: u32, period: Duration) -> Router<App> {
+    let Some(config) = GovernorConfigBuilder::default()
+        .period(period)
+        .burst_size(burst.max(1))
+        .finish()
+    else {
+        tracing::warn!("rate limit settings are invalid; the limit is off");
+        return routes;
+    };
+    let limiter = config.limiter().clone();
+    // The limiter keeps a cell per address; drop the idle ones now and then.
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limiter.retain_recent();
+        }
+    });
+    routes.layer(GovernorLayer::new(config).error_handler(|e| {
+        let (status, wait, message) = match e {
+            tower_governor::GovernorError::TooManyRequests { wait_time, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                wait_time.max(1),
+                format!("too many requests; try again in {} s", wait_time.max(1)),
+            ),
+            other => (
+                StatusCode::BAD_REQUEST,
+                1,
+                format!("cannot tell who is asking: {other}"),
+            ),
+        };
+        let mut response = ApiError::new(status, "rate_limited", message).into_response();
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }))
+}
+
+/// The whole HTTP surface.
+pub fn router(app: App) -> Router {
+    let options = app.options.clone();
+    let login = rate_limited(
+        Router::new().route("/auth/login", post(auth::login)),
+        options.login_burst,
+        options.login_period,
+    );
+    let anonymous = rate_limited(
+        Router::new().route("/track/{key}", get(feed::track)),
+        options.anonymous_burst,
+        options.anonymous_period,
+    );
+    let api = Router::new()
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/tickets", get(tickets::list).post(tickets::create))
+        .route("/tickets/{key}", get(tickets::get).patch(tickets::edit))
+        .route("/tickets/{key}/transition", post(tickets::transition))
+        .route("/tickets/{key}/transitions", get(tickets::transitions))
+        .route("/tickets/{key}/assign", post(tickets::assign))
+        .route("/tickets/{key}/approve", post(tickets::approve))
+        .route("/tickets/{key}/reject", post(tickets::reject))
+        .route("/tickets/{key}/comments", post(tickets::comment))
+        .route("/changes", get(feed::changes))
+        .route("/events/stream", get(feed::stream))
+        .route("/stats", get(reference::stats))
+        .route(
+            "/categories",
+            get(reference::categories).post(reference::create_category),
+        )
+        .route("/categories/{id}", patch(reference::update_category))
+        .route(
+            "/priorities",
+            get(reference::priorities).post(reference::create_priority),
+        )
+        .route("/priorities/{id}", patch(reference::update_priority))
+        .route("/statuses", get(reference::statuses))
+        .route("/statuses/{key}", patch(reference::rename_status))
+        .route("/users", get(reference::users).post(reference::create_user))
+        .route("/users/{id}", patch(reference::update_user))
+        .merge(login)
+        .merge(anonymous)
+        .fallback(api_not_found);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .with_state(app)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            options.request_timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn healthz() -> Response {
+    axum::Json(serde_json::json!({"status": "ok"})).into_response()
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found("no such endpoint; see /api/v1/openapi.json")
+}
+
+/// A server bound to its address, not yet serving.
+pub struct Bound {
+    listener: TcpListener,
+    app: App,
+}
+
+impl Bound {
+    /// Binds `listen` (`127.0.0.1:0` picks a free port). A taken port is a clear error.
+    pub async fn bind(listen: &str, app: App) -> std::io::Result<Bound> {
+        let listener = TcpListener::bind(listen).await.map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot listen on {listen}: {e}"))
+        })?;
+        Ok(Bound { listener, app })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then lets requests in flight finish.
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let service = router(self.app).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

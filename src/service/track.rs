@@ -1,0 +1,127 @@
+//! Tracking without an account: a ticket's key and the requester's email are enough to
+//! see its public face. Staff emails and everything internal stay inside.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::model::{EventKind, StatusClass};
+use crate::domain::time::{self, Millis};
+use crate::store::{comments, events, reference};
+
+use super::{Result, Service, ServiceError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicTicket {
+    pub key: String,
+    pub title: String,
+    pub status: String,
+    /// The status as a customer reads it (`In progress`).
+    pub status_name: String,
+    pub status_class: StatusClass,
+    pub priority: String,
+    pub category: String,
+    pub assignee_name: Option<String>,
+    #[serde(with = "time::rfc3339")]
+    pub created_at: Millis,
+    #[serde(with = "time::rfc3339")]
+    pub updated_at: Millis,
+    #[serde(with = "time::rfc3339_opt")]
+    pub resolved_at: Option<Millis>,
+    pub comments: Vec<PublicComment>,
+    pub timeline: Vec<PublicEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicComment {
+    pub author_name: String,
+    /// True when the requester wrote it.
+    pub from_requester: bool,
+    pub body: String,
+    #[serde(with = "time::rfc3339")]
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicEvent {
+    pub kind: EventKind,
+    pub actor_name: Option<String>,
+    #[serde(with = "time::rfc3339")]
+    pub at: Millis,
+    /// For status changes: the new status's name.
+    pub status: Option<String>,
+    /// Supervisor notes on approvals and rejections, notes on status changes.
+    pub note: Option<String>,
+}
+
+impl Service {
+    /// The public view of ticket `key` if `email` filed it. An unknown key and a wrong
+    /// email give the same answer, so neither can be probed.
+    pub async fn track(&self, key: &str, email: &str, show_assignee: bool) -> Result<PublicTicket> {
+        let not_found = || ServiceError::NotFound(format!("ticket {} for that email", key.trim()));
+        let pool = self.store.pool();
+        let number =
+            crate::domain::key::parse_key_number(self.key_prefix(), key).ok_or_else(not_found)?;
+        let ticket = crate::store::tickets::get(pool, number)
+            .await?
+            .ok_or_else(not_found)?;
+        let email = email.trim().to_lowercase();
+        if email.is_empty() || ticket.requester.email != email {
+            return Err(not_found());
+        }
+        let statuses = reference::statuses(pool).await?;
+        let name_of = |key: &str| {
+            statuses
+                .iter()
+                .find(|s| s.key == key)
+                .map_or_else(|| key.to_string(), |s| s.name.clone())
+        };
+        let public_comments = comments::for_ticket(pool, ticket.id, true).await?;
+        let public_events = events::for_ticket(pool, ticket.id, true).await?;
+        let requester_id = ticket.requester.user_id;
+        Ok(PublicTicket {
+            status_name: name_of(&ticket.status),
+            key: ticket.key,
+            title: ticket.title,
+            status: ticket.status,
+            status_class: ticket.status_class,
+            priority: ticket.priority,
+            category: ticket.category,
+            assignee_name: ticket.assignee.filter(|_| show_assignee).map(|a| a.name),
+            created_at: ticket.created_at,
+            updated_at: ticket.updated_at,
+            resolved_at: ticket.resolved_at,
+            comments: public_comments
+                .into_iter()
+                .map(|c| {
+                    let from_requester = match (&c.author, requester_id) {
+                        (Some(a), Some(r)) => a.id == r,
+                        (None, _) => true,
+                        _ => false,
+                    };
+                    PublicComment {
+                        author_name: match (&c.author, from_requester) {
+                            (_, true) => "You".into(),
+                            (Some(a), false) => a.name.clone(),
+                            (None, false) => "Support".into(),
+                        },
+                        from_requester,
+                        body: c.body,
+                        created_at: c.created_at,
+                    }
+                })
+                .collect(),
+            timeline: public_events
+                .into_iter()
+                .filter(|e| e.kind != EventKind::Assigned || show_assignee)
+                .map(|e| PublicEvent {
+                    kind: e.kind,
+                    actor_name: e.actor.map(|a| a.name),
+                    at: e.at,
+                    status: (e.field.as_deref() == Some("status"))
+                        .then(|| e.new.as_deref().map(name_of))
+                        .flatten(),
+                    note: e.note,
+                })
+                .collect(),
+        })
+    }
+}
