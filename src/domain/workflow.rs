@@ -33,6 +33,10 @@ pub const STATUSES: [(&str, &str, StatusClass); 10] = [
     (CLOSED, "Closed", StatusClass::Done),
 ];
 
+fn status_keys() -> String {
+    STATUSES.map(|(key, _, _)| key).join(", ")
+}
+
 pub fn class_of(status: &str) -> Option<StatusClass> {
     STATUSES
         .iter()
@@ -136,7 +140,7 @@ pub struct ActorFacts {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkflowError {
-    #[error("unknown status `{0}`")]
+    #[error("unknown status `{0}` (expected one of: {known})", known = status_keys())]
     UnknownStatus(String),
     #[error("the ticket is already {0}")]
     Unchanged(String),

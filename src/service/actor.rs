@@ -48,7 +48,8 @@ impl Actor {
         match self {
             Actor::User(u) => ticket.requester.user_id == Some(u.id),
             Actor::Contact { email } => {
-                ticket.requester.user_id.is_none() && ticket.requester.email == *email
+                ticket.requester.user_id.is_none()
+                    && ticket.requester.email.eq_ignore_ascii_case(email)
             }
         }
     }
@@ -71,6 +72,7 @@ impl Actor {
     }
 
     pub fn require_staff(&self, what: &str) -> Result<()> {
+        self.require_active()?;
         if self.is_staff() {
             Ok(())
         } else {
@@ -81,6 +83,7 @@ impl Actor {
     }
 
     pub fn require_supervisor(&self, what: &str) -> Result<()> {
+        self.require_active()?;
         if self.role().is_supervisor() {
             Ok(())
         } else {
@@ -91,6 +94,7 @@ impl Actor {
     }
 
     pub fn require_admin(&self, what: &str) -> Result<()> {
+        self.require_active()?;
         if self.role().is_admin() {
             Ok(())
         } else {

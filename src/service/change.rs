@@ -72,7 +72,10 @@ impl Service {
         if let Some(expected) = expected_version
             && expected != ticket.version
         {
-            let missed = events::since_version(&mut *w.tx, ticket.id, expected).await?;
+            let missed = visible(
+                actor,
+                events::since_version(&mut *w.tx, ticket.id, expected).await?,
+            );
             return Err(ServiceError::Conflict {
                 current: Box::new(ticket),
                 missed,
@@ -115,7 +118,10 @@ impl Service {
             let current = tickets::get(&mut *w.tx, before.id)
                 .await?
                 .ok_or_else(|| ServiceError::NotFound(format!("ticket {}", before.key)))?;
-            let missed = events::since_version(&mut *w.tx, before.id, before.version).await?;
+            let missed = visible(
+                actor,
+                events::since_version(&mut *w.tx, before.id, before.version).await?,
+            );
             return Err(ServiceError::Conflict {
                 current: Box::new(current),
                 missed,
@@ -143,4 +149,15 @@ impl Service {
         crate::domain::sla::stamp(&mut after, now);
         Ok(after)
     }
+}
+
+/// What a stale writer is told they missed: customers hear only of public changes.
+fn visible(
+    actor: &Actor,
+    mut missed: Vec<crate::domain::model::Event>,
+) -> Vec<crate::domain::model::Event> {
+    if !actor.is_staff() {
+        missed.retain(|e| e.visibility == Visibility::Public);
+    }
+    missed
 }

@@ -1,6 +1,6 @@
 use thiserror::Error;
 
-use crate::domain::model::{Event, Ticket};
+use crate::domain::model::{Event, EventKind, Ticket};
 use crate::domain::validate::Invalid;
 use crate::domain::workflow::WorkflowError;
 use crate::store::StoreError;
@@ -38,9 +38,19 @@ pub fn conflict_message(current: &Ticket, missed: &[Event]) -> String {
         .iter()
         .map(|e| {
             let who = e.actor.as_ref().map_or("someone", |a| a.name.as_str());
-            match (&e.field, &e.new) {
-                (Some(field), Some(new)) => format!("{who} set {field} to {new}"),
-                _ => format!("{who}: {}", e.kind.as_str().replace('_', " ")),
+            let new = e.new.as_deref().unwrap_or("nothing");
+            let old = e.old.as_deref().unwrap_or("nothing");
+            match (e.kind, e.field.as_deref()) {
+                (EventKind::Commented, _) => format!("{who} commented"),
+                (EventKind::Tagged, _) => format!("{who} added tag {new}"),
+                (EventKind::Untagged, _) => format!("{who} removed tag {old}"),
+                (EventKind::Assigned, _) if e.new.is_none() => format!("{who} unassigned it"),
+                (EventKind::Assigned, _) => format!("{who} assigned it to {new}"),
+                (EventKind::Approved, _) => format!("{who} approved it"),
+                (EventKind::Rejected, _) => format!("{who} rejected it"),
+                (_, Some("description")) => format!("{who} changed the description"),
+                (_, Some(field)) => format!("{who} set {field} to {new}"),
+                (kind, None) => format!("{who}: {}", kind.as_str().replace('_', " ")),
             }
         })
         .collect();

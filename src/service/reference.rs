@@ -170,7 +170,12 @@ impl Service {
     /// supervisors). Customers do not see the people list.
     pub async fn users(&self, actor: &Actor) -> Result<Vec<User>> {
         actor.require_staff("list people")?;
-        Ok(users::list(self.store.pool(), !actor.role().is_admin()).await?)
+        let admin = actor.role().is_admin();
+        let mut people = users::list(self.store.pool(), !admin).await?;
+        if !admin {
+            people.retain(|u| u.active);
+        }
+        Ok(people)
     }
 
     /// Adds a person. Admins only.

@@ -150,14 +150,15 @@ impl Service {
                 })
             }
             (Actor::Contact { email }, given) => {
-                if given.is_some_and(|e| e != *email) {
+                let email = validate::email("requester_email", email)?;
+                if given.is_some_and(|e| e != email) {
                     return Err(ServiceError::Forbidden(
                         "a ticket can only be filed for your own email".into(),
                     ));
                 }
                 Ok(Requester {
                     user_id: None,
-                    email: email.clone(),
+                    email,
                     name,
                 })
             }

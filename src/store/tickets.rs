@@ -5,7 +5,7 @@ use sqlx::{Any, Executor, Row, Transaction};
 use crate::domain::model::Ticket;
 use crate::domain::time::Millis;
 
-use super::sql::{Page, PageCursor, TICKET_COLUMNS, TICKET_JOINS, TicketFilter};
+use super::sql::{Page, PageCursor, TICKET_COLUMNS, TicketFilter};
 use super::{StoreError, rows, search};
 
 /// Reference-data ids a ticket row points at; the domain ticket carries names.
@@ -162,7 +162,7 @@ pub async fn get<'c, E>(ex: E, id: i64) -> Result<Option<Ticket>, StoreError>
 where
     E: Executor<'c, Database = Any>,
 {
-    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t{TICKET_JOINS} WHERE t.id = $1");
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(ex)

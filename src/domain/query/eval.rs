@@ -3,6 +3,7 @@
 //! against. Text here covers title and description only; comments live in the store.
 
 use super::{Field, Query, SlaState, Term, TermKind, TimeField};
+use crate::domain::key::parse_key_number;
 use crate::domain::model::Ticket;
 use crate::domain::sla;
 use crate::domain::time::Millis;
@@ -24,6 +25,13 @@ impl Query {
 
 impl Term {
     pub fn matches(&self, ticket: &Ticket, ctx: &EvalContext) -> bool {
+        // Punctuation alone has no words to look for: it narrows nothing, negated or
+        // not, exactly as the store's full-text search treats it.
+        if let TermKind::Text(text) = &self.kind
+            && !text.chars().any(char::is_alphanumeric)
+        {
+            return true;
+        }
         kind_matches(&self.kind, ticket, ctx) != self.negated
     }
 }
@@ -58,7 +66,11 @@ fn filter_matches(field: Field, value: &str, ticket: &Ticket, ctx: &EvalContext)
         Field::Assignee => assignee_matches(value, ticket, ctx),
         Field::Requester => person_matches(value, &ticket.requester.email, ctx),
         Field::Tag => ticket.tags.iter().any(|tag| eq_ci(value, tag)),
-        Field::Key => eq_ci(value, &ticket.key),
+        // The key's number is the ticket id, so `42`, `tkt-42` and `TKT-042` all name it.
+        Field::Key => ticket
+            .key
+            .rsplit_once('-')
+            .is_some_and(|(prefix, _)| parse_key_number(prefix, value) == Some(ticket.id)),
     }
 }
 
