@@ -134,7 +134,7 @@ fn get_ticket_with_timeline(bencher: divan::Bencher) {
         "assignee:none",
         "requester:customer12@example.com",
         "tag:vip",
-        "tag:sso",
+        "tag:network",
         "sla:breached",
         "created:<30d",
     ]

@@ -23,7 +23,7 @@ async fn file_work_and_find_a_ticket() {
         .unwrap();
     let list = d
         .service
-        .list_tickets(&d.agent, "status:open print", None, None)
+        .list_tickets(&d.agent, "status:open printer", None, None)
         .await
         .unwrap();
     assert_eq!(list.tickets.len(), 1);

@@ -46,6 +46,14 @@ pub enum Command {
     /// Manage people directly in a database (the way to make the first admin).
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Fill an empty database with generated tickets (for benchmarks).
+    #[command(hide = true)]
+    Generate {
+        #[arg(long, value_name = "PATH_OR_URL")]
+        db: String,
+        #[arg(long, default_value_t = 100_000)]
+        tickets: usize,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -95,6 +103,19 @@ pub async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Some(Command::Serve(args)) => serve::run(&loaded, args).await,
         Some(Command::Users(cmd)) => users::run(&loaded, cmd).await,
+        Some(Command::Generate { db, tickets }) => {
+            let store = Store::open(&db).await?;
+            let service = Service::new(store, service_config(&loaded));
+            let started = std::time::Instant::now();
+            let made =
+                crate::generate::generate(&service, crate::generate::Shape::tickets(tickets))
+                    .await?;
+            eprintln!(
+                "generated {made} tickets into {db} in {:.1?}",
+                started.elapsed()
+            );
+            Ok(0)
+        }
         None if cli.demo => {
             let (desk, _dir) = open_demo(&loaded).await?;
             show_overview(&desk).await?;

@@ -1,7 +1,5 @@
 //! `desk serve`.
 
-use std::sync::Arc;
-
 use color_eyre::eyre::{Result, WrapErr};
 
 use crate::config::Loaded;
@@ -37,13 +35,13 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
             tracing::warn!("--demo ignored: the database already holds {tickets} tickets");
         }
     }
-    let app = App {
-        service: service.clone(),
-        options: Arc::new(ServerOptions {
+    let app = App::new(
+        service.clone(),
+        ServerOptions {
             token_ttl_hours: loaded.config.server.token_ttl_hours,
             ..ServerOptions::default()
-        }),
-    };
+        },
+    );
     let bound = Bound::bind(&listen, app)
         .await
         .wrap_err("desk serve cannot start")?;

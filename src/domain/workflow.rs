@@ -33,6 +33,14 @@ pub const STATUSES: [(&str, &str, StatusClass); 10] = [
     (CLOSED, "Closed", StatusClass::Done),
 ];
 
+fn article(role: &str) -> &'static str {
+    if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn status_keys() -> String {
     STATUSES.map(|(key, _, _)| key).join(", ")
 }
@@ -146,7 +154,10 @@ pub enum WorkflowError {
     Unchanged(String),
     #[error("a ticket cannot move from {from} to {to}")]
     NotAllowed { from: String, to: String },
-    #[error("moving a ticket from {from} to {to} takes a {needs} or above")]
+    #[error(
+        "moving a ticket from {from} to {to} takes {} {needs} or above",
+        article(needs)
+    )]
     Forbidden {
         from: String,
         to: String,

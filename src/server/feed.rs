@@ -59,8 +59,8 @@ pub async fn stream(
     // Resume after the last event the client saw, else start from now.
     let resume = headers
         .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
         .map(|v| {
+            let v = v.to_str().unwrap_or_default();
             v.trim().parse::<i64>().map_err(|_| {
                 ApiError::bad_request("Last-Event-ID must be an event sequence number")
             })
@@ -70,7 +70,7 @@ pub async fn stream(
         Some(seq) => seq,
         None => app.service.last_seq().await?,
     };
-    let events = follow(app, caller.actor, after);
+    let events = follow(app, caller.token, after);
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
@@ -78,20 +78,25 @@ pub async fn stream(
 
 struct Follow {
     app: App,
-    actor: Actor,
+    /// Checked again before every read: a revoked token or a deactivated account
+    /// ends the stream.
+    token: String,
     after: i64,
     buffer: VecDeque<Event>,
     wake: tokio::sync::watch::Receiver<u64>,
+    closing: tokio::sync::watch::Receiver<bool>,
 }
 
-fn follow(app: App, actor: Actor, after: i64) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+fn follow(app: App, token: String, after: i64) -> impl Stream<Item = Result<SseEvent, Infallible>> {
     let wake = app.service.store().subscribe();
+    let closing = app.closing();
     let state = Follow {
         app,
-        actor,
+        token,
         after,
         buffer: VecDeque::new(),
         wake,
+        closing,
     };
     futures_util::stream::unfold(state, |mut s| async move {
         loop {
@@ -106,10 +111,28 @@ fn follow(app: App, actor: Actor, after: i64) -> impl Stream<Item = Result<SseEv
             // Mark the wake-up as seen before reading, so a write that lands while we
             // read wakes us again instead of being missed.
             s.wake.borrow_and_update();
-            match s.app.service.changes(&s.actor, s.after, None).await {
+            if *s.closing.borrow() {
+                return None;
+            }
+            let actor: Actor = match s.app.service.authenticate(&s.token).await {
+                Ok(actor) => actor,
+                Err(crate::service::ServiceError::Unauthenticated(_)) => return None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "event stream cannot check its token; retrying");
+                    let _ = tokio::time::timeout(FALLBACK_POLL, s.closing.changed()).await;
+                    continue;
+                }
+            };
+            match s.app.service.changes(&actor, s.after, None).await {
                 Ok(changes) => {
-                    s.after = changes.last_seq.max(s.after);
-                    if !changes.events.is_empty() {
+                    // Checked again after the read: a token revoked while we read must
+                    // not see what was written after its revocation.
+                    if changes.events.is_empty() {
+                        s.after = changes.last_seq.max(s.after);
+                    } else if s.app.service.authenticate(&s.token).await.is_err() {
+                        return None;
+                    } else {
+                        s.after = changes.last_seq.max(s.after);
                         s.buffer.extend(changes.events);
                         continue;
                     }
@@ -119,7 +142,10 @@ fn follow(app: App, actor: Actor, after: i64) -> impl Stream<Item = Result<SseEv
                 | Err(crate::service::ServiceError::Unauthenticated(_)) => return None,
                 Err(e) => tracing::warn!(error = %e, "event stream read failed; retrying"),
             }
-            let _ = tokio::time::timeout(FALLBACK_POLL, s.wake.changed()).await;
+            tokio::select! {
+                _ = tokio::time::timeout(FALLBACK_POLL, s.wake.changed()) => {}
+                _ = s.closing.changed() => return None,
+            }
         }
     })
 }

@@ -17,7 +17,9 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -65,6 +67,23 @@ impl Default for ServerOptions {
 pub struct App {
     pub service: Service,
     pub options: Arc<ServerOptions>,
+    /// Becomes true when the server starts shutting down, so that endless answers
+    /// (event streams) end and graceful shutdown can finish.
+    closing: Arc<watch::Sender<bool>>,
+}
+
+impl App {
+    pub fn new(service: Service, options: ServerOptions) -> App {
+        App {
+            service,
+            options: Arc::new(options),
+            closing: Arc::new(watch::channel(false).0),
+        }
+    }
+
+    fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
 }
 
 /// Puts a rate limit per client address on `routes`, answering 429 with `Retry-After`
@@ -151,12 +170,15 @@ pub fn router(app: App) -> Router {
         .route("/users/{id}", patch(reference::update_user))
         .merge(login)
         .merge(anonymous)
-        .fallback(api_not_found);
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
+        .fallback(api_not_found)
         .with_state(app)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // Outside the body limit, so the limit's own plain-text 413 passes through it.
+        .layer(axum::middleware::map_response(json_errors))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,
@@ -170,6 +192,34 @@ async fn healthz() -> Response {
 
 async fn api_not_found() -> ApiError {
     ApiError::not_found("no such endpoint; see /api/v1/openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method; see /api/v1/openapi.json",
+    )
+}
+
+/// Layers below the router (the body limit) answer in plain text; give those answers
+/// desk's JSON error shape too, so clients parse every refusal the same way.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        return ApiError::new(
+            status,
+            "too_large",
+            format!("the request body is over the limit of {BODY_LIMIT} bytes"),
+        )
+        .into_response();
+    }
+    response
 }
 
 /// A server bound to its address, not yet serving.
@@ -196,8 +246,17 @@ impl Bound {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let closing = self.app.closing.clone();
+        let shutdown = async move {
+            shutdown.await;
+            closing.send_replace(true);
+        };
         let service = router(self.app).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        // Small answers go out at once instead of waiting on Nagle's algorithm.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }

@@ -142,22 +142,15 @@ pub async fn update_user(
     PathParam(id): PathParam<i64>,
     JsonBody(body): JsonBody<PatchUser>,
 ) -> ApiResult<Response> {
-    if let Some(password) = &body.password {
-        app.service
-            .set_password(&caller.actor, id, password)
-            .await?;
-    }
     let patch = UserPatch {
         name: body.name,
         role: body.role,
         active: body.active,
     };
-    let user = if patch == UserPatch::default() {
-        // Password only: people may change their own; the admin check is in the service.
-        app.service.users_by_id(&caller.actor, id).await?
-    } else {
-        app.service.update_user(&caller.actor, id, patch).await?
-    };
+    let user = app
+        .service
+        .patch_user(&caller.actor, id, patch, body.password.as_deref())
+        .await?;
     Ok(axum::Json(UserJson::from(&user)).into_response())
 }
 

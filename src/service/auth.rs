@@ -192,6 +192,49 @@ impl Service {
         Ok(())
     }
 
+    /// Changes an account: name, role and activity (admins), and the password (admins,
+    /// or people for their own). Everything is authorised and validated before anything
+    /// is written, so a refused change changes nothing.
+    pub async fn patch_user(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: super::UserPatch,
+        password: Option<&str>,
+    ) -> Result<User> {
+        let fields = patch != super::UserPatch::default();
+        if fields {
+            actor.require_admin("change people")?;
+        }
+        if actor.user_id() != Some(id) {
+            actor.require_admin("change other people's accounts")?;
+        }
+        actor.require_active()?;
+        if let Some(name) = &patch.name {
+            crate::domain::validate::required_text(
+                "name",
+                name,
+                crate::domain::validate::NAME_MAX,
+            )?;
+        }
+        let hash = match password {
+            Some(p) => Some(hash_password(p).await?),
+            None => None,
+        };
+        let user = if fields {
+            self.update_user(actor, id, patch).await?
+        } else {
+            self.users_by_id(actor, id).await?
+        };
+        if let Some(hash) = hash {
+            let mut w = self.store.write().await?;
+            users::set_password_hash(&mut *w.tx, id, Some(&hash)).await?;
+            tokens::revoke_all(&mut *w.tx, id, time::now()).await?;
+            w.commit().await?;
+        }
+        Ok(user)
+    }
+
     /// Sets a password hash with the database's own authority (demo setup, tools).
     pub async fn set_password_hash_unchecked(&self, user_id: i64, hash: &str) -> Result<()> {
         users::set_password_hash(self.store.pool(), user_id, Some(hash)).await?;

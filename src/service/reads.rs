@@ -83,14 +83,22 @@ impl Service {
         let scope = actor.scope()?;
         let limit = limit.unwrap_or(CHANGES_MAX).clamp(1, CHANGES_MAX);
         let pool = self.store.pool();
-        let mut found = events::after(pool, after.max(0), limit + 1, &scope).await?;
+        let after = after.max(0);
+        // A customer sees few of the desk's events; skipping them past the ones they
+        // cannot see keeps their polls cheap. The newest sequence is read *before* the
+        // events, so nothing that commits in between can be skipped. Staff see
+        // everything, so their position is simply the last event they got.
+        let newest = match scope {
+            Scope::All => None,
+            Scope::Requester(_) => Some(events::last_seq(pool).await?),
+        };
+        let mut found = events::after(pool, after, limit + 1, &scope).await?;
         let has_more = found.len() > limit as usize;
         found.truncate(limit as usize);
-        let last_seq = match found.last() {
-            Some(e) => e.seq,
-            // Nothing visible to this caller: skip them ahead so the next poll is cheap.
-            None if scope == Scope::All => events::last_seq(pool).await?.max(after),
-            None => after,
+        let last_seq = match (found.last(), newest) {
+            (Some(e), _) => e.seq,
+            (None, Some(newest)) => newest.max(after),
+            (None, None) => after,
         };
         Ok(Changes {
             events: found,

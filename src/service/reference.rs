@@ -231,6 +231,11 @@ impl Service {
             user.active = active;
         }
         users::update(&mut *w.tx, &user).await?;
+        if patch.active == Some(false) {
+            // Deactivation signs them out for good: reactivating must not revive
+            // old sessions.
+            crate::store::tokens::revoke_all(&mut *w.tx, id, time::now()).await?;
+        }
         w.commit().await?;
         Ok(user)
     }

@@ -6,7 +6,6 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use desk::domain::model::{Role, User};
@@ -166,10 +165,7 @@ impl TestServer {
             users.push(service.insert_user(new, Some(&hash)).await.expect("user"));
         }
 
-        let app = App {
-            service: service.clone(),
-            options: Arc::new(options),
-        };
+        let app = App::new(service.clone(), options);
         let bound = Bound::bind("127.0.0.1:0", app).await.expect("bind");
         let addr = bound.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();

@@ -51,7 +51,8 @@ fn kind_matches(kind: &TermKind, ticket: &Ticket, ctx: &EvalContext) -> bool {
         }
         TermKind::Sla(state) => sla_matches(*state, ticket, ctx.now),
         TermKind::Text(text) => {
-            let needle = text.to_lowercase();
+            // `print*` asks the store for a prefix; a substring match already covers it.
+            let needle = text.strip_suffix('*').unwrap_or(text).to_lowercase();
             ticket.title.to_lowercase().contains(&needle)
                 || ticket.description.to_lowercase().contains(&needle)
         }
@@ -126,7 +127,7 @@ mod tests {
 
     fn ticket() -> Ticket {
         Ticket {
-            id: 1,
+            id: 42,
             key: "TKT-42".into(),
             title: "Printer on FIRE".into(),
             description: "The office printer is smoking.".into(),
