@@ -1,14 +1,27 @@
 //! The command line: argument definitions and what each command does. `main.rs` only
 //! parses and dispatches.
 
+mod auth;
+mod docs;
+mod fail;
+mod input;
+mod output;
+mod reference;
 mod serve;
+mod session;
 mod table;
+mod tickets;
 mod users;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, eyre};
+
+pub use auth::{LoginArgs, LogoutArgs};
+pub use fail::{EXIT_REFUSED, EXIT_UNAVAILABLE, EXIT_USAGE};
+pub use output::{JsonFormat, ListFormat};
+pub use tickets::TicketsCommand;
 
 use crate::client::{Desk, LocalDesk, LocalUser};
 use crate::config::{Config, Loaded};
@@ -24,12 +37,34 @@ use crate::store::Store;
     long_about = "A support desk that lives in the terminal.\n\n\
         With no command, desk opens your desk: the local store in the data directory, \
         or the server named in the config. `desk --demo` opens a throwaway desk filled \
-        with demo data."
+        with demo data.\n\n\
+        The other commands are for scripts. They talk to a desk server when one is \
+        configured (`[server] url`, DESK_SERVER_URL or --server), signed in with the \
+        token `desk login` saved for it (DESK_TOKEN overrides), and to the local store \
+        otherwise or with --offline.",
+    after_long_help = "EXIT STATUS:\n    \
+        0  success\n    \
+        1  the desk refused the operation (validation, workflow, permission, conflict, \
+        not found, not signed in); one line on stderr says why\n    \
+        2  usage error (bad arguments or configuration)\n    \
+        3  the server cannot be reached, or the store cannot be opened\n\n\
+        Nothing is printed on stdout when a command fails.\n\n\
+        ENVIRONMENT:\n    \
+        DESK_CONFIG, DESK_SERVER_URL, DESK_TOKEN, DESK_DATA_DIR, DESK_DB, DESK_USER_EMAIL, \
+        DESK_ROLE, NO_COLOR"
 )]
 pub struct Cli {
     /// Read this config file instead of the platform default.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Talk to the desk server at URL (instead of `[server] url`).
+    #[arg(long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Work on the local store even when a server is configured.
+    #[arg(long, global = true, conflicts_with = "server")]
+    pub offline: bool,
 
     /// Open a throwaway desk filled with demo data, acting as a supervisor.
     #[arg(long)]
@@ -43,9 +78,41 @@ pub struct Cli {
 pub enum Command {
     /// Run the ticket server: the JSON API under /api/v1.
     Serve(ServeArgs),
-    /// Manage people directly in a database (the way to make the first admin).
+    /// Sign in to a desk server; the token is saved for later commands.
+    Login(LoginArgs),
+    /// Sign out of a desk server: revoke the token and forget it.
+    Logout(LogoutArgs),
+    /// Who the commands act as, and on which desk.
+    Whoami(JsonFormat),
+    /// List, show, file, edit, comment on, assign and move tickets.
     #[command(subcommand)]
-    Users(UsersCommand),
+    Tickets(TicketsCommand),
+    /// The desk's numbers: open, pending, done, past their SLA, by status and more.
+    Stats(JsonFormat),
+    /// The categories tickets are filed under.
+    #[command(subcommand)]
+    Categories(ListCommand),
+    /// The priorities and their SLA hours.
+    #[command(subcommand)]
+    Priorities(ListCommand),
+    /// The statuses of the workflow.
+    #[command(subcommand)]
+    Statuses(ListCommand),
+    /// People: list them on the desk, or add and list them straight in a database (the
+    /// way to make the first admin).
+    #[command(subcommand)]
+    Users(PeopleCommand),
+    /// Print a shell completion script: `desk completions bash > /etc/bash_completion.d/desk`.
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write desk.1, desk-tickets.1, ... into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Fill an empty database with generated tickets (for benchmarks).
     #[command(hide = true)]
     Generate {
@@ -70,6 +137,44 @@ pub struct ServeArgs {
     pub demo: bool,
 }
 
+/// `desk categories|priorities|statuses list`.
+#[derive(Debug, Subcommand)]
+pub enum ListCommand {
+    /// List them.
+    List(ListFormat),
+}
+
+/// `desk users …` as parsed: `list` goes through the desk unless `--db` names a
+/// database; `add` and `list --db` work on the database directly ([`UsersCommand`]).
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Add a person straight into a database (needs no server and no sign-in).
+    Add {
+        /// The database [default: `[server] database_url`, else the local store].
+        #[arg(long, value_name = "PATH_OR_URL")]
+        db: Option<String>,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the people on the desk (staff see who tickets can be assigned to; admins
+    /// see everyone). With --db, everyone straight from that database.
+    List {
+        /// Read this database directly instead of asking the desk.
+        #[arg(long, value_name = "PATH_OR_URL", conflicts_with = "format")]
+        db: Option<String>,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+}
+
+/// The direct-database people commands (`desk users add`, `desk users list --db`).
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
     /// Add a person.
@@ -99,10 +204,31 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 /// Runs the parsed command line; the process exit code is the answer.
 pub async fn run(cli: Cli) -> Result<i32> {
+    if cli.command.as_ref().is_some_and(Command::is_scripted) {
+        return Ok(run_scripted(cli).await);
+    }
     let loaded = Config::load(cli.config.as_deref())?;
     match cli.command {
         Some(Command::Serve(args)) => serve::run(&loaded, args).await,
-        Some(Command::Users(cmd)) => users::run(&loaded, cmd).await,
+        Some(Command::Users(PeopleCommand::Add {
+            db,
+            email,
+            name,
+            role,
+            password_stdin,
+        })) => {
+            let cmd = UsersCommand::Add {
+                db,
+                email,
+                name,
+                role,
+                password_stdin,
+            };
+            users::run(&loaded, cmd).await
+        }
+        Some(Command::Users(PeopleCommand::List { db, .. })) => {
+            users::run(&loaded, UsersCommand::List { db }).await
+        }
         Some(Command::Generate { db, tickets }) => {
             let store = Store::open(&db).await?;
             let service = Service::new(store, service_config(&loaded));
@@ -126,6 +252,80 @@ pub async fn run(cli: Cli) -> Result<i32> {
             show_overview(&desk).await?;
             Ok(0)
         }
+        Some(_) => Err(eyre!("this command is run by run_scripted")),
+    }
+}
+
+impl Command {
+    /// The commands for scripts: exit codes 0-3, one line on stderr on failure,
+    /// nothing on stdout unless they succeed.
+    fn is_scripted(&self) -> bool {
+        match self {
+            Command::Serve(_)
+            | Command::Generate { .. }
+            | Command::Users(PeopleCommand::Add { .. }) => false,
+            Command::Users(PeopleCommand::List { db, .. }) => db.is_none(),
+            _ => true,
+        }
+    }
+}
+
+/// Runs a script command and prints its answer, or its failure as one line.
+async fn run_scripted(cli: Cli) -> i32 {
+    let outcome = match scripted(cli).await {
+        Ok(text) => output::emit(&text),
+        Err(fail) => Err(fail),
+    };
+    match outcome {
+        Ok(()) => 0,
+        Err(fail) => {
+            eprintln!("desk: {}", fail.one_line());
+            fail.code
+        }
+    }
+}
+
+async fn scripted(cli: Cli) -> fail::Outcome<String> {
+    let Some(command) = cli.command else {
+        return Err(fail::Fail::usage("no command"));
+    };
+    // These need neither a config nor a desk.
+    match &command {
+        Command::Completions { shell } => return docs::completions(*shell),
+        Command::Man { dir } => return docs::man(dir.as_deref()),
+        _ => {}
+    }
+    let loaded =
+        Config::load(cli.config.as_deref()).map_err(|e| fail::Fail::usage(e.to_string()))?;
+    let choice = session::Choice {
+        server: cli.server,
+        offline: cli.offline,
+        demo: cli.demo,
+    };
+    match command {
+        Command::Login(args) => return auth::login(&loaded, &choice, args).await,
+        Command::Logout(args) => return auth::logout(&loaded, &choice, args).await,
+        _ => {}
+    }
+    let opened = session::open(&loaded, &choice).await?;
+    let desk = opened.desk();
+    match command {
+        Command::Whoami(f) => auth::whoami(desk, f.json).await,
+        Command::Tickets(cmd) => tickets::run(desk, cmd).await,
+        Command::Stats(f) => reference::stats(desk, f.json).await,
+        Command::Categories(ListCommand::List(f)) => {
+            reference::list(desk, reference::List::Categories, f).await
+        }
+        Command::Priorities(ListCommand::List(f)) => {
+            reference::list(desk, reference::List::Priorities, f).await
+        }
+        Command::Statuses(ListCommand::List(f)) => {
+            reference::list(desk, reference::List::Statuses, f).await
+        }
+        Command::Users(PeopleCommand::List { format, .. }) => {
+            reference::list(desk, reference::List::Users, format).await
+        }
+        _ => Err(fail::Fail::usage("this command does not talk to a desk")),
     }
 }
 
@@ -138,7 +338,7 @@ pub fn server_database(loaded: &Loaded, given: Option<&str>) -> String {
         .unwrap_or_else(|| loaded.config.local.database.to_string_lossy().into_owned())
 }
 
-fn service_config(loaded: &Loaded) -> ServiceConfig {
+pub(crate) fn service_config(loaded: &Loaded) -> ServiceConfig {
     ServiceConfig {
         key_prefix: loaded.config.desk.key_prefix.clone(),
     }

@@ -4,9 +4,11 @@
 
 mod error;
 mod local;
+mod remote;
 
 pub use error::DeskError;
 pub use local::{LocalDesk, LocalUser};
+pub use remote::RemoteDesk;
 
 use async_trait::async_trait;
 

@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::time::Millis;
 
@@ -13,7 +14,9 @@ use super::time::Millis;
 /// PDF links, addresses and document metadata, all of which are kept verbatim.
 pub type CustomFields = BTreeMap<String, serde_json::Value>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Customer,
@@ -83,22 +86,24 @@ pub struct User {
 
 /// Who a ticket is for: a user with an account, or a bare contact email from a customer
 /// who filed through a public form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Requester {
+    #[schema(required = true)]
     pub user_id: Option<i64>,
     pub email: String,
+    #[schema(required = true)]
     pub name: Option<String>,
 }
 
 /// A reference to a user as shown on a ticket (assignee, author, actor).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UserRef {
     pub id: i64,
     pub email: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusClass {
     /// Work is expected: the SLA clock runs.
@@ -133,7 +138,7 @@ impl StatusClass {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Status {
     /// Stable key used by the workflow and the query language (`in_progress`).
     pub key: String,
@@ -141,22 +146,36 @@ pub struct Status {
     pub name: String,
     pub class: StatusClass,
     pub position: i64,
+    /// Where a ticket may go from here, and who may move it (from the workflow).
+    #[serde(default)]
+    pub transitions: Vec<WorkflowStep>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One step of the workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WorkflowStep {
+    /// The target status key.
+    pub to: String,
+    /// Who may take the step: `agent` (any staff), `supervisor` (supervisors and admins)
+    /// or `agent_or_requester` (staff, or the customer who filed the ticket).
+    pub who: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Category {
     pub id: i64,
     pub name: String,
     pub description: String,
     /// Resolution target for tickets of this category; the stricter of this and the
     /// priority's resolution hours applies.
+    #[schema(required = true)]
     pub sla_hours: Option<f64>,
     /// Tickets cannot reach `assigned` or `in_progress` before a supervisor approves.
     pub requires_approval: bool,
     pub active: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Priority {
     pub id: i64,
     pub name: String,
@@ -167,7 +186,7 @@ pub struct Priority {
     pub resolution_hours: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     Public,
@@ -192,23 +211,28 @@ impl Visibility {
 }
 
 /// SLA due times, already shifted by the time the clock was paused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 pub struct SlaClock {
     #[serde(default, with = "super::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     pub response_due_at: Option<Millis>,
     #[serde(default, with = "super::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     pub resolution_due_at: Option<Millis>,
     /// Set while the clock is stopped (pending or done statuses).
     #[serde(default, with = "super::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     pub paused_at: Option<Millis>,
     /// Total time spent paused so far, excluding a pause still running.
+    #[schema(value_type = i64)]
     pub paused_ms: Millis,
     /// Whether a due time has passed, as of when the ticket was read.
     #[serde(default)]
+    #[schema(required = true)]
     pub breached: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Ticket {
     pub id: i64,
     pub key: String,
@@ -219,39 +243,50 @@ pub struct Ticket {
     pub priority: String,
     pub status: String,
     pub status_class: StatusClass,
+    #[schema(required = true)]
     pub assignee: Option<UserRef>,
     pub tags: Vec<String>,
+    #[schema(value_type = HashMap<String, serde_json::Value>)]
     pub custom_fields: CustomFields,
     pub version: i64,
     #[serde(with = "super::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Millis,
     #[serde(with = "super::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Millis,
     #[serde(default, with = "super::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     pub first_response_at: Option<Millis>,
     #[serde(default, with = "super::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     pub resolved_at: Option<Millis>,
     #[serde(default, with = "super::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     pub closed_at: Option<Millis>,
     #[serde(default, with = "super::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     pub approved_at: Option<Millis>,
     pub sla: SlaClock,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Comment {
     pub id: i64,
     pub ticket_id: i64,
+    #[schema(required = true)]
     pub author: Option<UserRef>,
     /// Set when the author is a contact without an account (a public reply).
+    #[schema(required = true)]
     pub author_email: Option<String>,
     pub body: String,
     pub visibility: Visibility,
     #[serde(with = "super::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Millis,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Created,
@@ -297,7 +332,7 @@ impl EventKind {
 }
 
 /// One row of the audit trail, which is also the change feed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Event {
     /// Global, strictly increasing across the whole desk.
     pub seq: i64,
@@ -305,12 +340,18 @@ pub struct Event {
     #[serde(rename = "ticket")]
     pub ticket_key: String,
     pub kind: EventKind,
+    #[schema(required = true)]
     pub actor: Option<UserRef>,
     #[serde(with = "super::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: Millis,
+    #[schema(required = true)]
     pub field: Option<String>,
+    #[schema(required = true)]
     pub old: Option<String>,
+    #[schema(required = true)]
     pub new: Option<String>,
+    #[schema(required = true)]
     pub note: Option<String>,
     /// Internal events (internal notes, internal field changes) never reach customers.
     pub visibility: Visibility,

@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::model::{Comment, CustomFields, Event, Ticket, Visibility};
 use super::time::Millis;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTicket {
     pub title: String,
@@ -23,6 +24,7 @@ pub struct NewTicket {
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = HashMap<String, serde_json::Value>)]
     pub custom_fields: CustomFields,
     /// Staff filing on behalf of a contact, or a contact filing for themselves.
     #[serde(default)]
@@ -32,7 +34,7 @@ pub struct NewTicket {
 }
 
 /// A partial edit: absent fields stay as they are.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketEdit {
     #[serde(default)]
@@ -69,7 +71,7 @@ pub struct NewComment {
 }
 
 /// One ticket with its timeline, as the caller may see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TicketView {
     pub ticket: Ticket,
     pub comments: Vec<Comment>,
@@ -77,14 +79,15 @@ pub struct TicketView {
 }
 
 /// A page of a list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TicketList {
     pub tickets: Vec<Ticket>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
 /// A slice of the change feed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Changes {
     pub events: Vec<Event>,
     /// The sequence to ask after next time.
@@ -92,13 +95,13 @@ pub struct Changes {
     pub has_more: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Count {
     pub name: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Stats {
     pub total: i64,
     pub open: i64,
@@ -107,6 +110,7 @@ pub struct Stats {
     pub breached: i64,
     pub unassigned_open: i64,
     #[serde(default, with = "super::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     pub oldest_open_at: Option<Millis>,
     pub by_status: Vec<Count>,
     pub by_priority: Vec<Count>,

@@ -6,13 +6,14 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::domain::model::User;
 use crate::domain::time;
 use crate::service::Actor;
 
 use super::App;
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::JsonBody;
 
 /// An authenticated caller.
@@ -50,29 +51,40 @@ impl FromRequestParts<App> for Caller {
     }
 }
 
-#[derive(Deserialize)]
+/// An email and password to sign in with.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
+    #[schema(example = "you@example.com")]
     email: String,
+    #[schema(format = Password)]
     password: String,
 }
 
-#[derive(Serialize)]
+/// A new token and who it belongs to.
+#[derive(Serialize, ToSchema)]
 pub struct LoginAnswer {
+    /// Opaque; send it as `Authorization: Bearer <token>` (or `X-API-Key: <token>`).
     token: String,
     user: UserJson,
+    /// When the token stops working; null when it does not expire.
     #[serde(with = "time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     expires_at: Option<time::Millis>,
 }
 
 /// A person as the API shows them.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserJson {
     id: i64,
     email: String,
     name: String,
     role: crate::domain::model::Role,
     active: bool,
+    #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    created_at: time::Millis,
 }
 
 impl From<&User> for UserJson {
@@ -83,10 +95,31 @@ impl From<&User> for UserJson {
             name: u.name.clone(),
             role: u.role,
             active: u.active,
+            created_at: u.created_at,
         }
     }
 }
 
+/// Sign in
+///
+/// Exchanges an email and password for a bearer token. Anyone may call it; a wrong email
+/// and a wrong password get the same answer. Rate limited per client address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = Login,
+    responses(
+        (status = 200, description = "Signed in", body = LoginAnswer),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "Wrong email or password, or the account is deactivated", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A field is missing, unknown or of the wrong type", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
 pub async fn login(State(app): State<App>, JsonBody(body): JsonBody<Login>) -> ApiResult<Response> {
     let issued = app
         .service
@@ -100,11 +133,38 @@ pub async fn login(State(app): State<App>, JsonBody(body): JsonBody<Login>) -> A
     .into_response())
 }
 
+/// Sign out
+///
+/// Revokes the token the request carries. Any signed-in caller; signing out twice is not
+/// an error, but the second call no longer authenticates and gets 401.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The token is revoked"),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+    )
+)]
 pub async fn logout(State(app): State<App>, caller: Caller) -> ApiResult<StatusCode> {
     app.service.logout(&caller.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Who am I
+///
+/// The account the token belongs to. Any signed-in caller.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's account", body = UserJson),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+    )
+)]
 pub async fn me(caller: Caller) -> ApiResult<Response> {
     match &caller.actor {
         Actor::User(u) => Ok(axum::Json(UserJson::from(u)).into_response()),

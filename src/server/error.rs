@@ -6,6 +6,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::model::Ticket;
 use crate::domain::workflow::WorkflowError;
@@ -21,19 +22,32 @@ pub struct ApiError {
     pub current: Option<Box<Ticket>>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Detail<'a>,
+/// The body of every error answer.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+    /// Only on 412 (`stale_version`): the ticket as it is now, so the caller can redo its
+    /// change on top of it without losing anything.
     #[serde(skip_serializing_if = "Option::is_none")]
-    current: Option<&'a Ticket>,
+    #[schema(nullable = false)]
+    current: Option<Box<Ticket>>,
 }
 
-#[derive(Serialize)]
-struct Detail<'a> {
-    code: &'a str,
-    message: &'a str,
+/// What went wrong.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `bad_json`, `invalid_body`, `bad_query`, `bad_path`,
+    /// `bad_request`, `bad_if_match`, `unauthenticated`, `forbidden`, `not_found`,
+    /// `method_not_allowed`, `duplicate`, `workflow`, `stale_version`, `too_large`,
+    /// `unsupported_media_type`, `invalid`, `rate_limited`, `internal`.
+    #[schema(value_type = String)]
+    code: &'static str,
+    /// For people: what happened and what to do about it.
+    message: String,
+    /// The request field at fault, when there is one (`title`, `limit`, `status`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    #[schema(nullable = false)]
+    field: Option<String>,
 }
 
 impl ApiError {
@@ -70,13 +84,13 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(code = self.code, message = %self.message, "request failed");
         }
-        let body = Body {
-            error: Detail {
+        let body = ErrorBody {
+            error: ErrorDetail {
                 code: self.code,
-                message: &self.message,
-                field: self.field.as_deref(),
+                message: self.message,
+                field: self.field,
             },
-            current: self.current.as_deref(),
+            current: self.current,
         };
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {

@@ -12,24 +12,55 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::domain::model::Event;
-use crate::service::Actor;
+use crate::domain::requests::Changes;
+use crate::service::{Actor, PublicTicket};
 
 use super::App;
 use super::auth::Caller;
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorBody};
 use super::etag::json_with_etag;
 use super::extract::Params;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesParams {
+    /// Events after this sequence number: the `last_seq` of the previous answer (0, the
+    /// default, is from the beginning).
     #[serde(default)]
     after: i64,
+    /// At most this many events (default and most 1000).
     limit: Option<u32>,
 }
 
+/// Poll the change feed
+///
+/// The audit trail's events after `after`, oldest first, as this caller may see them:
+/// staff see every event, customers only the public events of their own tickets. Any
+/// signed-in caller. Ask again with `after = last_seq`; `has_more` says whether to ask
+/// at once.
+#[utoipa::path(
+    get,
+    operation_id = "list_changes",
+    path = "/api/v1/changes",
+    tag = "feed",
+    security(("bearer" = [])),
+    params(
+        ChangesParams,
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "An ETag from an earlier answer: 304 if nothing changed"),
+    ),
+    responses(
+        (status = 200, description = "A slice of the feed", body = Changes,
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag",
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 400, description = "An unknown query parameter or a malformed one", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+    )
+)]
 pub async fn changes(
     State(app): State<App>,
     caller: Caller,
@@ -40,9 +71,12 @@ pub async fn changes(
     json_with_etag(&headers, &changes)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StreamParams {
+    /// Start after this sequence number (`Last-Event-ID` wins when both are given);
+    /// without either, the stream starts from now.
     after: Option<i64>,
 }
 
@@ -50,6 +84,30 @@ pub struct StreamParams {
 /// process on the same database do not wake this one.
 const FALLBACK_POLL: Duration = Duration::from_secs(5);
 
+/// Follow live events
+///
+/// The change feed pushed as server-sent events: each event has `id` (its sequence
+/// number), `event` (its kind, e.g. `status_changed`) and `data` (the event as JSON, the
+/// same shape as in `GET /changes`). Filtered like the feed. Reconnect with
+/// `Last-Event-ID` to resume; the stream ends when the token is revoked or the server
+/// shuts down. Any signed-in caller.
+#[utoipa::path(
+    get,
+    operation_id = "stream_events",
+    path = "/api/v1/events/stream",
+    tag = "feed",
+    security(("bearer" = [])),
+    params(
+        StreamParams,
+        ("Last-Event-ID" = Option<i64>, Header, nullable = false, description = "Resume after this sequence number"),
+    ),
+    responses(
+        (status = 200, description = "An endless `text/event-stream`; each `data` line is an Event as JSON",
+            content_type = "text/event-stream", body = String),
+        (status = 400, description = "`Last-Event-ID` is not a sequence number, or a malformed query parameter", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+    )
+)]
 pub async fn stream(
     State(app): State<App>,
     caller: Caller,
@@ -150,13 +208,43 @@ fn follow(app: App, token: String, after: i64) -> impl Stream<Item = Result<SseE
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TrackParams {
+    /// The email the ticket was filed with.
     #[serde(default)]
+    #[param(required = true)]
     email: String,
 }
 
+/// Track a ticket without an account
+///
+/// The public face of one ticket (status, public replies, a timeline without internal
+/// events or staff emails) for whoever knows its key and the requester's email. No token
+/// needed. An unknown key and a wrong email get the same 404, so neither can be probed.
+/// Rate limited per client address.
+#[utoipa::path(
+    get,
+    operation_id = "track_ticket",
+    path = "/api/v1/track/{key}",
+    tag = "tracking",
+    params(
+        ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
+        TrackParams,
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "An ETag from an earlier answer: 304 if nothing changed"),
+    ),
+    responses(
+        (status = 200, description = "The ticket as its requester sees it", body = PublicTicket,
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag",
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 400, description = "An unknown query parameter or a malformed one", body = ErrorBody),
+        (status = 404, description = "No ticket with that key for that email", body = ErrorBody),
+        (status = 429, description = "Too many lookups from this address; see `Retry-After`", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
 pub async fn track(
     State(app): State<App>,
     headers: HeaderMap,

@@ -6,6 +6,7 @@ mod error;
 mod etag;
 mod extract;
 mod feed;
+mod openapi;
 mod reference;
 mod tickets;
 
@@ -144,6 +145,7 @@ pub fn router(app: App) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/tickets", get(tickets::list).post(tickets::create))
+        .route("/tickets/count", get(tickets::count))
         .route("/tickets/{key}", get(tickets::get).patch(tickets::edit))
         .route("/tickets/{key}/transition", post(tickets::transition))
         .route("/tickets/{key}/transitions", get(tickets::transitions))
@@ -168,12 +170,14 @@ pub fn router(app: App) -> Router {
         .route("/statuses/{key}", patch(reference::rename_status))
         .route("/users", get(reference::users).post(reference::create_user))
         .route("/users/{id}", patch(reference::update_user))
+        .route("/openapi.json", get(openapi::document))
         .merge(login)
         .merge(anonymous)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
+        .merge(openapi::docs())
         .fallback(api_not_found)
         .with_state(app)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -186,6 +190,16 @@ pub fn router(app: App) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
+/// Liveness
+///
+/// Answers while the server is up. No token needed.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    responses((status = 200, description = "The server is up", content_type = "application/json",
+        body = Object, example = json!({"status": "ok"}))),
+)]
 async fn healthz() -> Response {
     axum::Json(serde_json::json!({"status": "ok"})).into_response()
 }

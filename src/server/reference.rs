@@ -3,18 +3,37 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
-use crate::domain::model::{Category, Priority, Role, StatusClass};
-use crate::domain::workflow;
+use crate::domain::model::{Category, Priority, Role, Status};
+use crate::domain::requests::Stats;
 use crate::service::{NewUser, UserPatch};
 
 use super::App;
 use super::auth::{Caller, UserJson};
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorBody};
 use super::etag::json_with_etag;
 use super::extract::{JsonBody, PathParam};
 
+/// List categories
+///
+/// Every category, active or not. Any signed-in caller.
+#[utoipa::path(
+    get,
+    operation_id = "list_categories",
+    path = "/api/v1/categories",
+    tag = "reference",
+    security(("bearer" = [])),
+    params(("If-None-Match" = Option<String>, Header, nullable = false, description = "An ETag from an earlier answer: 304 if nothing changed")),
+    responses(
+        (status = 200, description = "The categories", body = Vec<Category>,
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag",
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+    )
+)]
 pub async fn categories(
     State(app): State<App>,
     _caller: Caller,
@@ -23,6 +42,24 @@ pub async fn categories(
     json_with_etag(&headers, &app.service.categories().await?)
 }
 
+/// List priorities
+///
+/// Every priority with its SLA targets; a lower rank is more urgent. Any signed-in caller.
+#[utoipa::path(
+    get,
+    operation_id = "list_priorities",
+    path = "/api/v1/priorities",
+    tag = "reference",
+    security(("bearer" = [])),
+    params(("If-None-Match" = Option<String>, Header, nullable = false, description = "An ETag from an earlier answer: 304 if nothing changed")),
+    responses(
+        (status = 200, description = "The priorities", body = Vec<Priority>,
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag",
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+    )
+)]
 pub async fn priorities(
     State(app): State<App>,
     _caller: Caller,
@@ -31,54 +68,53 @@ pub async fn priorities(
     json_with_etag(&headers, &app.service.priorities().await?)
 }
 
-#[derive(Serialize)]
-struct StatusJson {
-    key: String,
-    name: String,
-    class: StatusClass,
-    position: i64,
-    /// Where a ticket may go from here, and who may move it.
-    transitions: Vec<TransitionJson>,
-}
-
-#[derive(Serialize)]
-struct TransitionJson {
-    to: &'static str,
-    who: &'static str,
-}
-
+/// List statuses and the workflow
+///
+/// Every status in workflow order, each with the steps out of it and who may take them.
+/// Any signed-in caller.
+#[utoipa::path(
+    get,
+    operation_id = "list_statuses",
+    path = "/api/v1/statuses",
+    tag = "reference",
+    security(("bearer" = [])),
+    params(("If-None-Match" = Option<String>, Header, nullable = false, description = "An ETag from an earlier answer: 304 if nothing changed")),
+    responses(
+        (status = 200, description = "The statuses", body = Vec<crate::domain::model::Status>,
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag",
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+    )
+)]
 pub async fn statuses(
     State(app): State<App>,
     _caller: Caller,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let statuses: Vec<StatusJson> = app
-        .service
-        .statuses()
-        .await?
-        .into_iter()
-        .map(|s| StatusJson {
-            transitions: workflow::RULES
-                .iter()
-                .filter(|r| r.from == s.key)
-                .map(|r| TransitionJson {
-                    to: r.to,
-                    who: match r.who {
-                        workflow::Who::Staff => "agent",
-                        workflow::Who::Supervisor => "supervisor",
-                        workflow::Who::StaffOrRequester => "agent_or_requester",
-                    },
-                })
-                .collect(),
-            key: s.key,
-            name: s.name,
-            class: s.class,
-            position: s.position,
-        })
-        .collect();
+    let statuses = app.service.statuses().await?;
     json_with_etag(&headers, &statuses)
 }
 
+/// List people
+///
+/// Staff only. Admins see every account; agents and supervisors see the active ones.
+#[utoipa::path(
+    get,
+    operation_id = "list_users",
+    path = "/api/v1/users",
+    tag = "people",
+    security(("bearer" = [])),
+    params(("If-None-Match" = Option<String>, Header, nullable = false, description = "An ETag from an earlier answer: 304 if nothing changed")),
+    responses(
+        (status = 200, description = "The accounts", body = Vec<UserJson>,
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag",
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Customers do not see the people list", body = ErrorBody),
+    )
+)]
 pub async fn users(
     State(app): State<App>,
     caller: Caller,
@@ -94,15 +130,37 @@ pub async fn users(
     json_with_etag(&headers, &users)
 }
 
-#[derive(Deserialize)]
+/// A new account.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     email: String,
     name: String,
     role: Role,
+    #[schema(format = Password)]
     password: String,
 }
 
+/// Add a person
+///
+/// Creates an account that signs in with the given password. Admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    tag = "people",
+    security(("bearer" = [])),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "The new account", body = UserJson),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Only admins add people", body = ErrorBody),
+        (status = 409, description = "An account with that email exists", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A field is missing, unknown or invalid (bad email, unknown role, ...)", body = ErrorBody),
+    )
+)]
 pub async fn create_user(
     State(app): State<App>,
     caller: Caller,
@@ -123,7 +181,8 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, axum::Json(UserJson::from(&user))).into_response())
 }
 
-#[derive(Deserialize)]
+/// Changes to an account; absent fields stay as they are.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUser {
     #[serde(default)]
@@ -132,10 +191,35 @@ pub struct PatchUser {
     role: Option<Role>,
     #[serde(default)]
     active: Option<bool>,
+    /// A new password; every token the person holds is revoked.
     #[serde(default)]
+    #[schema(format = Password)]
     password: Option<String>,
 }
 
+/// Change a person
+///
+/// Admins change anyone's name, role, activity and password (deactivating signs the
+/// person out everywhere). Anyone may change their own password with a body holding only
+/// `password`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/users/{id}",
+    tag = "people",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The account's id")),
+    request_body = PatchUser,
+    responses(
+        (status = 200, description = "The account after the change", body = UserJson),
+        (status = 400, description = "The body is not JSON, or the id is not a number", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Not an admin, and not a password change of one's own", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A field is unknown or invalid", body = ErrorBody),
+    )
+)]
 pub async fn update_user(
     State(app): State<App>,
     caller: Caller,
@@ -154,17 +238,22 @@ pub async fn update_user(
     Ok(axum::Json(UserJson::from(&user)).into_response())
 }
 
-#[derive(Deserialize)]
+/// A category as written; the whole of it, also when changing one.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryBody {
     name: String,
     #[serde(default)]
     description: String,
+    /// Resolution target in hours; the stricter of this and the priority's applies.
     #[serde(default)]
     sla_hours: Option<f64>,
+    /// Tickets wait for a supervisor's approval before work starts.
     #[serde(default)]
     requires_approval: bool,
+    /// Inactive categories cannot be chosen for new tickets.
     #[serde(default = "yes")]
+    #[schema(default = true)]
     active: bool,
 }
 
@@ -172,6 +261,26 @@ fn yes() -> bool {
     true
 }
 
+/// Add a category
+///
+/// Admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/categories",
+    tag = "reference",
+    security(("bearer" = [])),
+    request_body = CategoryBody,
+    responses(
+        (status = 201, description = "The new category", body = Category),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Only admins change categories", body = ErrorBody),
+        (status = 409, description = "A category with that name exists", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A field is missing, unknown or invalid", body = ErrorBody),
+    )
+)]
 pub async fn create_category(
     State(app): State<App>,
     caller: Caller,
@@ -180,6 +289,28 @@ pub async fn create_category(
     save_category(app, caller, 0, b, StatusCode::CREATED).await
 }
 
+/// Change a category
+///
+/// Replaces the category's fields. Admins only.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/categories/{id}",
+    tag = "reference",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The category's id")),
+    request_body = CategoryBody,
+    responses(
+        (status = 200, description = "The category after the change", body = Category),
+        (status = 400, description = "The body is not JSON, or the id is not a number", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Only admins change categories", body = ErrorBody),
+        (status = 404, description = "No such category", body = ErrorBody),
+        (status = 409, description = "Another category has that name", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A field is missing, unknown or invalid", body = ErrorBody),
+    )
+)]
 pub async fn update_category(
     State(app): State<App>,
     caller: Caller,
@@ -216,16 +347,40 @@ async fn save_category(
     Ok((status, axum::Json(saved)).into_response())
 }
 
-#[derive(Deserialize)]
+/// A priority as written; the whole of it, also when changing one.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriorityBody {
     name: String,
+    /// Lower is more urgent (Critical = 1).
     rank: i64,
     color: String,
+    /// First-response target in hours.
     response_hours: f64,
+    /// Resolution target in hours.
     resolution_hours: f64,
 }
 
+/// Add a priority
+///
+/// Admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/priorities",
+    tag = "reference",
+    security(("bearer" = [])),
+    request_body = PriorityBody,
+    responses(
+        (status = 201, description = "The new priority", body = Priority),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Only admins change priorities", body = ErrorBody),
+        (status = 409, description = "A priority with that name exists", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A field is missing, unknown or invalid", body = ErrorBody),
+    )
+)]
 pub async fn create_priority(
     State(app): State<App>,
     caller: Caller,
@@ -234,6 +389,28 @@ pub async fn create_priority(
     save_priority(app, caller, 0, b, StatusCode::CREATED).await
 }
 
+/// Change a priority
+///
+/// Replaces the priority's fields. Admins only.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/priorities/{id}",
+    tag = "reference",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The priority's id")),
+    request_body = PriorityBody,
+    responses(
+        (status = 200, description = "The priority after the change", body = Priority),
+        (status = 400, description = "The body is not JSON, or the id is not a number", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Only admins change priorities", body = ErrorBody),
+        (status = 404, description = "No such priority", body = ErrorBody),
+        (status = 409, description = "Another priority has that name", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A field is missing, unknown or invalid", body = ErrorBody),
+    )
+)]
 pub async fn update_priority(
     State(app): State<App>,
     caller: Caller,
@@ -270,12 +447,34 @@ async fn save_priority(
     Ok((status, axum::Json(saved)).into_response())
 }
 
-#[derive(Deserialize)]
+/// A status's new display name.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameStatus {
     name: String,
 }
 
+/// Rename a status
+///
+/// Changes the display name; the key, and so the workflow, stay. Admins only.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/statuses/{key}",
+    tag = "reference",
+    security(("bearer" = [])),
+    params(("key" = String, Path, description = "The status key, e.g. `in_progress`")),
+    request_body = RenameStatus,
+    responses(
+        (status = 200, description = "The renamed status", body = Status),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Only admins rename statuses", body = ErrorBody),
+        (status = 404, description = "No such status", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "The name is missing, empty or too long, or a field is unknown", body = ErrorBody),
+    )
+)]
 pub async fn rename_status(
     State(app): State<App>,
     caller: Caller,
@@ -289,6 +488,26 @@ pub async fn rename_status(
     Ok(axum::Json(status).into_response())
 }
 
+/// Desk statistics
+///
+/// Ticket counts by status class, status, priority, category and assignee, SLA breaches
+/// and the oldest open ticket. Staff only.
+#[utoipa::path(
+    get,
+    operation_id = "get_stats",
+    path = "/api/v1/stats",
+    tag = "reference",
+    security(("bearer" = [])),
+    params(("If-None-Match" = Option<String>, Header, nullable = false, description = "An ETag from an earlier answer: 304 if nothing changed")),
+    responses(
+        (status = 200, description = "The counts", body = Stats,
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag",
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Customers do not see desk statistics", body = ErrorBody),
+    )
+)]
 pub async fn stats(
     State(app): State<App>,
     caller: Caller,

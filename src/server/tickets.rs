@@ -3,26 +3,100 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::model::Visibility;
-use crate::domain::requests::{NewTicket, TicketEdit};
+use crate::domain::model::{Comment, Ticket, Visibility};
+use crate::domain::requests::{NewTicket, TicketEdit, TicketList, TicketView};
 
 use super::App;
 use super::auth::Caller;
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorBody};
 use super::etag::{if_match_version, json_with_etag, json_with_etag_status};
 use super::extract::{JsonBody, Params, PathParam};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// A query in desk's filter language, e.g. `status:open priority:high,critical
+    /// assignee:me tag:vip -tag:spam "free text"`. Empty: every ticket the caller may see.
     #[serde(default)]
     q: String,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page, with the same `q`.
     cursor: Option<String>,
 }
 
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CountParams {
+    /// A query in desk's query language; empty counts every ticket the caller may see.
+    #[serde(default)]
+    q: String,
+}
+
+/// How many tickets match.
+#[derive(serde::Serialize, ToSchema)]
+pub struct TicketCount {
+    count: i64,
+}
+
+/// Count tickets
+///
+/// How many tickets match `q`, as the caller may see them: what a list's "N in view"
+/// shows without fetching every page.
+#[utoipa::path(
+    get,
+    operation_id = "count_tickets",
+    path = "/api/v1/tickets/count",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(CountParams),
+    responses(
+        (status = 200, description = "The count", body = TicketCount),
+        (status = 400, description = "An unknown query parameter or a malformed one", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 422, description = "`q` does not parse", body = ErrorBody),
+    )
+)]
+pub async fn count(
+    State(app): State<App>,
+    caller: Caller,
+    Params(p): Params<CountParams>,
+) -> ApiResult<Response> {
+    let count = app.service.count_tickets(&caller.actor, &p.q).await?;
+    Ok(axum::Json(TicketCount { count }).into_response())
+}
+
+/// List tickets
+///
+/// One page of the tickets matching `q`, newest update first. Any signed-in caller:
+/// staff see every ticket, customers only their own. Follow `next_cursor` for the next
+/// page.
+#[utoipa::path(
+    get,
+    operation_id = "list_tickets",
+    path = "/api/v1/tickets",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(
+        ListParams,
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "An ETag from an earlier answer: 304 if nothing changed"),
+    ),
+    responses(
+        (status = 200, description = "A page of tickets", body = TicketList,
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag",
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 400, description = "An unknown query parameter or a malformed one", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 422, description = "`q` does not parse, `limit` is out of range or `cursor` is not valid for this query", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(app): State<App>,
     caller: Caller,
@@ -46,6 +120,32 @@ pub async fn list(
     json_with_etag(&headers, &list)
 }
 
+/// File a ticket
+///
+/// Any signed-in caller. Customers file for themselves; staff may file on behalf of
+/// someone with `requester_email`. The category defaults to `General`, the priority to
+/// `Medium`.
+#[utoipa::path(
+    post,
+    operation_id = "create_ticket",
+    path = "/api/v1/tickets",
+    tag = "tickets",
+    security(("bearer" = [])),
+    request_body = NewTicket,
+    responses(
+        (status = 201, description = "Filed", body = Ticket,
+            headers(
+                ("Location" = String, description = "The new ticket's URL"),
+                ("ETag" = String, description = "Strong ETag of this answer"),
+            )),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "A customer filing for someone else", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "A field is missing, unknown or invalid (unknown category or priority, title too long, ...)", body = ErrorBody),
+    )
+)]
 pub async fn create(
     State(app): State<App>,
     caller: Caller,
@@ -60,6 +160,31 @@ pub async fn create(
     Ok(response)
 }
 
+/// Read a ticket
+///
+/// The ticket with its comments and events, as the caller may see them: customers see
+/// only their own tickets and never internal notes or internal events. Any signed-in
+/// caller; a ticket the caller may not see is 404.
+#[utoipa::path(
+    get,
+    operation_id = "get_ticket",
+    path = "/api/v1/tickets/{key}",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "An ETag from an earlier answer: 304 if nothing changed"),
+    ),
+    responses(
+        (status = 200, description = "The ticket and its timeline", body = TicketView,
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` ETag",
+            headers(("ETag" = String, description = "Strong ETag of this answer"))),
+        (status = 400, description = "The key is not valid UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 404, description = "No such ticket, or the caller may not see it", body = ErrorBody),
+    )
+)]
 pub async fn get(
     State(app): State<App>,
     caller: Caller,
@@ -70,6 +195,33 @@ pub async fn get(
     json_with_etag(&headers, &view)
 }
 
+/// Edit a ticket
+///
+/// Changes title, description, category, priority, tags (the whole set) or custom fields
+/// (a `null` removes one); absent fields stay as they are. Agents, supervisors and admins.
+#[utoipa::path(
+    patch,
+    operation_id = "edit_ticket",
+    path = "/api/v1/tickets/{key}",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+    ),
+    request_body = TicketEdit,
+    responses(
+        (status = 200, description = "The ticket after the edit", body = Ticket),
+        (status = 400, description = "The body is not JSON, or `If-Match` is not a version number", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Customers may not edit tickets", body = ErrorBody),
+        (status = 404, description = "No such ticket, or the caller may not see it", body = ErrorBody),
+        (status = 412, description = "`If-Match` is stale: someone changed the ticket first; `current` holds it as it is now", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "Nothing to change, or a field is unknown or invalid", body = ErrorBody),
+    )
+)]
 pub async fn edit(
     State(app): State<App>,
     caller: Caller,
@@ -85,14 +237,46 @@ pub async fn edit(
     Ok(axum::Json(ticket).into_response())
 }
 
-#[derive(Deserialize)]
+/// Where to move a ticket.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transition {
+    /// The target status key (`in_progress`, `waiting_on_customer`, `resolved`, ...).
     status: String,
+    /// Why, for the timeline.
     #[serde(default)]
     note: Option<String>,
 }
 
+/// Move a ticket through the workflow
+///
+/// Changes the status, if the workflow lets this caller take that step (see
+/// `GET /tickets/{key}/transitions` and `GET /statuses`). Moving to `approved` or
+/// `rejected` is the same as `approve` and `reject`.
+#[utoipa::path(
+    post,
+    operation_id = "transition_ticket",
+    path = "/api/v1/tickets/{key}/transition",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+    ),
+    request_body = Transition,
+    responses(
+        (status = 200, description = "The ticket in its new status", body = Ticket),
+        (status = 400, description = "The body is not JSON, or `If-Match` is not a version number", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "The workflow does not let this caller take that step", body = ErrorBody),
+        (status = 404, description = "No such ticket, or the caller may not see it", body = ErrorBody),
+        (status = 409, description = "The workflow does not allow that step from the current status", body = ErrorBody),
+        (status = 412, description = "`If-Match` is stale: someone changed the ticket first; `current` holds it as it is now", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "Unknown status, or a field is missing or invalid", body = ErrorBody),
+    )
+)]
 pub async fn transition(
     State(app): State<App>,
     caller: Caller,
@@ -114,17 +298,79 @@ pub async fn transition(
     Ok(axum::Json(ticket).into_response())
 }
 
+/// The statuses a caller may move a ticket to now.
+#[derive(Serialize, ToSchema)]
+pub struct AllowedTransitions {
+    /// Status keys, e.g. `["in_progress", "resolved"]`.
+    transitions: Vec<String>,
+}
+
+/// Where can this ticket go
+///
+/// The statuses this caller may move the ticket to now: what a UI should offer. Any
+/// signed-in caller who may see the ticket.
+#[utoipa::path(
+    get,
+    operation_id = "ticket_transitions",
+    path = "/api/v1/tickets/{key}/transitions",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`")),
+    responses(
+        (status = 200, description = "The allowed target statuses", body = AllowedTransitions),
+        (status = 400, description = "The key is not valid UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 404, description = "No such ticket, or the caller may not see it", body = ErrorBody),
+    )
+)]
 pub async fn transitions(
     State(app): State<App>,
     caller: Caller,
     PathParam(key): PathParam<String>,
 ) -> ApiResult<Response> {
-    let allowed = app.service.allowed_transitions(&caller.actor, &key).await?;
-    Ok(axum::Json(serde_json::json!({ "transitions": allowed })).into_response())
+    let transitions = app.service.allowed_transitions(&caller.actor, &key).await?;
+    Ok(axum::Json(AllowedTransitions { transitions }).into_response())
 }
 
-/// `{"assignee": "email"}` assigns, `{"assignee": null}` unassigns. The field must be
-/// there: an empty body unassigning a ticket by accident would be a nasty surprise.
+/// The body of `assign`, which reads it field by field; this type only describes it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Assignment {
+    /// A staff member's email, or null to unassign. Required, even when null.
+    #[schema(required = true)]
+    assignee: Option<String>,
+}
+
+/// Assign or unassign a ticket
+///
+/// `{"assignee": "email"}` assigns to an active agent, supervisor or admin;
+/// `{"assignee": null}` unassigns. The field must be there: an empty body unassigning a
+/// ticket by accident would be a nasty surprise. Staff only: agents take unassigned
+/// tickets and pass on their own; taking a ticket from someone else is for supervisors.
+/// A new or approved ticket becomes `assigned`.
+#[utoipa::path(
+    post,
+    operation_id = "assign_ticket",
+    path = "/api/v1/tickets/{key}/assign",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+    ),
+    request_body = Assignment,
+    responses(
+        (status = 200, description = "The ticket with its new assignee", body = Ticket),
+        (status = 400, description = "The body is not JSON, or `If-Match` is not a version number", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Customers may not assign; agents may not take a ticket held by someone else", body = ErrorBody),
+        (status = 404, description = "No such ticket or user, or the caller may not see the ticket", body = ErrorBody),
+        (status = 412, description = "`If-Match` is stale: someone changed the ticket first; `current` holds it as it is now", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "`assignee` is missing, not an email, or not an active staff member; or an unknown field", body = ErrorBody),
+    )
+)]
 pub async fn assign(
     State(app): State<App>,
     caller: Caller,
@@ -156,13 +402,42 @@ pub async fn assign(
     Ok(axum::Json(ticket).into_response())
 }
 
-#[derive(Deserialize, Default)]
+/// A supervisor's decision on a request.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
+    /// Optional when approving; required when rejecting (it tells the customer why).
     #[serde(default)]
     note: Option<String>,
 }
 
+/// Approve a request
+///
+/// Approves a ticket waiting in `new` or `under_review` (categories that require
+/// approval). Supervisors and admins. The body, and the note in it, are optional.
+#[utoipa::path(
+    post,
+    operation_id = "approve_ticket",
+    path = "/api/v1/tickets/{key}/approve",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+    ),
+    request_body(content = Option<Decision>, description = "Optional; may be empty"),
+    responses(
+        (status = 200, description = "The approved ticket", body = Ticket),
+        (status = 400, description = "The body is not valid JSON for a decision, or `If-Match` is not a version number", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Only supervisors and admins approve", body = ErrorBody),
+        (status = 404, description = "No such ticket", body = ErrorBody),
+        (status = 409, description = "The ticket is not waiting for a decision", body = ErrorBody),
+        (status = 412, description = "`If-Match` is stale: someone changed the ticket first; `current` holds it as it is now", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 422, description = "The note is too long", body = ErrorBody),
+    )
+)]
 pub async fn approve(
     State(app): State<App>,
     caller: Caller,
@@ -186,6 +461,34 @@ pub async fn approve(
     Ok(axum::Json(ticket).into_response())
 }
 
+/// Reject a request
+///
+/// Rejects a ticket waiting in `new` or `under_review`. Supervisors and admins; the note
+/// is required and tells the customer why.
+#[utoipa::path(
+    post,
+    operation_id = "reject_ticket",
+    path = "/api/v1/tickets/{key}/reject",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+    ),
+    request_body = Decision,
+    responses(
+        (status = 200, description = "The rejected ticket", body = Ticket),
+        (status = 400, description = "The body is not JSON, or `If-Match` is not a version number", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "Only supervisors and admins reject", body = ErrorBody),
+        (status = 404, description = "No such ticket", body = ErrorBody),
+        (status = 409, description = "The ticket is not waiting for a decision", body = ErrorBody),
+        (status = 412, description = "`If-Match` is stale: someone changed the ticket first; `current` holds it as it is now", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "No note, or a field is unknown or invalid", body = ErrorBody),
+    )
+)]
 pub async fn reject(
     State(app): State<App>,
     caller: Caller,
@@ -206,11 +509,14 @@ pub async fn reject(
     Ok(axum::Json(ticket).into_response())
 }
 
-#[derive(Deserialize)]
+/// A reply or an internal note.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
     body: String,
+    /// `public` (the default) or `internal` (staff only; customers never see it).
     #[serde(default = "public")]
+    #[schema(default = "public")]
     visibility: Visibility,
 }
 
@@ -218,6 +524,33 @@ fn public() -> Visibility {
     Visibility::Public
 }
 
+/// Comment on a ticket
+///
+/// A public reply or, for staff, an internal note. Customers reply on their own tickets;
+/// a customer's reply to a ticket waiting on them puts it back in progress.
+#[utoipa::path(
+    post,
+    operation_id = "comment_on_ticket",
+    path = "/api/v1/tickets/{key}/comments",
+    tag = "tickets",
+    security(("bearer" = [])),
+    params(
+        ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+    ),
+    request_body = NewComment,
+    responses(
+        (status = 201, description = "The new comment", body = Comment),
+        (status = 400, description = "The body is not JSON, or `If-Match` is not a version number", body = ErrorBody),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+        (status = 403, description = "A customer writing an internal note", body = ErrorBody),
+        (status = 404, description = "No such ticket, or the caller may not see it", body = ErrorBody),
+        (status = 412, description = "`If-Match` is stale: someone changed the ticket first; `current` holds it as it is now", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        (status = 422, description = "The body text is empty or too long, or a field is unknown", body = ErrorBody),
+    )
+)]
 pub async fn comment(
     State(app): State<App>,
     caller: Caller,

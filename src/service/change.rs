@@ -52,7 +52,7 @@ pub(super) struct Change<'s> {
     pub before: Ticket,
     pub after: Ticket,
     pub events: Vec<Pending>,
-    pub refs: Refs,
+    pub refs: std::sync::Arc<Refs>,
     pub now: Millis,
 }
 
@@ -81,10 +81,7 @@ impl Service {
                 missed,
             });
         }
-        let refs = Refs {
-            categories: crate::store::reference::categories(&mut *w.tx).await?,
-            priorities: crate::store::reference::priorities(&mut *w.tx).await?,
-        };
+        let refs = self.refs().await?;
         Ok(Change {
             w,
             after: ticket.clone(),

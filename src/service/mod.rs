@@ -11,6 +11,7 @@ mod query;
 mod reads;
 mod reference;
 mod tickets;
+mod token_cache;
 mod track;
 mod transitions;
 
@@ -44,12 +45,44 @@ impl Default for ServiceConfig {
 pub struct Service {
     store: Store,
     config: ServiceConfig,
+    tokens: std::sync::Arc<token_cache::TokenCache>,
+    refs: std::sync::Arc<RefCache>,
 }
 
-/// The reference data an operation resolves names against, read in its transaction.
+/// The reference data operations resolve names against. Small and rarely changed, so
+/// it is kept in memory: every change through this process drops it at once, and a
+/// change made by another server on the same database is seen within [`REFS_TTL`].
 struct Refs {
     categories: Vec<Category>,
     priorities: Vec<Priority>,
+    statuses: Vec<crate::domain::model::Status>,
+}
+
+const REFS_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[derive(Default)]
+struct RefCache {
+    current: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Refs>)>>,
+}
+
+impl RefCache {
+    fn fresh(&self) -> Option<std::sync::Arc<Refs>> {
+        let guard = self.current.lock().ok()?;
+        let (at, refs) = guard.as_ref()?;
+        (at.elapsed() < REFS_TTL).then(|| refs.clone())
+    }
+
+    fn store(&self, refs: std::sync::Arc<Refs>) {
+        if let Ok(mut guard) = self.current.lock() {
+            *guard = Some((std::time::Instant::now(), refs));
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut guard) = self.current.lock() {
+            *guard = None;
+        }
+    }
 }
 
 impl Refs {
@@ -99,7 +132,12 @@ fn unknown<'a>(
 
 impl Service {
     pub fn new(store: Store, config: ServiceConfig) -> Service {
-        Service { store, config }
+        Service {
+            store,
+            config,
+            tokens: Default::default(),
+            refs: Default::default(),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -110,14 +148,24 @@ impl Service {
         &self.config.key_prefix
     }
 
-    async fn refs<'c, E>(&self, ex: E) -> Result<Refs>
-    where
-        E: sqlx::Executor<'c, Database = sqlx::Any> + Copy,
-    {
-        Ok(Refs {
-            categories: crate::store::reference::categories(ex).await?,
-            priorities: crate::store::reference::priorities(ex).await?,
-        })
+    /// The current reference data, from memory when it is fresh.
+    async fn refs(&self) -> Result<std::sync::Arc<Refs>> {
+        if let Some(refs) = self.refs.fresh() {
+            return Ok(refs);
+        }
+        let pool = self.store.pool();
+        let refs = std::sync::Arc::new(Refs {
+            categories: crate::store::reference::categories(pool).await?,
+            priorities: crate::store::reference::priorities(pool).await?,
+            statuses: crate::store::reference::statuses(pool).await?,
+        });
+        self.refs.store(refs.clone());
+        Ok(refs)
+    }
+
+    /// Drops cached reference data after a change to it.
+    fn refs_changed(&self) {
+        self.refs.clear();
     }
 
     /// Finds a ticket by key (`TKT-42`, `tkt-42`, or `42`), as this caller may see it.

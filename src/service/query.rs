@@ -19,8 +19,8 @@ impl Service {
     ) -> Result<TicketFilter> {
         let scope = actor.scope()?;
         let pool = self.store.pool();
-        let refs = self.refs(pool).await?;
-        let statuses = crate::store::reference::statuses(pool).await?;
+        let refs = self.refs().await?;
+        let statuses = &refs.statuses;
         let mut clauses = Vec::with_capacity(query.terms.len());
         for term in &query.terms {
             let kind = match &term.kind {

@@ -60,6 +60,7 @@ impl Service {
                     name: (*name).into(),
                     class: *class,
                     position: position as i64,
+                    transitions: Vec::new(),
                 };
                 reference::save_status(&mut *w.tx, &status).await?;
             }
@@ -91,6 +92,7 @@ impl Service {
             }
         }
         w.commit().await?;
+        self.refs_changed();
         Ok(())
     }
 
@@ -102,8 +104,25 @@ impl Service {
         Ok(reference::priorities(self.store.pool()).await?)
     }
 
+    /// Every status in workflow order, each with the steps out of it.
     pub async fn statuses(&self) -> Result<Vec<Status>> {
-        Ok(reference::statuses(self.store.pool()).await?)
+        let mut statuses = reference::statuses(self.store.pool()).await?;
+        for s in &mut statuses {
+            s.transitions = workflow::RULES
+                .iter()
+                .filter(|r| r.from == s.key)
+                .map(|r| crate::domain::model::WorkflowStep {
+                    to: r.to.to_string(),
+                    who: match r.who {
+                        workflow::Who::Staff => "agent",
+                        workflow::Who::Supervisor => "supervisor",
+                        workflow::Who::StaffOrRequester => "agent_or_requester",
+                    }
+                    .to_string(),
+                })
+                .collect();
+        }
+        Ok(statuses)
     }
 
     /// Creates (`id` 0) or changes a category. Admins only. Categories are retired
@@ -123,6 +142,7 @@ impl Service {
             .await
             .map_err(|e| duplicate(e, "a category", &c.name))?;
         w.commit().await?;
+        self.refs_changed();
         c.id = id;
         Ok(c)
     }
@@ -145,6 +165,7 @@ impl Service {
             .await
             .map_err(|e| duplicate(e, "a priority", &p.name))?;
         w.commit().await?;
+        self.refs_changed();
         p.id = id;
         Ok(p)
     }
@@ -163,6 +184,7 @@ impl Service {
         let mut w = self.store.write().await?;
         reference::save_status(&mut *w.tx, &status).await?;
         w.commit().await?;
+        self.refs_changed();
         Ok(status)
     }
 
@@ -237,6 +259,8 @@ impl Service {
             crate::store::tokens::revoke_all(&mut *w.tx, id, time::now()).await?;
         }
         w.commit().await?;
+        // Role and activity changes must reach cached sessions at once.
+        self.tokens.clear();
         Ok(user)
     }
 

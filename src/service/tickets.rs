@@ -7,7 +7,7 @@ use crate::domain::{sla, tags, time, workflow};
 use crate::store::{events, tickets};
 
 use super::change::Pending;
-use super::{Actor, Refs, Result, Service, ServiceError};
+use super::{Actor, Result, Service, ServiceError};
 
 const DEFAULT_CATEGORY: &str = "General";
 const DEFAULT_PRIORITY: &str = "Medium";
@@ -41,10 +41,7 @@ impl Service {
                 requester_name,
             )
             .await?;
-        let refs = Refs {
-            categories: crate::store::reference::categories(&mut *w.tx).await?,
-            priorities: crate::store::reference::priorities(&mut *w.tx).await?,
-        };
+        let refs = self.refs().await?;
         let category = match new.category.as_deref().filter(|c| !c.trim().is_empty()) {
             Some(name) => refs.category(name)?,
             None => refs

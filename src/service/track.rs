@@ -2,6 +2,7 @@
 //! see its public face. Staff emails and everything internal stay inside.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::domain::model::{EventKind, StatusClass};
 use crate::domain::time::{self, Millis};
@@ -9,7 +10,7 @@ use crate::store::{comments, events, reference};
 
 use super::{Result, Service, ServiceError};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PublicTicket {
     pub key: String,
     pub title: String,
@@ -19,36 +20,45 @@ pub struct PublicTicket {
     pub status_class: StatusClass,
     pub priority: String,
     pub category: String,
+    #[schema(required = true)]
     pub assignee_name: Option<String>,
     #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Millis,
     #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Millis,
     #[serde(with = "time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime, required = true)]
     pub resolved_at: Option<Millis>,
     pub comments: Vec<PublicComment>,
     pub timeline: Vec<PublicEvent>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PublicComment {
     pub author_name: String,
     /// True when the requester wrote it.
     pub from_requester: bool,
     pub body: String,
     #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Millis,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PublicEvent {
     pub kind: EventKind,
+    #[schema(required = true)]
     pub actor_name: Option<String>,
     #[serde(with = "time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: Millis,
     /// For status changes: the new status's name.
+    #[schema(required = true)]
     pub status: Option<String>,
     /// Supervisor notes on approvals and rejections, notes on status changes.
+    #[schema(required = true)]
     pub note: Option<String>,
 }
 

@@ -105,7 +105,7 @@ impl Service {
     pub async fn allowed_transitions(&self, actor: &Actor, key: &str) -> Result<Vec<String>> {
         actor.require_active()?;
         let ticket = self.find(self.store.pool(), actor, key).await?;
-        let refs = self.refs(self.store.pool()).await?;
+        let refs = self.refs().await?;
         Ok(
             workflow::allowed_targets(facts(&ticket, &refs), actor_facts(actor, &ticket))
                 .into_iter()

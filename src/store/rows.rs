@@ -149,5 +149,6 @@ pub fn status(row: &AnyRow) -> Result<Status, StoreError> {
         name: row.try_get("name")?,
         class: StatusClass::parse(&class).ok_or_else(|| corrupt("status class", &class))?,
         position: row.try_get("position")?,
+        transitions: Vec::new(),
     })
 }

@@ -31,17 +31,18 @@ where
     .await?)
 }
 
-/// The user a live token belongs to, with the stored hash for a constant-time check.
+/// A live token's owner, the stored hash (for a constant-time check) and its expiry.
 pub async fn user_for<'c, E>(
     ex: E,
     token_hash: &str,
     now: Millis,
-) -> Result<Option<(User, String)>, StoreError>
+) -> Result<Option<(User, String, Option<Millis>)>, StoreError>
 where
     E: Executor<'c, Database = Any>,
 {
     let row = sqlx::query(
-        "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, k.token_hash
+        "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, k.token_hash,
+                k.expires_at
            FROM api_tokens k JOIN users u ON u.id = k.user_id
           WHERE k.token_hash = $1 AND k.revoked_at IS NULL
             AND (k.expires_at IS NULL OR k.expires_at > $2)",
@@ -52,7 +53,11 @@ where
     .await?;
     match row {
         None => Ok(None),
-        Some(r) => Ok(Some((rows::user(&r)?, r.try_get("token_hash")?))),
+        Some(r) => Ok(Some((
+            rows::user(&r)?,
+            r.try_get("token_hash")?,
+            r.try_get("expires_at")?,
+        ))),
     }
 }
 

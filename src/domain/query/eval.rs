@@ -51,10 +51,7 @@ fn kind_matches(kind: &TermKind, ticket: &Ticket, ctx: &EvalContext) -> bool {
         }
         TermKind::Sla(state) => sla_matches(*state, ticket, ctx.now),
         TermKind::Text(text) => {
-            // `print*` asks the store for a prefix; a substring match already covers it.
-            let needle = text.strip_suffix('*').unwrap_or(text).to_lowercase();
-            ticket.title.to_lowercase().contains(&needle)
-                || ticket.description.to_lowercase().contains(&needle)
+            text_matches(text, &ticket.title) || text_matches(text, &ticket.description)
         }
     }
 }
@@ -96,6 +93,30 @@ fn sla_matches(state: SlaState, ticket: &Ticket, now: Millis) -> bool {
         SlaState::Breached => sla::is_breached(ticket, now),
         SlaState::Ok => !sla::is_breached(ticket, now),
         SlaState::Paused => ticket.sla.paused_at.is_some(),
+    }
+}
+
+/// The words of a text as the full-text index sees them: runs of letters and digits,
+/// lowercased.
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// Whole words, like the store's search: `connection` does not find "connections",
+/// `connection*` does, and a phrase matches its words in a row.
+fn text_matches(needle: &str, haystack: &str) -> bool {
+    let (needle, prefix) = match needle.strip_suffix('*') {
+        Some(n) => (n, true),
+        None => (needle, false),
+    };
+    let want: Vec<String> = words(needle).collect();
+    let have: Vec<String> = words(haystack).collect();
+    match want.as_slice() {
+        [] => true,
+        [one] if prefix => have.iter().any(|w| w.starts_with(one.as_str())),
+        _ => have.windows(want.len()).any(|w| w == want.as_slice()),
     }
 }
 

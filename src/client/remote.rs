@@ -1,0 +1,349 @@
+//! A desk on a server: the same operations as [`super::LocalDesk`], over `desk serve`'s
+//! HTTP API. Errors come back as the same [`DeskError`]s, so front ends cannot tell the
+//! two apart except by [`DeskInfo::online`].
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::domain::model::{Category, Comment, Priority, Status, Ticket, User, Visibility};
+use crate::domain::requests::{Changes, NewTicket, Stats, TicketEdit, TicketList, TicketView};
+
+use super::{Desk, DeskError, DeskInfo, DeskResult};
+
+#[derive(Clone)]
+pub struct RemoteDesk {
+    http: reqwest::Client,
+    /// `http://host:port`, without a trailing slash.
+    base: String,
+    token: String,
+    user: User,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+    #[serde(default)]
+    current: Option<Box<Ticket>>,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    code: String,
+    message: String,
+    #[serde(default)]
+    field: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginAnswer {
+    token: String,
+}
+
+#[derive(Deserialize)]
+struct Transitions {
+    transitions: Vec<String>,
+}
+
+fn client() -> DeskResult<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("desk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| DeskError::Internal(format!("cannot build an HTTP client: {e}")))
+}
+
+fn unreachable(base: &str, e: &reqwest::Error) -> DeskError {
+    DeskError::Unavailable(format!("cannot reach {base}: {e}"))
+}
+
+impl RemoteDesk {
+    /// Connects with a token (from `desk login` or `DESK_TOKEN`) and learns who it
+    /// belongs to.
+    pub async fn connect(base: &str, token: &str) -> DeskResult<RemoteDesk> {
+        let base = base.trim_end_matches('/').to_string();
+        let http = client()?;
+        let mut desk = RemoteDesk {
+            http,
+            base,
+            token: token.to_string(),
+            user: User {
+                id: 0,
+                email: String::new(),
+                name: String::new(),
+                role: crate::domain::model::Role::Customer,
+                active: true,
+                created_at: 0,
+            },
+        };
+        desk.user = desk.send(desk.request(Method::GET, "/me")).await?;
+        Ok(desk)
+    }
+
+    /// Signs in with an email and password; returns the new token.
+    pub async fn login(base: &str, email: &str, password: &str) -> DeskResult<String> {
+        let base = base.trim_end_matches('/');
+        let response = client()?
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .map_err(|e| unreachable(base, &e))?;
+        let answer: LoginAnswer = decode(base, response).await?;
+        Ok(answer.token)
+    }
+
+    /// Revokes this desk's token on the server.
+    pub async fn logout(&self) -> DeskResult<()> {
+        let response = self
+            .request(Method::POST, "/auth/logout")
+            .send()
+            .await
+            .map_err(|e| unreachable(&self.base, &e))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(error_of(response).await)
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}/api/v1{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+
+    fn with_version(builder: RequestBuilder, expected_version: Option<i64>) -> RequestBuilder {
+        match expected_version {
+            Some(v) => builder.header(reqwest::header::IF_MATCH, v.to_string()),
+            None => builder,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> DeskResult<T> {
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| unreachable(&self.base, &e))?;
+        decode(&self.base, response).await
+    }
+}
+
+fn key_path(key: &str, rest: &str) -> String {
+    // Keys are letters, digits and a dash; anything else is the server's to refuse.
+    let key: String = key
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("/tickets/{key}{rest}")
+}
+
+async fn decode<T: DeserializeOwned>(base: &str, response: reqwest::Response) -> DeskResult<T> {
+    if !response.status().is_success() {
+        return Err(error_of(response).await);
+    }
+    response.json::<T>().await.map_err(|e| {
+        DeskError::Internal(format!("{base} answered something desk cannot read: {e}"))
+    })
+}
+
+/// The server's error as a [`DeskError`] of the same kind a local desk gives.
+async fn error_of(response: reqwest::Response) -> DeskError {
+    let status = response.status();
+    let body: Option<ErrorBody> = response.json().await.ok();
+    let (code, message, field, current) = match body {
+        Some(b) => (b.error.code, b.error.message, b.error.field, b.current),
+        None => (
+            String::new(),
+            format!("the server answered {status}"),
+            None,
+            None,
+        ),
+    };
+    match status {
+        StatusCode::UNAUTHORIZED => DeskError::Unauthenticated(message),
+        StatusCode::FORBIDDEN => DeskError::Forbidden(message),
+        StatusCode::NOT_FOUND => DeskError::NotFound(message),
+        StatusCode::PRECONDITION_FAILED => DeskError::Conflict { message, current },
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+            DeskError::Unavailable(message)
+        }
+        s if s.is_client_error() => DeskError::Invalid {
+            field: field.or((!code.is_empty()).then_some(code)),
+            message,
+        },
+        _ => DeskError::Internal(message),
+    }
+}
+
+#[async_trait]
+impl Desk for RemoteDesk {
+    fn info(&self) -> DeskInfo {
+        DeskInfo {
+            location: self.base.clone(),
+            online: true,
+            user: self.user.clone(),
+        }
+    }
+
+    async fn list_tickets(
+        &self,
+        q: &str,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> DeskResult<TicketList> {
+        let mut query: Vec<(&str, String)> = vec![("q", q.to_string())];
+        if let Some(limit) = limit {
+            query.push(("limit", limit.to_string()));
+        }
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_string()));
+        }
+        self.send(self.request(Method::GET, "/tickets").query(&query))
+            .await
+    }
+
+    async fn count_tickets(&self, q: &str) -> DeskResult<i64> {
+        #[derive(Deserialize)]
+        struct Count {
+            count: i64,
+        }
+        let c: Count = self
+            .send(
+                self.request(Method::GET, "/tickets/count")
+                    .query(&[("q", q)]),
+            )
+            .await?;
+        Ok(c.count)
+    }
+
+    async fn get_ticket(&self, key: &str) -> DeskResult<TicketView> {
+        self.send(self.request(Method::GET, &key_path(key, "")))
+            .await
+    }
+
+    async fn create_ticket(&self, new: NewTicket) -> DeskResult<Ticket> {
+        self.send(self.request(Method::POST, "/tickets").json(&new))
+            .await
+    }
+
+    async fn edit_ticket(
+        &self,
+        key: &str,
+        edit: TicketEdit,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket> {
+        let b = self.request(Method::PATCH, &key_path(key, "")).json(&edit);
+        self.send(Self::with_version(b, expected_version)).await
+    }
+
+    async fn transition(
+        &self,
+        key: &str,
+        to: &str,
+        note: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket> {
+        let b = self
+            .request(Method::POST, &key_path(key, "/transition"))
+            .json(&json!({"status": to, "note": note}));
+        self.send(Self::with_version(b, expected_version)).await
+    }
+
+    async fn allowed_transitions(&self, key: &str) -> DeskResult<Vec<String>> {
+        let t: Transitions = self
+            .send(self.request(Method::GET, &key_path(key, "/transitions")))
+            .await?;
+        Ok(t.transitions)
+    }
+
+    async fn assign(
+        &self,
+        key: &str,
+        assignee: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket> {
+        let b = self
+            .request(Method::POST, &key_path(key, "/assign"))
+            .json(&json!({"assignee": assignee}));
+        self.send(Self::with_version(b, expected_version)).await
+    }
+
+    async fn approve(
+        &self,
+        key: &str,
+        note: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket> {
+        let b = self
+            .request(Method::POST, &key_path(key, "/approve"))
+            .json(&json!({"note": note}));
+        self.send(Self::with_version(b, expected_version)).await
+    }
+
+    async fn reject(
+        &self,
+        key: &str,
+        note: &str,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Ticket> {
+        let b = self
+            .request(Method::POST, &key_path(key, "/reject"))
+            .json(&json!({"note": note}));
+        self.send(Self::with_version(b, expected_version)).await
+    }
+
+    async fn comment(
+        &self,
+        key: &str,
+        body: &str,
+        visibility: Visibility,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Comment> {
+        let b = self
+            .request(Method::POST, &key_path(key, "/comments"))
+            .json(&json!({"body": body, "visibility": visibility}));
+        self.send(Self::with_version(b, expected_version)).await
+    }
+
+    async fn changes(&self, after: i64, limit: Option<u32>) -> DeskResult<Changes> {
+        let mut query = vec![("after", after.to_string())];
+        if let Some(limit) = limit {
+            query.push(("limit", limit.to_string()));
+        }
+        self.send(self.request(Method::GET, "/changes").query(&query))
+            .await
+    }
+
+    async fn stats(&self) -> DeskResult<Stats> {
+        self.send(self.request(Method::GET, "/stats")).await
+    }
+
+    async fn categories(&self) -> DeskResult<Vec<Category>> {
+        self.send(self.request(Method::GET, "/categories")).await
+    }
+
+    async fn priorities(&self) -> DeskResult<Vec<Priority>> {
+        self.send(self.request(Method::GET, "/priorities")).await
+    }
+
+    async fn statuses(&self) -> DeskResult<Vec<Status>> {
+        self.send(self.request(Method::GET, "/statuses")).await
+    }
+
+    async fn users(&self) -> DeskResult<Vec<User>> {
+        self.send(self.request(Method::GET, "/users")).await
+    }
+}
