@@ -144,25 +144,12 @@ pub enum ListCommand {
     List(ListFormat),
 }
 
-/// `desk users …` as parsed: `list` goes through the desk unless `--db` names a
-/// database; `add` and `list --db` work on the database directly ([`UsersCommand`]).
+/// `desk users …`: `list` goes through the desk unless `--db` names a database; `add`
+/// and `list --db` work on the database directly (`users.rs`).
 #[derive(Debug, Subcommand)]
 pub enum PeopleCommand {
     /// Add a person straight into a database (needs no server and no sign-in).
-    Add {
-        /// The database [default: `[server] database_url`, else the local store].
-        #[arg(long, value_name = "PATH_OR_URL")]
-        db: Option<String>,
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-    },
+    Add(AddUser),
     /// List the people on the desk (staff see who tickets can be assigned to; admins
     /// see everyone). With --db, everyone straight from that database.
     List {
@@ -174,28 +161,20 @@ pub enum PeopleCommand {
     },
 }
 
-/// The direct-database people commands (`desk users add`, `desk users list --db`).
-#[derive(Debug, Subcommand)]
-pub enum UsersCommand {
-    /// Add a person.
-    Add {
-        #[arg(long, value_name = "PATH_OR_URL")]
-        db: Option<String>,
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// List everyone.
-    List {
-        #[arg(long, value_name = "PATH_OR_URL")]
-        db: Option<String>,
-    },
+#[derive(Debug, clap::Args)]
+pub struct AddUser {
+    /// The database [default: `[server] database_url`, else the local store].
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub db: Option<String>,
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_parser = parse_role)]
+    pub role: Role,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -210,24 +189,9 @@ pub async fn run(cli: Cli) -> Result<i32> {
     let loaded = Config::load(cli.config.as_deref())?;
     match cli.command {
         Some(Command::Serve(args)) => serve::run(&loaded, args).await,
-        Some(Command::Users(PeopleCommand::Add {
-            db,
-            email,
-            name,
-            role,
-            password_stdin,
-        })) => {
-            let cmd = UsersCommand::Add {
-                db,
-                email,
-                name,
-                role,
-                password_stdin,
-            };
-            users::run(&loaded, cmd).await
-        }
+        Some(Command::Users(PeopleCommand::Add(args))) => users::add(&loaded, args).await,
         Some(Command::Users(PeopleCommand::List { db, .. })) => {
-            users::run(&loaded, UsersCommand::List { db }).await
+            users::list(&loaded, db.as_deref()).await
         }
         Some(Command::Generate { db, tickets }) => {
             let store = Store::open(&db).await?;
@@ -263,7 +227,7 @@ impl Command {
         match self {
             Command::Serve(_)
             | Command::Generate { .. }
-            | Command::Users(PeopleCommand::Add { .. }) => false,
+            | Command::Users(PeopleCommand::Add(_)) => false,
             Command::Users(PeopleCommand::List { db, .. }) => db.is_none(),
             _ => true,
         }
