@@ -3,6 +3,7 @@
 
 mod auth;
 mod docs;
+mod dump;
 mod fail;
 mod input;
 mod output;
@@ -113,6 +114,26 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Write the whole desk to a JSON file: tickets, comments, events, reference data
+    /// and people (without passwords), with their ids, keys and sequence numbers.
+    Export {
+        /// The file to write (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        json: PathBuf,
+        /// The database [default: `[server] database_url`, else the local store].
+        #[arg(long, value_name = "PATH_OR_URL")]
+        db: Option<String>,
+    },
+    /// Fill an empty database from a file `desk export` wrote. The whole file is checked
+    /// before anything is written.
+    Import {
+        /// The file to read (`-` for standard input).
+        #[arg(long, value_name = "FILE")]
+        json: PathBuf,
+        /// The database to fill; it must hold no tickets and no people.
+        #[arg(long, value_name = "PATH_OR_URL")]
+        db: Option<String>,
+    },
     /// Fill an empty database with generated tickets (for benchmarks).
     #[command(hide = true)]
     Generate {
@@ -193,6 +214,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Some(Command::Users(PeopleCommand::List { db, .. })) => {
             users::list(&loaded, db.as_deref()).await
         }
+        Some(Command::Export { json, db }) => dump::export(&loaded, &json, db.as_deref()).await,
+        Some(Command::Import { json, db }) => dump::import(&loaded, &json, db.as_deref()).await,
         Some(Command::Generate { db, tickets }) => {
             let store = Store::open(&db).await?;
             let service = Service::new(store, service_config(&loaded));
@@ -227,6 +250,8 @@ impl Command {
         match self {
             Command::Serve(_)
             | Command::Generate { .. }
+            | Command::Export { .. }
+            | Command::Import { .. }
             | Command::Users(PeopleCommand::Add(_)) => false,
             Command::Users(PeopleCommand::List { db, .. }) => db.is_none(),
             _ => true,

@@ -339,6 +339,9 @@ pub struct Event {
     pub ticket_id: i64,
     #[serde(rename = "ticket")]
     pub ticket_key: String,
+    /// The ticket's version after the change this event records.
+    #[serde(default)]
+    pub version: i64,
     pub kind: EventKind,
     #[schema(required = true)]
     pub actor: Option<UserRef>,

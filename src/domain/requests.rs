@@ -117,3 +117,26 @@ pub struct Stats {
     pub by_category: Vec<Count>,
     pub by_assignee: Vec<Count>,
 }
+
+/// A whole desk as one document: what `desk export` writes and `desk import` reads. Ids,
+/// keys, versions and event sequence numbers are kept, so a round trip is lossless.
+/// Passwords and tokens are never included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskDump {
+    /// Always [`DUMP_FORMAT`]: refuses files that are something else.
+    pub format: String,
+    /// [`DUMP_VERSION`] of the writer; newer versions are refused.
+    pub version: u32,
+    pub key_prefix: String,
+    pub statuses: Vec<super::model::Status>,
+    pub categories: Vec<super::model::Category>,
+    pub priorities: Vec<super::model::Priority>,
+    pub users: Vec<super::model::User>,
+    pub tickets: Vec<Ticket>,
+    pub comments: Vec<Comment>,
+    pub events: Vec<Event>,
+}
+
+pub const DUMP_FORMAT: &str = "desk-dump";
+pub const DUMP_VERSION: u32 = 1;

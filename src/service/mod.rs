@@ -6,6 +6,7 @@ mod actor;
 mod auth;
 mod change;
 mod comments;
+mod dump;
 mod error;
 mod query;
 mod reads;

@@ -37,6 +37,26 @@ pub async fn insert(
     Ok(id)
 }
 
+const COMMENT_SELECT: &str = "SELECT c.id, c.ticket_id, c.author_id,
+        u.email AS author_user_email, u.name AS author_name, c.author_email, c.body,
+        c.visibility, c.created_at
+   FROM comments c LEFT JOIN users u ON u.id = c.author_id";
+
+/// Comments with ids after `after`, oldest first, at most `limit`: the whole desk's, for
+/// an export.
+pub async fn page_after<'c, E>(ex: E, after: i64, limit: u32) -> Result<Vec<Comment>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let sql = format!("{COMMENT_SELECT} WHERE c.id > $1 ORDER BY c.id LIMIT $2");
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(ex)
+        .await?;
+    found.iter().map(rows::comment).collect()
+}
+
 /// A ticket's comments, oldest first; `public_only` for customers.
 pub async fn for_ticket<'c, E>(
     ex: E,
@@ -46,16 +66,14 @@ pub async fn for_ticket<'c, E>(
 where
     E: Executor<'c, Database = Any>,
 {
-    let found = sqlx::query(
-        "SELECT c.id, c.ticket_id, c.author_id, u.email AS author_user_email,
-                u.name AS author_name, c.author_email, c.body, c.visibility, c.created_at
-           FROM comments c LEFT JOIN users u ON u.id = c.author_id
-          WHERE c.ticket_id = $1 AND ($2 = 0 OR c.visibility = 'public')
-          ORDER BY c.id",
-    )
-    .bind(ticket_id)
-    .bind(i64::from(public_only))
-    .fetch_all(ex)
-    .await?;
+    let sql = format!(
+        "{COMMENT_SELECT} WHERE c.ticket_id = $1 AND ($2 = 0 OR c.visibility = 'public')
+          ORDER BY c.id"
+    );
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(ticket_id)
+        .bind(i64::from(public_only))
+        .fetch_all(ex)
+        .await?;
     found.iter().map(rows::comment).collect()
 }

@@ -45,7 +45,8 @@ pub async fn insert(
     Ok(seq)
 }
 
-const EVENT_SELECT: &str = "SELECT e.seq, e.ticket_id, t.key AS ticket_key, e.kind, e.actor_id,
+const EVENT_SELECT: &str =
+    "SELECT e.seq, e.ticket_id, t.key AS ticket_key, e.version, e.kind, e.actor_id,
         u.email AS actor_email, u.name AS actor_name, e.at, e.field, e.old_value,
         e.new_value, e.note, e.visibility
    FROM events e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN users u ON u.id = e.actor_id";

@@ -9,6 +9,7 @@ pub mod search;
 mod sql;
 
 pub mod comments;
+pub mod dump;
 pub mod events;
 pub mod reference;
 pub mod tickets;

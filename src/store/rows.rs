@@ -97,6 +97,7 @@ pub fn event(row: &AnyRow) -> Result<Event, StoreError> {
         seq: row.try_get("seq")?,
         ticket_id: row.try_get("ticket_id")?,
         ticket_key: row.try_get("ticket_key")?,
+        version: row.try_get("version")?,
         kind: EventKind::parse(&kind).ok_or_else(|| corrupt("event kind", &kind))?,
         actor: user_ref(row, "actor_id", "actor_email", "actor_name")?,
         at: row.try_get("at")?,
