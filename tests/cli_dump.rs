@@ -130,6 +130,47 @@ async fn a_desk_survives_export_and_import_field_by_field() {
         1,
         "the feed continues after the imported events"
     );
+
+    // Nobody arrives with a password; `desk users password` lets them sign in again.
+    assert!(
+        service
+            .login("admin@example.com", "desk-demo", 1)
+            .await
+            .is_err()
+    );
+    sb.run_with_stdin(
+        &[
+            "users",
+            "password",
+            "--db",
+            dst,
+            "--email",
+            "admin@example.com",
+            "--password-stdin",
+        ],
+        "a new secret 42\n",
+    )
+    .expect(0);
+    service.forget_cached_tokens();
+    assert!(
+        service
+            .login("admin@example.com", "a new secret 42", 1)
+            .await
+            .is_ok()
+    );
+    sb.run_with_stdin(
+        &[
+            "users",
+            "password",
+            "--db",
+            dst,
+            "--email",
+            "nobody@example.com",
+            "--password-stdin",
+        ],
+        "whatever long enough\n",
+    )
+    .fails(1, "nobody with the email");
 }
 
 #[tokio::test]

@@ -171,6 +171,18 @@ pub enum ListCommand {
 pub enum PeopleCommand {
     /// Add a person straight into a database (needs no server and no sign-in).
     Add(AddUser),
+    /// Set a person's password straight in a database (after `desk import`, or for a
+    /// locked-out admin); their sessions end.
+    Password {
+        /// The database [default: `[server] database_url`, else the local store].
+        #[arg(long, value_name = "PATH_OR_URL")]
+        db: Option<String>,
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
     /// List the people on the desk (staff see who tickets can be assigned to; admins
     /// see everyone). With --db, everyone straight from that database.
     List {
@@ -211,6 +223,9 @@ pub async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Some(Command::Serve(args)) => serve::run(&loaded, args).await,
         Some(Command::Users(PeopleCommand::Add(args))) => users::add(&loaded, args).await,
+        Some(Command::Users(PeopleCommand::Password { db, email, .. })) => {
+            users::password(&loaded, db.as_deref(), &email).await
+        }
         Some(Command::Users(PeopleCommand::List { db, .. })) => {
             users::list(&loaded, db.as_deref()).await
         }
@@ -252,7 +267,8 @@ impl Command {
             | Command::Generate { .. }
             | Command::Export { .. }
             | Command::Import { .. }
-            | Command::Users(PeopleCommand::Add(_)) => false,
+            | Command::Users(PeopleCommand::Add(_))
+            | Command::Users(PeopleCommand::Password { .. }) => false,
             Command::Users(PeopleCommand::List { db, .. }) => db.is_none(),
             _ => true,
         }

@@ -22,13 +22,7 @@ pub async fn add(loaded: &Loaded, args: AddUser) -> Result<i32> {
     } = args;
     let service = open(loaded, db.as_deref()).await?;
     let hash = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .wrap_err("reading the password from standard input")?;
-        let password = line.trim_end_matches(['\r', '\n']);
-        Some(hash_password(password).await?)
+        Some(hash_password(&read_password()?).await?)
     } else {
         None
     };
@@ -40,6 +34,30 @@ pub async fn add(loaded: &Loaded, args: AddUser) -> Result<i32> {
         eprintln!("note: no password set; give one with --password-stdin to let them sign in");
     }
     Ok(0)
+}
+
+/// `desk users password`: sets a password with the database's authority and ends the
+/// person's sessions.
+pub async fn password(loaded: &Loaded, db: Option<&str>, email: &str) -> Result<i32> {
+    let service = open(loaded, db).await?;
+    let Some(user) = service.user_by_email(email).await? else {
+        eprintln!("desk: nobody with the email {email} on this desk");
+        return Ok(1);
+    };
+    let hash = hash_password(&read_password()?).await?;
+    service.set_password_hash_unchecked(user.id, &hash).await?;
+    println!("set the password of {} <{}>", user.name, user.email);
+    Ok(0)
+}
+
+/// The first line of standard input, without its line ending.
+fn read_password() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .wrap_err("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// `desk users list --db`.

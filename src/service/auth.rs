@@ -252,7 +252,11 @@ impl Service {
 
     /// Sets a password hash with the database's own authority (demo setup, tools).
     pub async fn set_password_hash_unchecked(&self, user_id: i64, hash: &str) -> Result<()> {
-        users::set_password_hash(self.store.pool(), user_id, Some(hash)).await?;
+        let mut w = self.store.write().await?;
+        users::set_password_hash(&mut *w.tx, user_id, Some(hash)).await?;
+        tokens::revoke_all(&mut *w.tx, user_id, time::now()).await?;
+        w.commit().await?;
+        self.tokens.clear();
         Ok(())
     }
 
