@@ -6,6 +6,7 @@ mod docs;
 mod dump;
 mod fail;
 mod input;
+mod open_tui;
 mod output;
 mod reference;
 mod serve;
@@ -24,7 +25,7 @@ pub use fail::{EXIT_REFUSED, EXIT_UNAVAILABLE, EXIT_USAGE};
 pub use output::{JsonFormat, ListFormat};
 pub use tickets::TicketsCommand;
 
-use crate::client::{Desk, LocalDesk, LocalUser};
+use crate::client::{LocalDesk, LocalUser};
 use crate::config::{Config, Loaded};
 use crate::domain::model::Role;
 use crate::service::{Service, ServiceConfig};
@@ -216,6 +217,9 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 /// Runs the parsed command line; the process exit code is the answer.
 pub async fn run(cli: Cli) -> Result<i32> {
+    if cli.command.is_none() {
+        return Ok(open_tui::run(cli).await);
+    }
     if cli.command.as_ref().is_some_and(Command::is_scripted) {
         return Ok(run_scripted(cli).await);
     }
@@ -244,17 +248,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
-        None if cli.demo => {
-            let (desk, _dir) = open_demo(&loaded).await?;
-            show_overview(&desk).await?;
-            Ok(0)
-        }
-        None => {
-            let desk = open_local(&loaded).await?;
-            show_overview(&desk).await?;
-            Ok(0)
-        }
-        Some(_) => Err(eyre!("this command is run by run_scripted")),
+        None | Some(_) => Err(eyre!("this command is run by run_scripted")),
     }
 }
 
@@ -385,28 +379,6 @@ pub async fn open_demo(loaded: &Loaded) -> Result<(LocalDesk, tempfile_dir::Guar
             )
         })?;
     Ok((LocalDesk::acting_as(service, user), dir))
-}
-
-/// Until the terminal UI lands: the open tickets and the desk's numbers.
-async fn show_overview(desk: &dyn Desk) -> Result<()> {
-    let info = desk.info();
-    let list = desk.list_tickets("", Some(100), None).await?;
-    let stats = desk.stats().await.ok();
-    println!(
-        "desk at {} — acting as {} <{}> ({})\n",
-        info.location, info.user.name, info.user.email, info.user.role
-    );
-    print!(
-        "{}",
-        table::tickets(&list.tickets, crate::domain::time::now())
-    );
-    if let Some(s) = stats {
-        println!(
-            "\n{} tickets: {} open, {} pending, {} done; {} past their SLA; {} open and unassigned",
-            s.total, s.open, s.pending, s.done, s.breached, s.unassigned_open
-        );
-    }
-    Ok(())
 }
 
 /// A temporary directory removed on drop, without pulling a crate into the binary.

@@ -80,6 +80,11 @@ impl Opened {
     pub fn desk(&self) -> &dyn Desk {
         self.desk.as_ref()
     }
+
+    /// The desk, and the demo directory it needs kept alive (if any).
+    pub fn into_parts(self) -> (Box<dyn Desk>, Option<tempfile_dir::Guard>) {
+        (self.desk, self._demo)
+    }
 }
 
 /// Opens the chosen desk.

@@ -175,6 +175,10 @@ impl Desk for LocalDesk {
         Ok(self.service.changes(&self.actor, after, limit).await?)
     }
 
+    async fn feed_head(&self) -> DeskResult<i64> {
+        Ok(self.service.feed_head(&self.actor).await?)
+    }
+
     async fn stats(&self) -> DeskResult<Stats> {
         Ok(self.service.stats(&self.actor).await?)
     }

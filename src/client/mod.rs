@@ -17,6 +17,9 @@ use crate::domain::requests::{Changes, NewTicket, Stats, TicketEdit, TicketList,
 
 pub type DeskResult<T> = Result<T, DeskError>;
 
+/// Change notifications from a desk that pushes them: see [`Desk::watch`].
+pub type Watch = futures_util::stream::BoxStream<'static, DeskResult<()>>;
+
 /// Where a desk lives and who is acting, for status bars.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeskInfo {
@@ -29,6 +32,13 @@ pub struct DeskInfo {
 #[async_trait]
 pub trait Desk: Send + Sync {
     fn info(&self) -> DeskInfo;
+
+    /// A stream that yields whenever the desk reports a change, for desks that push
+    /// (a server's event stream); `None` for desks that must be polled. It ends when
+    /// the connection does; callers poll as well and reconnect.
+    fn watch(&self) -> Option<Watch> {
+        None
+    }
 
     async fn list_tickets(
         &self,
@@ -79,6 +89,9 @@ pub trait Desk: Send + Sync {
         expected_version: Option<i64>,
     ) -> DeskResult<Comment>;
     async fn changes(&self, after: i64, limit: Option<u32>) -> DeskResult<Changes>;
+    /// The newest event's sequence number: follow the feed from here to see only what
+    /// changes from now on.
+    async fn feed_head(&self) -> DeskResult<i64>;
     async fn stats(&self) -> DeskResult<Stats>;
     async fn categories(&self) -> DeskResult<Vec<Category>>;
     async fn priorities(&self) -> DeskResult<Vec<Priority>>;

@@ -190,6 +190,68 @@ async fn error_of(response: reqwest::Response) -> DeskError {
 
 #[async_trait]
 impl Desk for RemoteDesk {
+    fn watch(&self) -> Option<super::Watch> {
+        use futures_util::StreamExt;
+        // The stream lives long: no overall timeout, but a read timeout well past the
+        // server's 15 s keep-alive notices a dead connection.
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .read_timeout(Duration::from_secs(45))
+            .user_agent(concat!("desk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .ok()?;
+        let base = self.base.clone();
+        let request = http
+            .get(format!("{base}/api/v1/events/stream"))
+            .bearer_auth(&self.token)
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        let connect = async move {
+            let response = request.send().await.map_err(|e| unreachable(&base, &e))?;
+            if !response.status().is_success() {
+                return Err(error_of(response).await);
+            }
+            Ok::<_, DeskError>((response.bytes_stream(), base, String::new()))
+        };
+        let stream = futures_util::stream::once(connect)
+            .map(|connected| match connected {
+                // Connected: say so at once (a refresh then catches up on anything
+                // missed while disconnected).
+                Ok((bytes, base, buffer)) => futures_util::stream::once(async { Ok(()) })
+                    .chain(futures_util::stream::unfold(
+                        (bytes, base, buffer),
+                        |(mut bytes, base, mut buffer)| async move {
+                            loop {
+                                // One server-sent message per blank line; comments
+                                // (keep-alives) carry no `data:`.
+                                if let Some(end) = buffer.find("\n\n") {
+                                    let message: String = buffer.drain(..end + 2).collect();
+                                    if message.lines().any(|l| l.starts_with("data:")) {
+                                        return Some((Ok(()), (bytes, base, buffer)));
+                                    }
+                                    continue;
+                                }
+                                match bytes.next().await {
+                                    Some(Ok(chunk)) => {
+                                        buffer.push_str(
+                                            &String::from_utf8_lossy(&chunk).replace('\r', ""),
+                                        );
+                                    }
+                                    Some(Err(e)) => {
+                                        let err = unreachable(&base, &e);
+                                        return Some((Err(err), (bytes, base, String::new())));
+                                    }
+                                    None => return None,
+                                }
+                            }
+                        },
+                    ))
+                    .boxed(),
+                Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
+            })
+            .flatten();
+        Some(stream.boxed())
+    }
+
     fn info(&self) -> DeskInfo {
         DeskInfo {
             location: self.base.clone(),
@@ -325,6 +387,17 @@ impl Desk for RemoteDesk {
         }
         self.send(self.request(Method::GET, "/changes").query(&query))
             .await
+    }
+
+    async fn feed_head(&self) -> DeskResult<i64> {
+        #[derive(Deserialize)]
+        struct Head {
+            last_seq: i64,
+        }
+        let head: Head = self
+            .send(self.request(Method::GET, "/changes/head"))
+            .await?;
+        Ok(head.last_seq)
     }
 
     async fn stats(&self) -> DeskResult<Stats> {

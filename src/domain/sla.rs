@@ -108,6 +108,12 @@ pub fn stamp(ticket: &mut Ticket, now: Millis) {
 /// Time left before the next due time (negative when breached), or `None` when the
 /// clock is stopped or nothing is due.
 pub fn time_left(ticket: &Ticket, now: Millis) -> Option<Millis> {
+    next_due(ticket).map(|due| due - now)
+}
+
+/// The next due time that counts: the response target until the first response, and
+/// the resolution target; `None` while the clock is stopped or nothing is due.
+pub fn next_due(ticket: &Ticket) -> Option<Millis> {
     if ticket.sla.paused_at.is_some() {
         return None;
     }
@@ -119,7 +125,6 @@ pub fn time_left(ticket: &Ticket, now: Millis) -> Option<Millis> {
         .into_iter()
         .flatten()
         .min()
-        .map(|due| due - now)
 }
 
 #[cfg(test)]

@@ -71,6 +71,35 @@ pub async fn changes(
     json_with_etag(&headers, &changes)
 }
 
+/// Where the change feed ends now.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FeedHead {
+    /// The newest event's sequence number: ask `/changes?after=` this to follow only
+    /// what happens from now on.
+    pub last_seq: i64,
+}
+
+/// Where the feed ends now
+///
+/// The newest event's sequence number, so a new follower (the TUI after loading its
+/// first page) can poll only for what changes from then on instead of reading the whole
+/// history. Any signed-in caller.
+#[utoipa::path(
+    get,
+    operation_id = "feed_head",
+    path = "/api/v1/changes/head",
+    tag = "feed",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The newest sequence number", body = FeedHead),
+        (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
+    )
+)]
+pub async fn head(State(app): State<App>, caller: Caller) -> ApiResult<axum::Json<FeedHead>> {
+    let last_seq = app.service.feed_head(&caller.actor).await?;
+    Ok(axum::Json(FeedHead { last_seq }))
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]

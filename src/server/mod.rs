@@ -154,6 +154,7 @@ pub fn router(app: App) -> Router {
         .route("/tickets/{key}/reject", post(tickets::reject))
         .route("/tickets/{key}/comments", post(tickets::comment))
         .route("/changes", get(feed::changes))
+        .route("/changes/head", get(feed::head))
         .route("/events/stream", get(feed::stream))
         .route("/stats", get(reference::stats))
         .route(

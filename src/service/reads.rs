@@ -120,6 +120,14 @@ impl Service {
         Ok(events::last_seq(self.store.pool()).await?)
     }
 
+    /// Where the change feed ends now, for a signed-in follower that wants only what
+    /// happens from here on. Anyone who may read the feed may ask.
+    pub async fn feed_head(&self, actor: &Actor) -> Result<i64> {
+        actor.require_active()?;
+        actor.scope()?;
+        self.last_seq().await
+    }
+
     /// Counts for a dashboard. Staff only.
     pub async fn stats(&self, actor: &Actor) -> Result<Stats> {
         actor.require_staff("see desk statistics")?;

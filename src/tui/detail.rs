@@ -1,0 +1,361 @@
+//! The detail pane's content: a ticket's fields, description, custom fields and one
+//! timeline of comments and events, as lines ready to draw. Built from the ticket and
+//! the clock, so the pane is a pure function of state.
+
+use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthStr;
+
+use crate::domain::model::{Event, EventKind, Visibility};
+use crate::domain::requests::TicketView;
+use crate::domain::time::{Millis, humanize};
+
+use super::refs::Reference;
+use super::theme::Theme;
+
+#[derive(Debug, Clone, Default)]
+pub struct Detail {
+    /// The ticket asked for (the selection); `view` may still be an older one.
+    pub key: Option<String>,
+    pub view: Option<TicketView>,
+    pub loading: bool,
+    pub scroll: usize,
+    pub error: Option<String>,
+}
+
+impl Detail {
+    pub fn shows(&self, key: &str) -> bool {
+        self.view.as_ref().is_some_and(|v| v.ticket.key == key)
+    }
+}
+
+/// "3h ago", "in 2d".
+pub fn ago(at: Millis, now: Millis) -> String {
+    if now >= at {
+        format!("{} ago", humanize(now - at))
+    } else {
+        format!("in {}", humanize(at - now))
+    }
+}
+
+/// The SLA in words and whether it is breached: "due in 3h", "breached 2h ago",
+/// "paused", "met".
+pub fn sla_text(left: Option<Millis>, done: bool, paused: bool) -> (String, bool) {
+    match left {
+        _ if done => ("stopped".into(), false),
+        _ if paused => ("paused".into(), false),
+        None => ("none".into(), false),
+        Some(left) if left < 0 => (format!("! breached {} ago", humanize(-left)), true),
+        Some(left) => (format!("due in {}", humanize(left)), false),
+    }
+}
+
+/// Every line of the pane for a ticket, wrapped to `width` columns.
+pub fn lines(
+    view: &TicketView,
+    refs: &Reference,
+    theme: &Theme,
+    width: u16,
+    now: Millis,
+) -> Vec<Line<'static>> {
+    let width = usize::from(width.max(20));
+    let t = &view.ticket;
+    let mut out: Vec<Line<'static>> = Vec::new();
+    let lead = format!("{}  ", t.key);
+    for (i, part) in wrap(&t.title, width.saturating_sub(lead.width()).max(10))
+        .into_iter()
+        .enumerate()
+    {
+        let head = if i == 0 {
+            Span::styled(lead.clone(), theme.key())
+        } else {
+            Span::raw(" ".repeat(lead.width()))
+        };
+        out.push(Line::from(vec![head, Span::styled(part, theme.title())]));
+    }
+    let field = |name: &str, value: String| {
+        vec![
+            Span::styled(format!("{name}: "), theme.dim()),
+            Span::raw(value),
+            Span::raw("   "),
+        ]
+    };
+    let mut spans = field("Status", refs.status_name(&t.status));
+    spans.extend(field("Priority", t.priority.clone()));
+    out.push(Line::from(spans));
+    out.push(Line::from(field("Category", t.category.clone())));
+    let requester = match &t.requester.name {
+        Some(name) if !name.trim().is_empty() => format!("{name} <{}>", t.requester.email),
+        _ => t.requester.email.clone(),
+    };
+    out.push(Line::from(field("Requester", requester)));
+    let assignee = t.assignee.as_ref().map_or_else(
+        || "nobody".to_string(),
+        |a| format!("{} <{}>", a.name, a.email),
+    );
+    out.push(Line::from(field("Assignee", assignee)));
+    if !t.tags.is_empty() {
+        out.push(Line::from(field("Tags", t.tags.join(", "))));
+    }
+    let done = t.status_class == crate::domain::model::StatusClass::Done;
+    let (sla, breached) = sla_text(
+        crate::domain::sla::time_left(t, now),
+        done,
+        t.sla.paused_at.is_some(),
+    );
+    out.push(Line::from(vec![
+        Span::styled("SLA: ", theme.dim()),
+        Span::styled(
+            sla,
+            if breached {
+                theme.breached()
+            } else {
+                theme.plain()
+            },
+        ),
+        Span::styled(
+            format!(
+                "   opened {}, updated {}",
+                ago(t.created_at, now),
+                ago(t.updated_at, now)
+            ),
+            theme.dim(),
+        ),
+    ]));
+    if !t.custom_fields.is_empty() {
+        out.push(Line::default());
+        out.push(Line::styled("Fields", theme.header()));
+        for (name, value) in &t.custom_fields {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let prefix = format!("  {name}: ");
+            push_wrapped(&mut out, &prefix, &text, width, theme);
+        }
+    }
+    out.push(Line::default());
+    out.push(Line::styled("Description", theme.header()));
+    if t.description.trim().is_empty() {
+        out.push(Line::styled("  (none)", theme.dim()));
+    } else {
+        for paragraph in t.description.lines() {
+            push_wrapped(&mut out, "  ", paragraph, width, theme);
+        }
+    }
+    out.push(Line::default());
+    out.push(Line::styled("Timeline", theme.header()));
+    for entry in timeline(view) {
+        match entry {
+            Entry::Comment(c) => {
+                let who = c
+                    .author
+                    .as_ref()
+                    .map(|a| a.name.clone())
+                    .or_else(|| c.author_email.clone())
+                    .unwrap_or_else(|| "someone".into());
+                let internal = c.visibility == Visibility::Internal;
+                let mut head = vec![
+                    Span::styled(format!("{:>8}  ", ago(c.created_at, now)), theme.dim()),
+                    Span::styled(who, theme.bold()),
+                ];
+                if internal {
+                    head.push(Span::styled(" [internal note]", theme.internal()));
+                } else {
+                    head.push(Span::raw(" commented"));
+                }
+                out.push(Line::from(head));
+                for paragraph in c.body.lines() {
+                    let style = if internal {
+                        theme.internal()
+                    } else {
+                        theme.plain()
+                    };
+                    push_wrapped_styled(&mut out, "          │ ", paragraph, width, style, theme);
+                }
+            }
+            Entry::Event(e) => {
+                let who = e
+                    .actor
+                    .as_ref()
+                    .map_or_else(|| "desk".to_string(), |a| a.name.clone());
+                let mut head = vec![
+                    Span::styled(format!("{:>8}  ", ago(e.at, now)), theme.dim()),
+                    Span::styled(who, theme.bold()),
+                    Span::raw(format!(" {}", describe_event(e, refs))),
+                ];
+                if e.visibility == Visibility::Internal {
+                    head.push(Span::styled(" [internal]", theme.internal()));
+                }
+                out.push(Line::from(head));
+                if let Some(note) = e.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                    for paragraph in note.lines() {
+                        push_wrapped(&mut out, "          » ", paragraph, width, theme);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+enum Entry<'a> {
+    Comment(&'a crate::domain::model::Comment),
+    Event(&'a Event),
+}
+
+/// Comments and events in time order; a comment's own `commented` event is the comment.
+fn timeline(view: &TicketView) -> Vec<Entry<'_>> {
+    let mut entries: Vec<(Millis, i64, Entry<'_>)> = Vec::new();
+    for c in &view.comments {
+        entries.push((c.created_at, c.id, Entry::Comment(c)));
+    }
+    for e in &view.events {
+        if e.kind != EventKind::Commented {
+            entries.push((e.at, e.seq, Entry::Event(e)));
+        }
+    }
+    entries.sort_by_key(|(at, id, _)| (*at, *id));
+    entries.into_iter().map(|(_, _, e)| e).collect()
+}
+
+fn describe_event(e: &Event, refs: &Reference) -> String {
+    let old = e.old.as_deref().unwrap_or("");
+    let new = e.new.as_deref().unwrap_or("");
+    match e.kind {
+        EventKind::Created => "filed the ticket".into(),
+        EventKind::StatusChanged => format!(
+            "moved it {} → {}",
+            refs.status_name(old),
+            refs.status_name(new)
+        ),
+        EventKind::Assigned if new.is_empty() => "unassigned it".into(),
+        EventKind::Assigned => format!("assigned it to {new}"),
+        EventKind::Approved => "approved the request".into(),
+        EventKind::Rejected => "rejected the request".into(),
+        EventKind::Tagged => format!("tagged it {new}"),
+        EventKind::Untagged => format!("removed the tag {old}"),
+        EventKind::FieldChanged => {
+            let field = e.field.as_deref().unwrap_or("a field");
+            match (old.is_empty(), new.is_empty()) {
+                (true, _) => format!("set {field} to {}", clip(new, 40)),
+                (_, true) => format!("cleared {field}"),
+                _ => format!("changed {field}: {} → {}", clip(old, 30), clip(new, 30)),
+            }
+        }
+        EventKind::Commented => "commented".into(),
+    }
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+fn push_wrapped(
+    out: &mut Vec<Line<'static>>,
+    prefix: &str,
+    text: &str,
+    width: usize,
+    theme: &Theme,
+) {
+    push_wrapped_styled(out, prefix, text, width, theme.plain(), theme);
+}
+
+fn push_wrapped_styled(
+    out: &mut Vec<Line<'static>>,
+    prefix: &str,
+    text: &str,
+    width: usize,
+    style: ratatui::style::Style,
+    theme: &Theme,
+) {
+    let room = width.saturating_sub(prefix.width()).max(10);
+    let indent = " ".repeat(prefix.width());
+    for (i, line) in wrap(text, room).into_iter().enumerate() {
+        let lead = if i == 0 {
+            prefix.to_string()
+        } else {
+            indent.clone()
+        };
+        out.push(Line::from(vec![
+            Span::styled(lead, theme.dim()),
+            Span::styled(line, style),
+        ]));
+    }
+}
+
+/// Greedy word wrap by display width; a word longer than the line is cut.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word.to_string();
+        loop {
+            let needed = if line.is_empty() {
+                word.width()
+            } else {
+                line.width() + 1 + word.width()
+            };
+            if needed <= width {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A single word wider than the line: cut it.
+            let mut head = String::new();
+            let mut rest = String::new();
+            for c in word.chars() {
+                if rest.is_empty() && head.width() + c.to_string().width() <= width {
+                    head.push(c);
+                } else {
+                    rest.push(c);
+                }
+            }
+            lines.push(head);
+            word = rest;
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_at_words_and_cuts_only_words_too_long() {
+        assert_eq!(
+            wrap("the quick brown fox", 9),
+            vec!["the quick", "brown fox"]
+        );
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 10), vec![""]);
+    }
+
+    #[test]
+    fn sla_words_carry_a_marker_that_needs_no_colour() {
+        assert_eq!(
+            sla_text(Some(-7_200_000), false, false).0,
+            "! breached 2h ago"
+        );
+        assert_eq!(sla_text(Some(3_600_000), false, false).0, "due in 1h");
+        assert_eq!(sla_text(Some(3_600_000), false, true).0, "paused");
+    }
+}

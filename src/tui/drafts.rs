@@ -1,0 +1,145 @@
+//! Text the user wrote but has not sent: kept in memory and in `drafts.json` in the data
+//! directory until it is sent or discarded, so a comment typed while the server was down
+//! survives a restart.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub text: String,
+    #[serde(default)]
+    pub internal: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Drafts {
+    by_id: BTreeMap<String, Draft>,
+    /// Where they are kept; `None` keeps them in memory only (tests, the demo desk).
+    path: Option<PathBuf>,
+}
+
+impl Drafts {
+    pub fn in_memory() -> Drafts {
+        Drafts::default()
+    }
+
+    /// Reads the file if it is there; a file that cannot be read is set aside, never
+    /// overwritten, so nothing in it is lost.
+    pub fn open(path: PathBuf) -> (Drafts, Option<String>) {
+        let mut warning = None;
+        let by_id = match std::fs::read_to_string(&path) {
+            Ok(text) => match serde_json::from_str(&text) {
+                Ok(map) => map,
+                Err(e) => {
+                    let aside = path.with_extension("json.unreadable");
+                    let _ = std::fs::rename(&path, &aside);
+                    warning = Some(format!(
+                        "drafts file {} was unreadable ({e}); moved it to {}",
+                        path.display(),
+                        aside.display()
+                    ));
+                    BTreeMap::new()
+                }
+            },
+            Err(_) => BTreeMap::new(),
+        };
+        (
+            Drafts {
+                by_id,
+                path: Some(path),
+            },
+            warning,
+        )
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Draft> {
+        self.by_id.get(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// Keeps a draft; an empty one is the same as none.
+    pub fn keep(&mut self, id: &str, draft: Draft) -> Result<(), String> {
+        if draft.text.trim().is_empty() && draft.title.trim().is_empty() {
+            return self.discard(id);
+        }
+        if self.by_id.get(id) == Some(&draft) {
+            return Ok(());
+        }
+        self.by_id.insert(id.to_string(), draft);
+        self.save()
+    }
+
+    pub fn discard(&mut self, id: &str) -> Result<(), String> {
+        if self.by_id.remove(id).is_some() {
+            self.save()
+        } else {
+            Ok(())
+        }
+    }
+
+    fn save(&self) -> Result<(), String> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        write_atomically(path, &self.by_id)
+            .map_err(|e| format!("cannot save drafts to {}: {e}", path.display()))
+    }
+}
+
+fn write_atomically(path: &Path, drafts: &BTreeMap<String, Draft>) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text = serde_json::to_string_pretty(drafts).map_err(std::io::Error::other)?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drafts_survive_a_restart_and_go_when_discarded() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("drafts.json");
+        let (mut drafts, warning) = Drafts::open(path.clone());
+        assert!(warning.is_none());
+        let draft = Draft {
+            text: "Rebooted the router".into(),
+            internal: true,
+            title: String::new(),
+        };
+        drafts.keep("comment:TKT-1", draft.clone()).expect("kept");
+        let (again, _) = Drafts::open(path.clone());
+        assert_eq!(again.get("comment:TKT-1"), Some(&draft));
+        drafts.discard("comment:TKT-1").expect("discarded");
+        let (again, _) = Drafts::open(path);
+        assert!(again.is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_file_is_set_aside_not_overwritten() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("drafts.json");
+        std::fs::write(&path, "{ not json").expect("write");
+        let (drafts, warning) = Drafts::open(path.clone());
+        assert!(drafts.is_empty());
+        assert!(warning.is_some_and(|w| w.contains("unreadable")));
+        let aside = std::fs::read_to_string(path.with_extension("json.unreadable")).expect("kept");
+        assert_eq!(aside, "{ not json");
+    }
+}

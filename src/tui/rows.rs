@@ -1,0 +1,253 @@
+//! The ticket list as the TUI holds it: compact rows for the tickets loaded so far (one
+//! page at a time, as the user scrolls toward them), the selection and scroll position,
+//! marks, and which tickets changed since the user last looked.
+
+use std::collections::HashSet;
+
+use crate::domain::model::{StatusClass, Ticket};
+use crate::domain::sla;
+use crate::domain::time::Millis;
+
+/// What the list shows of a ticket: enough for a row, a fraction of a whole ticket, so
+/// scrolling through a hundred thousand of them stays small.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub id: i64,
+    pub key: String,
+    pub title: String,
+    pub status: String,
+    pub status_class: StatusClass,
+    pub priority: String,
+    pub category: String,
+    pub requester: String,
+    pub assignee: Option<String>,
+    pub assignee_email: Option<String>,
+    pub tags: Vec<String>,
+    pub version: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// The next SLA due time; `None` while the clock is stopped.
+    pub due: Option<Millis>,
+    pub paused: bool,
+}
+
+impl Row {
+    pub fn of(ticket: &Ticket) -> Row {
+        Row {
+            id: ticket.id,
+            key: ticket.key.clone(),
+            title: ticket.title.clone(),
+            status: ticket.status.clone(),
+            status_class: ticket.status_class,
+            priority: ticket.priority.clone(),
+            category: ticket.category.clone(),
+            requester: ticket
+                .requester
+                .name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| ticket.requester.email.clone()),
+            assignee: ticket.assignee.as_ref().map(|a| a.name.clone()),
+            assignee_email: ticket.assignee.as_ref().map(|a| a.email.clone()),
+            tags: ticket.tags.clone(),
+            version: ticket.version,
+            created_at: ticket.created_at,
+            updated_at: ticket.updated_at,
+            due: sla::next_due(ticket),
+            paused: ticket.sla.paused_at.is_some(),
+        }
+    }
+
+    /// Time left on the SLA (negative when breached), `None` when the clock is stopped.
+    pub fn time_left(&self, now: Millis) -> Option<Millis> {
+        self.due.map(|d| d - now)
+    }
+
+    pub fn breached(&self, now: Millis) -> bool {
+        self.time_left(now).is_some_and(|left| left < 0)
+    }
+}
+
+/// How the list is ordered: the store's order for the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Most recently updated first (every query without text).
+    #[default]
+    Updated,
+    /// Newest first (queries with free text).
+    Created,
+}
+
+impl Order {
+    fn sort_key(self, row: &Row) -> (Millis, i64) {
+        match self {
+            Order::Updated => (row.updated_at, row.id),
+            Order::Created => (row.created_at, row.id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    pub rows: Vec<Row>,
+    /// How many tickets match, when known.
+    pub total: Option<i64>,
+    /// Where the next page starts; `None` once everything is loaded.
+    pub next_cursor: Option<String>,
+    /// The first page has arrived (before that the list says "loading").
+    pub loaded: bool,
+    pub order: Order,
+    pub selected: usize,
+    /// The first row on screen.
+    pub offset: usize,
+    pub marked: HashSet<String>,
+    /// Changed by someone else since the user last looked at them.
+    pub changed: HashSet<String>,
+}
+
+impl Rows {
+    pub fn new(order: Order) -> Rows {
+        Rows {
+            order,
+            ..Rows::default()
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.rows.get(self.selected)
+    }
+
+    pub fn has_more(&self) -> bool {
+        self.next_cursor.is_some()
+    }
+
+    /// Adds a page at the end (pages arrive in order).
+    pub fn append(&mut self, tickets: &[Ticket], next_cursor: Option<String>) {
+        let known: HashSet<i64> = self.rows.iter().map(|r| r.id).collect();
+        self.rows.extend(
+            tickets
+                .iter()
+                .filter(|t| !known.contains(&t.id))
+                .map(Row::of),
+        );
+        self.next_cursor = next_cursor;
+        self.loaded = true;
+    }
+
+    /// Puts changed tickets that still match where the order says, and drops the ones
+    /// that no longer match, keeping the selection on the same ticket.
+    pub fn merge(&mut self, matching: &[Ticket], gone: &[String]) {
+        let selected_key = self.selected_row().map(|r| r.key.clone());
+        let gone: HashSet<&str> = gone.iter().map(String::as_str).collect();
+        let updated: HashSet<i64> = matching.iter().map(|t| t.id).collect();
+        self.rows
+            .retain(|r| !gone.contains(r.key.as_str()) && !updated.contains(&r.id));
+        for ticket in matching {
+            let row = Row::of(ticket);
+            let key = self.order.sort_key(&row);
+            // Rows are in descending order; find the first one that sorts after.
+            let at = self.rows.partition_point(|r| self.order.sort_key(r) > key);
+            // Past the loaded end while more pages wait: that page will bring it.
+            if at == self.rows.len() && self.has_more() {
+                continue;
+            }
+            self.rows.insert(at, row);
+        }
+        for key in &gone {
+            self.marked.remove(*key);
+        }
+        self.reselect(selected_key.as_deref());
+    }
+
+    /// Replaces one ticket's row in place after the user changed it.
+    pub fn update(&mut self, ticket: &Ticket) {
+        if let Some(row) = self.rows.iter_mut().find(|r| r.id == ticket.id) {
+            *row = Row::of(ticket);
+        }
+    }
+
+    fn reselect(&mut self, key: Option<&str>) {
+        if let Some(key) = key
+            && let Some(i) = self.rows.iter().position(|r| r.key == key)
+        {
+            // At the top, stay there so new tickets show up above the selection;
+            // scrolled down, keep the selected row where it was on screen.
+            if self.offset > 0 {
+                let on_screen = self.selected.saturating_sub(self.offset);
+                self.offset = i.saturating_sub(on_screen);
+            }
+            self.selected = i;
+            return;
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Moves the selection by `delta` rows and keeps it on a screen of `height` rows.
+    pub fn move_by(&mut self, delta: isize, height: usize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let last = self.rows.len() - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.scroll_into_view(height);
+    }
+
+    pub fn select(&mut self, index: usize, height: usize) {
+        self.selected = index.min(self.rows.len().saturating_sub(1));
+        self.scroll_into_view(height);
+    }
+
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
+
+    /// Whether the selection is close enough to the end to fetch the next page.
+    pub fn wants_more(&self, height: usize) -> bool {
+        self.has_more() && self.selected + height * 2 >= self.rows.len()
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if let Some(key) = self.selected_row().map(|r| r.key.clone())
+            && !self.marked.remove(&key)
+        {
+            self.marked.insert(key);
+        }
+    }
+
+    /// The keys a bulk action applies to: the marked ones, else the selected one.
+    pub fn targets(&self) -> Vec<String> {
+        if self.marked.is_empty() {
+            return self
+                .selected_row()
+                .map(|r| r.key.clone())
+                .into_iter()
+                .collect();
+        }
+        // In list order, so results read top to bottom.
+        let mut keys: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|r| self.marked.contains(&r.key))
+            .map(|r| r.key.clone())
+            .collect();
+        let shown: HashSet<&String> = keys.iter().collect();
+        let mut rest: Vec<String> = self
+            .marked
+            .iter()
+            .filter(|k| !shown.contains(k))
+            .cloned()
+            .collect();
+        rest.sort();
+        keys.extend(rest);
+        keys
+    }
+
+    pub fn version_of(&self, key: &str) -> Option<i64> {
+        self.rows.iter().find(|r| r.key == key).map(|r| r.version)
+    }
+}

@@ -1,0 +1,161 @@
+//! Owning the terminal: raw mode and the alternate screen on the way in, restored on
+//! every way out (ratatui's panic hook covers panics); the clipboard through OSC 52 so
+//! copying works over SSH; handing the screen to `$EDITOR` and taking it back.
+
+use std::io::Write;
+
+use base64::Engine;
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::layout::Size;
+
+use super::app::App;
+
+pub struct Term {
+    terminal: DefaultTerminal,
+    left: bool,
+}
+
+impl Term {
+    pub fn enter() -> std::io::Result<Term> {
+        let terminal = ratatui::try_init()?;
+        // Pasted text arrives whole instead of as keys that could trigger actions.
+        let _ = execute!(std::io::stdout(), EnableBracketedPaste);
+        Ok(Term {
+            terminal,
+            left: false,
+        })
+    }
+
+    pub fn size(&self) -> std::io::Result<Size> {
+        self.terminal.size()
+    }
+
+    pub fn draw(&mut self, app: &App) -> std::io::Result<()> {
+        self.terminal
+            .draw(|frame| super::render::draw(frame, app))
+            .map(|_| ())
+    }
+
+    /// OSC 52: the terminal (even at the far end of SSH) puts it on the clipboard.
+    pub fn copy(&mut self, text: &str) {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        let mut out = std::io::stdout();
+        let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+        let _ = out.flush();
+    }
+
+    /// Hands the screen to `$VISUAL`/`$EDITOR` (else `vi`) on a temp file holding
+    /// `text`, and returns what the user saved.
+    pub fn edit_externally(&mut self, text: &str) -> Result<String, String> {
+        let dir = tempfile_dir().map_err(|e| format!("cannot make a temp file: {e}"))?;
+        let path = dir.join("desk-comment.md");
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let editor = std::env::var("VISUAL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| {
+                std::env::var("EDITOR")
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+            })
+            .unwrap_or_else(|| "vi".into());
+        self.suspend();
+        // The editor may be a command with arguments (`code --wait`).
+        let mut words = editor.split_whitespace();
+        let program = words.next().unwrap_or("vi");
+        let status = std::process::Command::new(program)
+            .args(words)
+            .arg(&path)
+            .status();
+        let resumed = self.resume();
+        let result = match status {
+            Ok(s) if s.success() => std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read back {}: {e}", path.display())),
+            Ok(s) => Err(format!("{editor} exited with {s}; the text is unchanged")),
+            Err(e) => Err(format!("cannot run {editor}: {e}")),
+        };
+        let _ = std::fs::remove_dir_all(&dir);
+        resumed.map_err(|e| format!("cannot take the terminal back: {e}"))?;
+        result
+    }
+
+    fn suspend(&mut self) {
+        let _ = execute!(
+            std::io::stdout(),
+            DisableBracketedPaste,
+            LeaveAlternateScreen
+        );
+        let _ = disable_raw_mode();
+        let _ = self.terminal.show_cursor();
+    }
+
+    fn resume(&mut self) -> std::io::Result<()> {
+        enable_raw_mode()?;
+        execute!(
+            std::io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste
+        )?;
+        self.terminal.clear()
+    }
+
+    pub fn leave(mut self) -> std::io::Result<()> {
+        self.left = true;
+        let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+        ratatui::try_restore()
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        if !self.left {
+            let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+            ratatui::restore();
+        }
+    }
+}
+
+fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
+    let nonce: u64 = rand::random();
+    let dir = std::env::temp_dir().join(format!("desk-edit-{}-{nonce:x}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// SIGTERM and SIGHUP (a closed SSH session): leave cleanly, drafts saved.
+pub struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    pub fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    pub async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    }
+}

@@ -1,0 +1,211 @@
+//! Carries out the app's effects against the desk, each on its own task, and sends
+//! the answers back as messages. Nothing here waits on the UI and the UI never waits
+//! on this.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::app::{Effect, MERGE_LIMIT, Msg, Op, Refreshed};
+use super::refs::Reference;
+use crate::client::{Desk, DeskError, DeskResult};
+use crate::domain::requests::TicketEdit;
+
+/// A page of the change feed.
+const FEED_PAGE: u32 = 1000;
+/// Pages of the feed one refresh reads before it settles for a reload.
+const FEED_PAGES: usize = 5;
+
+#[derive(Clone)]
+pub struct Worker {
+    desk: Arc<dyn Desk>,
+    tx: UnboundedSender<Msg>,
+    /// Effects started and not yet answered (tests wait for this to reach zero).
+    pending: Arc<AtomicUsize>,
+}
+
+impl Worker {
+    pub fn new(desk: Arc<dyn Desk>, tx: UnboundedSender<Msg>) -> Worker {
+        Worker {
+            desk,
+            tx,
+            pending: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::SeqCst)
+    }
+
+    /// Starts an effect that talks to the desk. Terminal effects (copy, editor) are the
+    /// event loop's and are ignored here.
+    pub fn run(&self, effect: Effect) {
+        let desk = self.desk.clone();
+        let tx = self.tx.clone();
+        let pending = self.pending.clone();
+        pending.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(async move {
+            if let Some(msg) = perform(desk.as_ref(), effect).await {
+                let _ = tx.send(msg);
+            }
+            pending.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+}
+
+async fn perform(desk: &dyn Desk, effect: Effect) -> Option<Msg> {
+    Some(match effect {
+        Effect::LoadReference => Msg::Reference(reference(desk).await),
+        Effect::Head => Msg::Head(desk.feed_head().await),
+        Effect::LoadPage {
+            epoch,
+            query,
+            cursor,
+            limit,
+        } => Msg::Page {
+            epoch,
+            result: desk
+                .list_tickets(&query, Some(limit), cursor.as_deref())
+                .await,
+        },
+        Effect::Count { epoch, query } => Msg::Count {
+            epoch,
+            result: desk.count_tickets(&query).await,
+        },
+        Effect::LoadDetail { key } => {
+            let result = desk.get_ticket(&key).await;
+            Msg::Detail { key, result }
+        }
+        Effect::Refresh {
+            epoch,
+            query,
+            after,
+        } => Msg::Refreshed {
+            epoch,
+            result: refresh(desk, &query, after).await,
+        },
+        Effect::Transitions { keys } => {
+            let result = match keys.first() {
+                Some(key) => desk.allowed_transitions(key).await,
+                None => Ok(Vec::new()),
+            };
+            Msg::Transitions { keys, result }
+        }
+        Effect::Write { op, targets } => {
+            let mut results = Vec::new();
+            for (key, version) in targets {
+                let result = write(desk, &op, &key, version).await;
+                results.push((key, result));
+            }
+            Msg::Written { op, results }
+        }
+        Effect::Comment {
+            key,
+            body,
+            visibility,
+        } => {
+            let result = desk.comment(&key, &body, visibility, None).await;
+            Msg::Commented { key, result }
+        }
+        Effect::Create(new) => Msg::Created(desk.create_ticket(new).await),
+        Effect::Copy(_) | Effect::Editor(_) => return None,
+    })
+}
+
+async fn reference(desk: &dyn Desk) -> DeskResult<Reference> {
+    let me = desk.info().user;
+    Ok(Reference {
+        statuses: desk.statuses().await?,
+        priorities: desk.priorities().await?,
+        categories: desk.categories().await?,
+        // Customers may not list people; they have no one to assign to anyway.
+        users: if me.role.is_staff() {
+            desk.users().await?
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+async fn write(
+    desk: &dyn Desk,
+    op: &Op,
+    key: &str,
+    version: Option<i64>,
+) -> Result<crate::domain::model::Ticket, DeskError> {
+    match op {
+        Op::Assign(who) => desk.assign(key, who.as_deref(), version).await,
+        Op::Transition { to, note } => desk.transition(key, to, note.as_deref(), version).await,
+        Op::Approve(note) => desk.approve(key, note.as_deref(), version).await,
+        Op::Reject(note) => desk.reject(key, note, version).await,
+        Op::Priority(p) => {
+            let edit = TicketEdit {
+                priority: Some(p.clone()),
+                ..TicketEdit::default()
+            };
+            desk.edit_ticket(key, edit, version).await
+        }
+        Op::Tags(tags) => {
+            let edit = TicketEdit {
+                tags: Some(tags.clone()),
+                ..TicketEdit::default()
+            };
+            desk.edit_ticket(key, edit, version).await
+        }
+    }
+}
+
+/// Reads the feed after `after`, then asks the desk which of the changed tickets match
+/// the filter now: those are merged, the rest leave the list.
+async fn refresh(desk: &dyn Desk, query: &str, after: i64) -> DeskResult<Refreshed> {
+    let me = desk.info().user.id;
+    let mut keys = BTreeSet::new();
+    let mut by_others = BTreeSet::new();
+    let mut last_seq = after;
+    for _ in 0..FEED_PAGES {
+        let page = desk.changes(last_seq, Some(FEED_PAGE)).await?;
+        for e in &page.events {
+            keys.insert(e.ticket_key.clone());
+            if e.actor.as_ref().is_none_or(|a| a.id != me) {
+                by_others.insert(e.ticket_key.clone());
+            }
+        }
+        last_seq = page.last_seq;
+        if !page.has_more {
+            break;
+        }
+        if keys.len() > MERGE_LIMIT {
+            break;
+        }
+    }
+    let mut found = Refreshed {
+        last_seq,
+        by_others: by_others.into_iter().collect(),
+        ..Refreshed::default()
+    };
+    if keys.is_empty() {
+        return Ok(found);
+    }
+    if keys.len() > MERGE_LIMIT {
+        // Cheaper to start over than to merge this much; read the rest of the feed
+        // on the next refresh.
+        found.reload = true;
+        return Ok(found);
+    }
+    let list: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let narrowed = format!("{query} key:{}", list.join(","));
+    let page = desk
+        .list_tickets(narrowed.trim(), Some(MERGE_LIMIT as u32), None)
+        .await?;
+    let matching: BTreeSet<&str> = page.tickets.iter().map(|t| t.key.as_str()).collect();
+    found.gone = keys
+        .iter()
+        .filter(|k| !matching.contains(k.as_str()))
+        .cloned()
+        .collect();
+    found.matching = page.tickets;
+    found.count = desk.count_tickets(query).await.ok();
+    Ok(found)
+}

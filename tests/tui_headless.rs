@@ -1,0 +1,434 @@
+//! The TUI driven headless, as a user drives it: keys in, the real worker calling a real
+//! `LocalDesk` over a real SQLite file holding the demo desk, the screen read back from
+//! ratatui's test backend.
+
+use std::sync::Arc;
+
+use desk::client::{Desk, LocalDesk};
+use desk::config::{Config, Loaded};
+use desk::domain::model::Visibility;
+use desk::domain::time;
+use desk::tui::Settings;
+use desk::tui::app::Msg;
+use desk::tui::drafts::Drafts;
+use desk::tui::headless::Headless;
+
+const WIDE: (u16, u16) = (160, 48);
+const NARROW: (u16, u16) = (80, 24);
+
+struct Demo {
+    desk: Arc<LocalDesk>,
+    _dir: desk::cli::tempfile_dir::Guard,
+}
+
+async fn demo() -> Demo {
+    let (desk, dir) = desk::cli::open_demo(&Loaded::default())
+        .await
+        .expect("demo desk");
+    Demo {
+        desk: Arc::new(desk),
+        _dir: dir,
+    }
+}
+
+async fn start(demo: &Demo, size: (u16, u16)) -> Headless {
+    start_with(demo, size, Settings::default(), Drafts::in_memory()).await
+}
+
+async fn start_with(demo: &Demo, size: (u16, u16), settings: Settings, drafts: Drafts) -> Headless {
+    let desk: Arc<dyn Desk> = demo.desk.clone();
+    Headless::start(desk, settings, drafts, size, time::now()).await
+}
+
+/// Narrows the list to one ticket with the filter bar, as a user would.
+async fn filter(h: &mut Headless, query: &str) {
+    h.press("/").await;
+    // Clear what the bar holds (the current filter) first.
+    for _ in 0..200 {
+        h.press("backspace").await;
+    }
+    h.type_text(query).await;
+    h.press("enter").await;
+}
+
+fn selected_key(h: &Headless) -> String {
+    h.app
+        .rows
+        .selected_row()
+        .expect("a selected row")
+        .key
+        .clone()
+}
+
+#[tokio::test]
+async fn the_list_shows_the_desk_and_the_detail_follows_the_selection() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    let total = demo.desk.count_tickets("").await.expect("count");
+    let screen = h.screen();
+    assert!(screen.contains(&format!("{total} tickets")), "{screen}");
+    let first = selected_key(&h);
+    assert!(
+        screen.contains(&format!("┌ {first} ")),
+        "detail shows the selection:\n{screen}"
+    );
+    h.press("j").await;
+    let second = selected_key(&h);
+    assert_ne!(first, second);
+    assert!(h.screen().contains(&format!("┌ {second} ")));
+    h.press("G").await;
+    assert_eq!(h.app.rows.selected + 1, total as usize);
+    h.press("g").await;
+    assert_eq!(selected_key(&h), first);
+}
+
+#[tokio::test]
+async fn the_filter_bar_applies_a_query_and_points_at_a_mistake() {
+    let demo = demo().await;
+    let mut h = start(&demo, NARROW).await;
+    h.press("/").await;
+    h.type_text("prio:high").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("column 1: unknown field `prio`"),
+        "{screen}"
+    );
+    h.press("enter").await;
+    // A query with a mistake is not applied; the bar stays open with the error.
+    assert_eq!(h.app.query, "");
+    h.press("esc").await;
+    assert!(h.app.overlay.is_none());
+
+    filter(&mut h, "status:new").await;
+    let expected = demo.desk.count_tickets("status:new").await.expect("count");
+    assert_eq!(h.app.rows.rows.len() as i64, expected);
+    assert!(h.app.rows.rows.iter().all(|r| r.status == "new"));
+    let screen = h.screen();
+    assert!(screen.contains("filter: status:new"), "{screen}");
+    assert!(screen.contains(&format!("{expected} tickets")), "{screen}");
+    // Esc in the bar leaves the filter as it was.
+    h.press("/").await;
+    h.type_text(" priority:low").await;
+    h.press("esc").await;
+    assert_eq!(h.app.query, "status:new");
+}
+
+#[tokio::test]
+async fn facets_build_the_query_from_picks() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    h.press("f").await;
+    h.type_text("prio").await;
+    h.press("enter").await;
+    h.type_text("crit").await;
+    h.press("space").await;
+    h.press("enter").await;
+    assert_eq!(h.app.query, "priority:Critical");
+    assert!(h.app.rows.rows.iter().all(|r| r.priority == "Critical"));
+    assert!(!h.app.rows.rows.is_empty());
+}
+
+#[tokio::test]
+async fn a_supervisor_approves_with_a_note_and_rejects_with_a_required_one() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+
+    filter(&mut h, "key:TKT-9").await;
+    assert_eq!(selected_key(&h), "TKT-9");
+    h.press("A").await;
+    assert!(h.screen().contains("Approve TKT-9"));
+    h.type_text("Site survey booked").await;
+    h.press("enter").await;
+    let view = demo.desk.get_ticket("TKT-9").await.expect("ticket");
+    assert_eq!(view.ticket.status, "approved");
+    let screen = h.screen();
+    assert!(screen.contains("approved the request"), "{screen}");
+    assert!(screen.contains("Site survey booked"), "{screen}");
+
+    filter(&mut h, "key:TKT-11").await;
+    h.press("R").await;
+    h.press("ctrl-s").await;
+    assert!(
+        h.screen().contains("a rejection needs a note"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(
+        demo.desk
+            .get_ticket("TKT-11")
+            .await
+            .expect("ticket")
+            .ticket
+            .status,
+        "under_review"
+    );
+    h.type_text("Relocations need the landlord's consent form")
+        .await;
+    h.press("ctrl-s").await;
+    let view = demo.desk.get_ticket("TKT-11").await.expect("ticket");
+    assert_eq!(view.ticket.status, "rejected");
+    assert!(h.app.overlay.is_none(), "the composer closes once sent");
+    assert!(h.screen().contains("landlord's consent form"));
+}
+
+#[tokio::test]
+async fn comments_go_public_or_internal_and_show_in_the_timeline() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "key:TKT-7").await;
+    h.press("c").await;
+    assert!(h.screen().contains("public reply to the requester"));
+    h.type_text("Checked the ledger").await;
+    h.press("ctrl-t").await;
+    assert!(h.screen().contains("INTERNAL NOTE"));
+    h.press("ctrl-s").await;
+    let view = demo.desk.get_ticket("TKT-7").await.expect("ticket");
+    let last = view.comments.last().expect("a comment");
+    assert_eq!(last.body, "Checked the ledger");
+    assert_eq!(last.visibility, Visibility::Internal);
+    let screen = h.screen();
+    assert!(screen.contains("[internal note]"), "{screen}");
+    assert!(screen.contains("internal note added to TKT-7"), "{screen}");
+}
+
+#[tokio::test]
+async fn esc_asks_before_text_is_lost_and_a_kept_draft_comes_back() {
+    let demo = demo().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("drafts.json");
+    let (drafts, _) = Drafts::open(path.clone());
+    let mut h = start_with(&demo, NARROW, Settings::default(), drafts).await;
+    h.press("c").await;
+    let key = match &h.app.overlay {
+        Some(desk::tui::overlay::Overlay::Composer(c)) => c.purpose.draft_id(),
+        _ => panic!("composer not open"),
+    };
+    h.type_text("Half a thought").await;
+    h.press("esc").await;
+    assert!(h.screen().contains("Discard this draft?"), "{}", h.screen());
+    h.press("k").await;
+    assert!(h.app.overlay.is_none());
+    let saved = std::fs::read_to_string(&path).expect("drafts file");
+    assert!(
+        saved.contains("Half a thought") && saved.contains(&key),
+        "{saved}"
+    );
+    // A restart finds it.
+    let (drafts, _) = Drafts::open(path.clone());
+    let mut h = start_with(&demo, NARROW, Settings::default(), drafts).await;
+    h.press("c").await;
+    assert!(h.screen().contains("Half a thought"));
+    h.press("esc").await;
+    h.press("y").await;
+    assert!(
+        !std::fs::read_to_string(&path)
+            .expect("file")
+            .contains("Half a thought")
+    );
+}
+
+#[tokio::test]
+async fn a_comment_that_cannot_be_sent_is_kept() {
+    let demo = demo().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("drafts.json");
+    let (drafts, _) = Drafts::open(path.clone());
+    let mut h = start_with(&demo, WIDE, Settings::default(), drafts).await;
+    h.press("c").await;
+    h.type_text("Reply while the desk is down").await;
+    // The desk refuses (as a server that went away would).
+    let key = selected_key(&h);
+    h.deliver(Msg::Commented {
+        key,
+        result: Err(desk::client::DeskError::Unavailable(
+            "cannot reach http://127.0.0.1:9: connection refused".into(),
+        )),
+    })
+    .await;
+    let screen = h.screen();
+    assert!(screen.contains("comment not sent"), "{screen}");
+    assert!(
+        screen.contains("Reply while the desk is down"),
+        "still in the composer"
+    );
+    assert!(
+        std::fs::read_to_string(&path)
+            .expect("drafts")
+            .contains("Reply while the desk is down")
+    );
+}
+
+#[tokio::test]
+async fn marked_tickets_are_assigned_together() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(
+        &mut h,
+        "status:new category:\"Billing & Payments\",\"Travel support\"",
+    )
+    .await;
+    assert!(h.app.rows.rows.len() >= 2);
+    h.press("space").await;
+    h.press("space").await;
+    let marked: Vec<String> = h.app.rows.targets();
+    assert_eq!(marked.len(), 2);
+    assert!(h.screen().contains("2 marked"));
+    h.press("a").await;
+    for key in &marked {
+        let t = demo.desk.get_ticket(key).await.expect("ticket").ticket;
+        assert_eq!(
+            t.assignee.map(|a| a.email).as_deref(),
+            Some(desk::demo::DEMO_SUPERVISOR),
+            "{key}"
+        );
+        assert_eq!(t.status, "assigned");
+    }
+    assert!(h.app.rows.marked.is_empty());
+}
+
+#[tokio::test]
+async fn the_status_picker_offers_only_what_the_workflow_allows() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "key:TKT-1").await;
+    h.press("s").await;
+    let allowed = demo
+        .desk
+        .allowed_transitions("TKT-1")
+        .await
+        .expect("allowed");
+    let Some(desk::tui::overlay::Overlay::Picker(p)) = &h.app.overlay else {
+        panic!("no picker:\n{}", h.screen());
+    };
+    let offered: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
+    assert_eq!(
+        offered,
+        allowed.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    h.type_text("waiting").await;
+    h.press("enter").await;
+    let t = demo.desk.get_ticket("TKT-1").await.expect("ticket").ticket;
+    assert_eq!(t.status, "waiting_on_customer");
+}
+
+#[tokio::test]
+async fn a_refresh_brings_in_another_users_change_and_marks_it() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    let before = h.app.rows.rows.len();
+    // Mike, an agent, works on the same desk at the same time.
+    let service = demo.desk.service().clone();
+    let mike = service
+        .user_by_email("mike.chen@example.com")
+        .await
+        .expect("lookup")
+        .expect("mike");
+    let other = LocalDesk::acting_as(service, mike);
+    let filed = other
+        .create_ticket(desk::domain::requests::NewTicket {
+            title: "Printer on floor 3 jams".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("filed");
+    other
+        .comment("TKT-22", "Called the depot", Visibility::Public, None)
+        .await
+        .expect("comment");
+    h.press("r").await;
+    assert_eq!(h.app.rows.rows.len(), before + 1);
+    let screen = h.screen();
+    assert!(screen.contains("Printer on floor 3 jams"), "{screen}");
+    assert!(h.app.rows.changed.contains(&filed.key));
+    assert!(h.app.rows.changed.contains("TKT-22"));
+    // Both moved to the top, newest update first; the selection stayed put.
+    assert_eq!(h.app.rows.rows[0].key, "TKT-22");
+    assert_eq!(h.app.rows.rows[1].key, filed.key);
+    let marker_line = screen.lines().find(|l| l.contains("TKT-22")).expect("row");
+    assert!(marker_line.contains('•'), "{marker_line}");
+}
+
+#[tokio::test]
+async fn a_narrow_terminal_stacks_the_panes() {
+    let demo = demo().await;
+    let mut h = start(&demo, NARROW).await;
+    let key = selected_key(&h);
+    assert!(!h.screen().contains(&format!("┌ {key} ")));
+    h.press("enter").await;
+    let screen = h.screen();
+    assert!(screen.contains(&format!("┌ {key} ")), "{screen}");
+    assert!(screen.contains("Timeline"));
+    h.press("esc").await;
+    assert!(h.screen().contains("┌ Tickets"));
+}
+
+#[tokio::test]
+async fn y_copies_the_key_and_help_lists_every_binding() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    h.press("y").await;
+    assert_eq!(h.copied, vec![selected_key(&h)]);
+    h.press("?").await;
+    let screen = h.screen();
+    for line in ["approve the request", "reject with a note"] {
+        assert!(screen.contains(line), "help lacks {line}:\n{screen}");
+    }
+    h.press("G").await;
+    let screen = h.screen();
+    for line in ["ctrl-s", "Composer", "Prompts"] {
+        assert!(screen.contains(line), "help lacks {line}:\n{screen}");
+    }
+    h.press("q").await;
+    assert!(h.app.quit, "q still quits from the help");
+}
+
+#[tokio::test]
+async fn saved_views_and_rebound_keys_come_from_the_config() {
+    let demo = demo().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[[views]]\nname = \"Urgent\"\nquery = \"priority:critical\"\n\n[keys.tickets]\n\"x\" = \"approve\"\n\"A\" = \"none\"\n",
+    )
+    .expect("config");
+    let loaded = Config::load(Some(&path)).expect("config loads");
+    let settings = desk::tui::settings(&loaded).expect("keys are fine");
+    let mut h = start_with(&demo, WIDE, settings, Drafts::in_memory()).await;
+    h.press("1").await;
+    assert_eq!(h.app.query, "priority:critical");
+    assert!(h.screen().contains(" 1 Urgent "));
+    h.press("A").await;
+    assert!(h.app.overlay.is_none(), "A is unbound");
+    h.press("x").await;
+    assert!(h.screen().contains("Approve "), "{}", h.screen());
+}
+
+#[test]
+fn a_bad_key_binding_is_reported_with_its_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[ui]\nrefresh_interval = 10\n\n[keys.list]\n\"x\" = \"aprove\"\n",
+    )
+    .expect("config");
+    let loaded = Config::load(Some(&path)).expect("config loads");
+    let err = desk::tui::settings(&loaded).err().expect("refused");
+    let text = err.to_string();
+    assert!(text.contains("config.toml:5:"), "{text}");
+    assert!(text.contains("unknown action `aprove`"), "{text}");
+
+    std::fs::write(
+        &path,
+        "[keys.list]\n\"ctrl-d\" = \"top\"\n\"Ctrl-D\" = \"bottom\"\n",
+    )
+    .expect("config");
+    let loaded = Config::load(Some(&path)).expect("config loads");
+    let text = desk::tui::settings(&loaded)
+        .err()
+        .expect("clash")
+        .to_string();
+    assert!(text.contains("are the same key"), "{text}");
+    assert!(text.contains("config.toml:"), "{text}");
+}
