@@ -59,6 +59,7 @@ enum Endpoint {
     CreateUser,
     UpdateUser,
     Track,
+    FeedHead,
 }
 
 /// The statuses for [anonymous, customer, agent, supervisor, admin].
@@ -68,8 +69,8 @@ fn expected(e: Endpoint) -> [u16; 5] {
         Health | Track => [200; 5],
         Login => [401; 5],
         Logout => [401, 204, 204, 204, 204],
-        Me | ListTickets | GetTicket | Transitions | Changes | Stream | Categories | Priorities
-        | Statuses => [401, 200, 200, 200, 200],
+        Me | ListTickets | GetTicket | Transitions | Changes | FeedHead | Stream | Categories
+        | Priorities | Statuses => [401, 200, 200, 200, 200],
         CreateTicket | Comment => [401, 201, 201, 201, 201],
         EditTicket | Transition | Assign | Stats | Users => [401, 403, 200, 200, 200],
         InternalNote => [401, 403, 201, 201, 201],
@@ -79,7 +80,7 @@ fn expected(e: Endpoint) -> [u16; 5] {
     }
 }
 
-const ENDPOINTS: [Endpoint; 30] = {
+const ENDPOINTS: [Endpoint; 31] = {
     use Endpoint::*;
     [
         Health,
@@ -98,6 +99,7 @@ const ENDPOINTS: [Endpoint; 30] = {
         Comment,
         InternalNote,
         Changes,
+        FeedHead,
         Stream,
         Stats,
         Categories,
@@ -224,6 +226,7 @@ async fn prepare(s: &TestServer, e: Endpoint, n: usize) -> Call {
             Some(json!({"body": "Between us", "visibility": "internal"})),
         ),
         Changes => call(Method::GET, "/changes?after=0", None),
+        FeedHead => call(Method::GET, "/changes/head", None),
         Stream => call(Method::GET, "/events/stream", None),
         Stats => call(Method::GET, "/stats", None),
         Categories => call(Method::GET, "/categories", None),

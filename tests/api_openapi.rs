@@ -38,6 +38,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("post", "/api/v1/tickets/{key}/reject", true),
     ("post", "/api/v1/tickets/{key}/comments", true),
     ("get", "/api/v1/changes", true),
+    ("get", "/api/v1/changes/head", true),
     ("get", "/api/v1/events/stream", true),
     ("get", "/api/v1/stats", true),
     ("get", "/api/v1/categories", true),

@@ -1295,6 +1295,7 @@ impl App {
 
     /// Lines in the help overlay (one per binding and one per pane heading).
     pub fn help_lines(&self) -> usize {
+        // An upper bound: saved views may be folded into one line.
         let bindings = self.keymap().all();
         let panes = Pane::ALL
             .iter()

@@ -485,6 +485,10 @@ impl Keymap {
     pub fn hints(&self, pane: Pane) -> Vec<(String, String)> {
         self.for_pane(pane)
             .filter(|b| b.hint)
+            // In a text pane a plain character is typed, so it is no hint there.
+            .filter(|b| {
+                !(pane.takes_text() && b.pane == Pane::Global && b.keys.iter().all(Key::is_text))
+            })
             .map(|b| {
                 let key = b.keys.first().map(ToString::to_string).unwrap_or_default();
                 let what = b.actions.first().map(|a| short(*a)).unwrap_or_default();

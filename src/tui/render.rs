@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row as TableRow, Table};
 use unicode_width::UnicodeWidthStr;
 
+use super::action::Action;
 use super::app::{App, Focus};
 use super::detail;
 use super::keymap::Pane;
@@ -451,9 +452,18 @@ fn draw_help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
         }
         lines.push(Line::styled(pane_heading(pane), theme.header()));
         for b in bindings {
+            // The nine saved views read as one line when they have their digit keys.
+            let (keys, what) = match b.actions.as_slice() {
+                [Action::View(1)] if b.keys_text() == "1" => (
+                    "1-9".to_string(),
+                    "saved views 1 to 9 ([[views]] in the config)".to_string(),
+                ),
+                [Action::View(n)] if b.keys_text() == n.to_string() => continue,
+                _ => (b.keys_text(), b.describe()),
+            };
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", b.keys_text()), theme.key()),
-                Span::raw(b.describe()),
+                Span::styled(format!("  {keys:<18}"), theme.key()),
+                Span::raw(what),
             ]));
         }
     }

@@ -1,0 +1,434 @@
+//! The real `desk` binary in a pseudo-terminal, read through a vt100 screen: against a
+//! real `desk serve` (another process, on a free port of 127.0.0.1) and against a local
+//! store. Keys are typed as a person types them; what is checked is what they would see
+//! on the screen and what the desk then holds.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_desk");
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Tui {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Tui {
+    fn spawn(args: &[&str], envs: &[(&str, String)], size: (u16, u16)) -> Tui {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: size.1,
+                cols: size.0,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pty");
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(args);
+        cmd.cwd(std::env::temp_dir());
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = pty.slave.spawn_command(cmd).expect("spawn desk");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let rows = std::num::NonZeroU16::new(size.1).expect("rows");
+        let cols = std::num::NonZeroU16::new(size.0).expect("cols");
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let feed = screen.clone();
+        std::thread::spawn(move || {
+            let _master = pty.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut parser) = feed.lock() {
+                    parser.process(&buf[..n]);
+                }
+            }
+        });
+        Tui {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen.lock().expect("screen").screen().contents()
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        self.wait_until(what, |text| text.contains(what))
+    }
+
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if done(&text) {
+                return text;
+            }
+            if start.elapsed() > WAIT {
+                panic!("waited {WAIT:?} for {what}; the screen shows:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).expect("type");
+        self.writer.flush().expect("flush");
+        // Esc followed at once by a key reads as Alt-key in every terminal.
+        std::thread::sleep(Duration::from_millis(if bytes.starts_with('\x1b') {
+            150
+        } else {
+            30
+        }));
+    }
+
+    fn typing(&mut self, text: &str) {
+        for c in text.chars() {
+            self.send(&c.to_string());
+        }
+    }
+
+    fn filter(&mut self, query: &str) {
+        self.send("/");
+        self.wait_for("Filter");
+        for _ in 0..40 {
+            self.send("\x7f");
+        }
+        self.typing(query);
+        self.send("\r");
+        self.wait_for(&format!("filter: {query}"));
+    }
+
+    fn quit(mut self) -> (portable_pty::ExitStatus, bool) {
+        self.send("q");
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                // Give the reader thread the last bytes.
+                std::thread::sleep(Duration::from_millis(100));
+                let alternate = self
+                    .screen
+                    .lock()
+                    .expect("screen")
+                    .screen()
+                    .alternate_screen();
+                return (status, alternate);
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "desk did not quit:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    fn start(db: &Path, port: u16, demo: bool) -> Server {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--db"])
+            .arg(db)
+            .env("DESK_CONFIG", empty_config(db.parent().expect("dir")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if demo {
+            cmd.arg("--demo");
+        }
+        let child = cmd.spawn().expect("desk serve");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < WAIT, "desk serve did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server { child }
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn empty_config(dir: &Path) -> PathBuf {
+    let path = dir.join("server.toml");
+    std::fs::write(&path, "").expect("config");
+    path
+}
+
+fn tui_config(dir: &Path) -> PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "[ui]\nrefresh_interval = 1\n").expect("config");
+    path
+}
+
+async fn login(base: &str, email: &str) -> String {
+    let reply: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": "desk-demo"}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    reply["token"].as_str().expect("token").to_string()
+}
+
+async fn get(base: &str, token: &str, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{base}/api/v1{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_works_the_desk_over_the_server_and_survives_it_going_away() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("desk.db");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server::start(&db, port, true);
+    let token = login(&base, "almaz.tesfaye@example.com").await;
+    let mike = login(&base, "mike.chen@example.com").await;
+    let envs = vec![
+        ("DESK_SERVER_URL", base.clone()),
+        ("DESK_TOKEN", token.clone()),
+        (
+            "DESK_DATA_DIR",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("DESK_CONFIG", tui_config(dir.path()).display().to_string()),
+        ("HOME", dir.path().display().to_string()),
+    ];
+    let mut tui = Tui::spawn(&[], &envs, (80, 24));
+    tui.wait_for("● online");
+    tui.wait_for("TKT-");
+    tui.wait_for("Almaz Tesfaye (supervisor)");
+
+    // Navigate: down, open, back.
+    tui.send("j");
+    tui.send("\r");
+    tui.wait_for("Requester:");
+    tui.send("\x1b");
+    tui.wait_for("┌ Tickets");
+
+    // A public reply.
+    tui.filter("key:TKT-7");
+    tui.send("c");
+    tui.wait_for("public reply");
+    tui.typing("Found the invoice, sending it now");
+    tui.send("\x13");
+    tui.wait_for("reply sent on TKT-7");
+    let view = get(&base, &token, "/tickets/TKT-7").await;
+    let comments = view["comments"].as_array().expect("comments");
+    assert_eq!(
+        comments.last().expect("one")["body"],
+        "Found the invoice, sending it now"
+    );
+
+    // Approve with a note.
+    tui.filter("key:TKT-9");
+    tui.send("A");
+    tui.wait_for("Approve TKT-9");
+    tui.typing("Survey booked");
+    tui.send("\r");
+    tui.wait_for("TKT-9 approved");
+    assert_eq!(
+        get(&base, &token, "/tickets/TKT-9").await["ticket"]["status"],
+        "approved"
+    );
+
+    // Reject: the note is required.
+    tui.filter("key:TKT-11");
+    tui.send("R");
+    tui.wait_for("note to the requester");
+    tui.typing("Needs the landlord's consent form");
+    tui.send("\x13");
+    tui.wait_for("TKT-11 rejected");
+    let view = get(&base, &token, "/tickets/TKT-11").await;
+    assert_eq!(view["ticket"]["status"], "rejected");
+
+    // Someone else's change arrives without a key press, marked as news.
+    tui.filter("key:TKT-22");
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/api/v1/tickets/TKT-22/comments"))
+        .bearer_auth(&mike)
+        .json(&serde_json::json!({"body": "Called the depot", "visibility": "public"}))
+        .send()
+        .await
+        .expect("comment");
+    assert!(answer.status().is_success());
+    tui.wait_until("TKT-22 marked as changed", |text| {
+        text.lines()
+            .any(|l| l.contains("TKT-22") && l.contains('•'))
+    });
+    tui.send("\r");
+    tui.send("G");
+    tui.wait_for("Called the depot");
+    tui.send("\x1b");
+
+    // The server goes away: the screen keeps its data and says so; a comment is kept.
+    server.stop();
+    tui.wait_for("offline");
+    let screen = tui.text();
+    assert!(screen.contains("TKT-22"), "the list stays:\n{screen}");
+    tui.send("c");
+    tui.typing("Written while the server was down");
+    tui.send("\x13");
+    tui.wait_for("comment not sent");
+    tui.send("\x1b");
+    tui.wait_for("Discard this draft?");
+    tui.send("k");
+    tui.wait_for("draft kept for later");
+
+    // It comes back: the TUI recovers by itself and the draft is sent.
+    let _server = Server::start(&db, port, false);
+    tui.wait_for("back online");
+    tui.send("c");
+    tui.wait_for("Written while the server was down");
+    tui.send("\x13");
+    tui.wait_for("reply sent on TKT-22");
+    let view = get(&base, &token, "/tickets/TKT-22").await;
+    let bodies: Vec<&str> = view["comments"]
+        .as_array()
+        .expect("comments")
+        .iter()
+        .filter_map(|c| c["body"].as_str())
+        .collect();
+    assert!(
+        bodies.contains(&"Written while the server was down"),
+        "{bodies:?}"
+    );
+
+    let (status, alternate) = tui.quit();
+    assert!(status.success(), "{status:?}");
+    assert!(!alternate, "the terminal is given back");
+}
+
+#[tokio::test]
+async fn offline_on_a_local_store_files_and_comments() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("local.db");
+    let envs = vec![
+        ("DESK_DB", db.display().to_string()),
+        (
+            "DESK_DATA_DIR",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("DESK_CONFIG", tui_config(dir.path()).display().to_string()),
+        ("DESK_USER_EMAIL", "sam@example.com".to_string()),
+        ("HOME", dir.path().display().to_string()),
+    ];
+    let mut tui = Tui::spawn(&["--offline"], &envs, (80, 24));
+    tui.wait_for("offline (local)");
+    tui.wait_for("no tickets yet");
+    tui.send("N");
+    tui.wait_for("New ticket");
+    tui.typing("Projector in room 2 flickers");
+    tui.send("\t");
+    tui.send("\t");
+    tui.send("\t");
+    tui.typing("Since Monday");
+    tui.send("\x13");
+    tui.wait_for("filed TKT-1");
+    tui.wait_for("Projector in room 2 flickers");
+    tui.send("c");
+    tui.send("\x14");
+    tui.wait_for("INTERNAL NOTE");
+    tui.typing("Bulb ordered");
+    tui.send("\x13");
+    tui.wait_for("internal note added to TKT-1");
+    let (status, alternate) = tui.quit();
+    assert!(status.success());
+    assert!(!alternate);
+
+    let out = Command::new(BIN)
+        .args(["--offline", "tickets", "show", "TKT-1", "--json"])
+        .env("DESK_DB", &db)
+        .env("DESK_CONFIG", tui_config(dir.path()))
+        .env("DESK_USER_EMAIL", "sam@example.com")
+        .output()
+        .expect("desk tickets show");
+    let view: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(view["ticket"]["description"], "Since Monday");
+    assert_eq!(view["comments"][0]["visibility"], "internal");
+}
+
+#[test]
+fn a_bad_config_is_reported_with_its_line_before_the_screen_is_taken() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[ui]\nrefresh_interval = 5\n\n[keys.list]\n\"x\" = \"aprove\"\n",
+    )
+    .expect("config");
+    let envs = vec![
+        ("DESK_CONFIG", path.display().to_string()),
+        (
+            "DESK_DATA_DIR",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("HOME", dir.path().display().to_string()),
+    ];
+    let tui = Tui::spawn(&[], &envs, (80, 24));
+    let screen = tui.wait_for("aprove");
+    assert!(screen.contains("config.toml:5:"), "{screen}");
+    let mut child = tui;
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(start.elapsed() < WAIT, "desk kept running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.exit_code(), 2);
+}

@@ -1,0 +1,523 @@
+//! Every pane and overlay of the TUI at 80x24 and 160x48, drawn onto ratatui's test
+//! backend from a fixed desk and a fixed clock, so the snapshots change only when the
+//! screen does. Colour is checked beside them: without colour nothing may be told by
+//! colour alone (the selection is reverse video, breaches carry `!`).
+
+use desk::client::DeskInfo;
+use desk::domain::model::{
+    Category, Comment, Event, EventKind, Priority, Requester, Role, SlaClock, Status, StatusClass,
+    Ticket, User, UserRef, Visibility,
+};
+use desk::domain::requests::{TicketList, TicketView};
+use desk::domain::time::{HOUR, MINUTE};
+use desk::tui::app::{App, Msg, Settings};
+use desk::tui::drafts::Drafts;
+use desk::tui::headless::{render, screen_text};
+use desk::tui::keymap::Key;
+use desk::tui::refs::Reference;
+use desk::tui::theme::Theme;
+use ratatui::style::{Color, Modifier};
+
+const NOW: i64 = 1_796_000_000_000;
+
+fn user(id: i64, name: &str, email: &str, role: Role) -> User {
+    User {
+        id,
+        email: email.into(),
+        name: name.into(),
+        role,
+        active: true,
+        created_at: NOW - 400 * HOUR,
+    }
+}
+
+fn uref(u: &User) -> UserRef {
+    UserRef {
+        id: u.id,
+        email: u.email.clone(),
+        name: u.name.clone(),
+    }
+}
+
+fn almaz() -> User {
+    user(1, "Almaz Tesfaye", "almaz@example.com", Role::Supervisor)
+}
+
+fn mike() -> User {
+    user(2, "Mike Chen", "mike@example.com", Role::Agent)
+}
+
+struct Spec {
+    id: i64,
+    title: &'static str,
+    status: &'static str,
+    class: StatusClass,
+    priority: &'static str,
+    category: &'static str,
+    assignee: Option<User>,
+    age: i64,
+    due_in: Option<i64>,
+    paused: bool,
+}
+
+fn ticket(s: Spec) -> Ticket {
+    Ticket {
+        id: s.id,
+        key: format!("TKT-{}", s.id),
+        title: s.title.into(),
+        description: "The customer writes that the printer on the third floor jams on every \
+                      second page since the firmware update on Monday. They tried a restart."
+            .into(),
+        requester: Requester {
+            user_id: None,
+            email: format!("customer{}@example.org", s.id),
+            name: Some(format!("Customer {}", s.id)),
+        },
+        category: s.category.into(),
+        priority: s.priority.into(),
+        status: s.status.into(),
+        status_class: s.class,
+        assignee: s.assignee.as_ref().map(uref),
+        tags: vec!["printer".into(), "floor-3".into()],
+        custom_fields: [("trip_id".to_string(), serde_json::json!("ET-302"))]
+            .into_iter()
+            .collect(),
+        version: 3,
+        created_at: NOW - s.age - 2 * HOUR,
+        updated_at: NOW - s.age,
+        first_response_at: None,
+        resolved_at: None,
+        closed_at: None,
+        approved_at: None,
+        sla: SlaClock {
+            response_due_at: None,
+            resolution_due_at: s.due_in.map(|d| NOW + d),
+            paused_at: s.paused.then_some(NOW - HOUR),
+            paused_ms: 0,
+            breached: s.due_in.is_some_and(|d| d < 0),
+        },
+    }
+}
+
+fn tickets() -> Vec<Ticket> {
+    use StatusClass::*;
+    let spec = |id, title, status, class, priority, category, assignee, age, due_in, paused| Spec {
+        id,
+        title,
+        status,
+        class,
+        priority,
+        category,
+        assignee,
+        age,
+        due_in,
+        paused,
+    };
+    vec![
+        ticket(spec(
+            42,
+            "Printer on floor 3 jams on every second page",
+            "in_progress",
+            Open,
+            "High",
+            "Technical Support",
+            Some(mike()),
+            5 * MINUTE,
+            Some(3 * HOUR),
+            false,
+        )),
+        ticket(spec(
+            41,
+            "New electricity connection for a house in Bole",
+            "new",
+            Open,
+            "Medium",
+            "Service request",
+            None,
+            40 * MINUTE,
+            Some(20 * HOUR),
+            false,
+        )),
+        ticket(spec(
+            40,
+            "Charged twice for reservation RES-20931",
+            "escalated",
+            Open,
+            "Critical",
+            "Billing & Payments",
+            Some(almaz()),
+            2 * HOUR,
+            Some(-5 * HOUR),
+            false,
+        )),
+        ticket(spec(
+            39,
+            "Payment declined for subscription renewal",
+            "waiting_on_customer",
+            Pending,
+            "Low",
+            "Billing & Payments",
+            Some(mike()),
+            26 * HOUR,
+            None,
+            true,
+        )),
+        ticket(spec(
+            38,
+            "Feature request: dark mode",
+            "resolved",
+            Done,
+            "Low",
+            "Product Features",
+            Some(mike()),
+            3 * 24 * HOUR,
+            None,
+            false,
+        )),
+    ]
+}
+
+fn reference() -> Reference {
+    let status = |key: &str, name: &str, class, position| Status {
+        key: key.into(),
+        name: name.into(),
+        class,
+        position,
+        transitions: Vec::new(),
+    };
+    let priority = |id, name: &str, rank| Priority {
+        id,
+        name: name.into(),
+        rank,
+        color: String::new(),
+        response_hours: 4.0,
+        resolution_hours: 24.0,
+    };
+    let category = |id, name: &str, approval| Category {
+        id,
+        name: name.into(),
+        description: String::new(),
+        sla_hours: None,
+        requires_approval: approval,
+        active: true,
+    };
+    Reference {
+        statuses: vec![
+            status("new", "New", StatusClass::Open, 1),
+            status("under_review", "Under review", StatusClass::Open, 2),
+            status("in_progress", "In progress", StatusClass::Open, 3),
+            status("escalated", "Escalated", StatusClass::Open, 4),
+            status(
+                "waiting_on_customer",
+                "Waiting on customer",
+                StatusClass::Pending,
+                5,
+            ),
+            status("resolved", "Resolved", StatusClass::Done, 6),
+        ],
+        priorities: vec![
+            priority(1, "Critical", 1),
+            priority(2, "High", 2),
+            priority(3, "Medium", 3),
+            priority(4, "Low", 4),
+        ],
+        categories: vec![
+            category(1, "General", false),
+            category(2, "Service request", true),
+            category(3, "Technical Support", false),
+        ],
+        users: vec![almaz(), mike()],
+    }
+}
+
+fn view() -> TicketView {
+    let t = tickets().remove(0);
+    let comment = |id, author: &User, body: &str, visibility, ago| Comment {
+        id,
+        ticket_id: t.id,
+        author: Some(uref(author)),
+        author_email: None,
+        body: body.into(),
+        visibility,
+        created_at: NOW - ago,
+    };
+    let event =
+        |seq, kind, actor: Option<&User>, old: Option<&str>, new: Option<&str>, ago| Event {
+            seq,
+            ticket_id: t.id,
+            ticket_key: t.key.clone(),
+            version: seq,
+            kind,
+            actor: actor.map(uref),
+            at: NOW - ago,
+            field: None,
+            old: old.map(str::to_string),
+            new: new.map(str::to_string),
+            note: None,
+            visibility: Visibility::Public,
+        };
+    TicketView {
+        comments: vec![
+            comment(
+                1,
+                &mike(),
+                "Which model is it? A photo of the error would help.",
+                Visibility::Public,
+                90 * MINUTE,
+            ),
+            comment(
+                2,
+                &mike(),
+                "Firmware 4.2 is known to do this; rollback planned.",
+                Visibility::Internal,
+                10 * MINUTE,
+            ),
+        ],
+        events: vec![
+            event(1, EventKind::Created, None, None, None, 125 * MINUTE),
+            event(
+                2,
+                EventKind::Assigned,
+                Some(&almaz()),
+                None,
+                Some("Mike Chen"),
+                2 * HOUR,
+            ),
+            event(
+                3,
+                EventKind::StatusChanged,
+                Some(&mike()),
+                Some("assigned"),
+                Some("in_progress"),
+                95 * MINUTE,
+            ),
+        ],
+        ticket: t,
+    }
+}
+
+fn app(size: (u16, u16), colour: bool) -> App {
+    let info = DeskInfo {
+        location: "http://desk.example.com:7420".into(),
+        online: true,
+        user: almaz(),
+    };
+    let settings = Settings {
+        refresh_interval: 30,
+        views: vec![
+            desk::config::View {
+                name: "Mine".into(),
+                query: "assignee:me".into(),
+            },
+            desk::config::View {
+                name: "Urgent".into(),
+                query: "priority:critical,high".into(),
+            },
+        ],
+        theme: Theme::new(colour),
+        ..Settings::default()
+    };
+    let mut app = App::new(info, settings, Drafts::in_memory(), NOW);
+    let _ = app.resize(size.0, size.1);
+    let _ = app.start();
+    let epoch = app.epoch;
+    let _ = app.on_msg(Msg::Reference(Ok(reference())));
+    let _ = app.on_msg(Msg::Head(Ok(100)));
+    let _ = app.on_msg(Msg::Page {
+        epoch,
+        result: Ok(TicketList {
+            tickets: tickets(),
+            next_cursor: None,
+        }),
+    });
+    let _ = app.on_msg(Msg::Count {
+        epoch,
+        result: Ok(5),
+    });
+    let _ = app.on_msg(Msg::Detail {
+        key: "TKT-42".into(),
+        result: Ok(view()),
+    });
+    app.now = NOW + 12_000;
+    app
+}
+
+/// Enter on the selected ticket, and its detail arriving from the desk.
+fn open_detail(app: &mut App) {
+    press(app, &["enter"]);
+    let _ = app.on_msg(Msg::Detail {
+        key: "TKT-42".into(),
+        result: Ok(view()),
+    });
+}
+
+fn press(app: &mut App, keys: &[&str]) {
+    for k in keys {
+        let key = Key::parse(k).expect("key");
+        let _ = app.on_key(key);
+    }
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        let _ = app.on_key(Key::plain(c));
+    }
+}
+
+/// Draws `setup` at both sizes, snapshots the text, and checks the colour rules.
+fn check(name: &str, setup: impl Fn(&mut App)) {
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut coloured = app((w, h), true);
+        setup(&mut coloured);
+        let buffer = render(&coloured);
+        let text = screen_text(&buffer);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), text);
+
+        let mut plain = app((w, h), false);
+        setup(&mut plain);
+        let mono = render(&plain);
+        assert_eq!(
+            screen_text(&mono),
+            text,
+            "{name}: colour changes only colour"
+        );
+        for cell in mono.content() {
+            assert!(
+                matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+                "{name}: a colour without NO_COLOR"
+            );
+        }
+        let coloured_cells = buffer
+            .content()
+            .iter()
+            .filter(|c| c.fg != Color::Reset)
+            .count();
+        assert!(coloured_cells > 0, "{name}: colour mode shows colour");
+    }
+}
+
+#[test]
+fn list_and_detail() {
+    check("list", |_| {});
+    // The selection is reverse video in both modes.
+    let plain = app((160, 48), false);
+    let buffer = render(&plain);
+    let row = (0..48)
+        .find(|&y| {
+            (0..160)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .contains("TKT-42 High")
+        })
+        .expect("selected row");
+    assert!(buffer[(5, row)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn breaches_are_red_and_marked_with_a_bang() {
+    let app = app((160, 48), true);
+    let buffer = render(&app);
+    let text = screen_text(&buffer);
+    let (y, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("TKT-40"))
+        .expect("row");
+    let x = line.find("!5h late").expect("marker") as u16;
+    // Column by characters: the line is ASCII up to the marker.
+    assert_eq!(buffer[(x, y as u16)].fg, Color::Red);
+}
+
+#[test]
+fn detail_full_width_when_narrow() {
+    check("detail_open", open_detail);
+    check("detail_scrolled", |app| {
+        open_detail(app);
+        press(app, &["ctrl-d"]);
+    });
+}
+
+#[test]
+fn filter_bar() {
+    check("filter_error", |app| {
+        press(app, &["/"]);
+        type_text(app, "prio:high");
+    });
+}
+
+#[test]
+fn pickers() {
+    check("facets", |app| press(app, &["f"]));
+    check("facet_values", |app| {
+        press(app, &["f"]);
+        type_text(app, "prio");
+        press(app, &["enter", "space"]);
+    });
+    check("assign", |app| press(app, &["@"]));
+    check("priority", |app| press(app, &["p"]));
+    check("palette", |app| {
+        press(app, &[":"]);
+        type_text(app, "assign");
+    });
+    check("status", |app| {
+        let _ = app.on_msg(Msg::Transitions {
+            keys: vec!["TKT-42".into()],
+            result: Ok(vec!["waiting_on_customer".into(), "resolved".into()]),
+        });
+    });
+}
+
+#[test]
+fn prompts() {
+    check("approve", |app| {
+        press(app, &["j", "A"]);
+        type_text(app, "Survey booked");
+    });
+    check("tags", |app| press(app, &["t"]));
+}
+
+#[test]
+fn composer() {
+    check("comment_public", |app| {
+        press(app, &["c"]);
+        type_text(app, "Rolled back the firmware; please try again.");
+    });
+    check("comment_internal", |app| {
+        press(app, &["c", "ctrl-t"]);
+        type_text(app, "Vendor ticket 5512 opened");
+    });
+    check("comment_discard", |app| {
+        press(app, &["c"]);
+        type_text(app, "Half a thought");
+        press(app, &["esc"]);
+    });
+    check("reject", |app| {
+        press(app, &["j", "R"]);
+        type_text(app, "Not covered by the contract");
+    });
+    check("new_ticket", |app| {
+        press(app, &["N"]);
+        type_text(app, "Projector in room 2 flickers");
+        press(app, &["tab", "right"]);
+    });
+}
+
+#[test]
+fn help_and_marks() {
+    check("help", |app| press(app, &["?"]));
+    check("marked", |app| press(app, &["space", "space"]));
+}
+
+#[test]
+fn offline_status_bar() {
+    check("offline", |app| {
+        let _ = app.on_msg(Msg::Refreshed {
+            epoch: app.epoch,
+            result: Err(desk::client::DeskError::Unavailable(
+                "cannot reach http://desk.example.com:7420: connection refused".into(),
+            )),
+        });
+        app.now += 2_000;
+        let _ = app.tick(app.now);
+    });
+}
