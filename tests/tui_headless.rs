@@ -432,3 +432,39 @@ fn a_bad_key_binding_is_reported_with_its_line() {
     assert!(text.contains("are the same key"), "{text}");
     assert!(text.contains("config.toml:"), "{text}");
 }
+
+#[tokio::test]
+async fn a_customer_sees_their_own_tickets_and_writes_public_replies_only() {
+    let demo = demo().await;
+    let service = demo.desk.service().clone();
+    let jane = service
+        .user_by_email("jane.smith@example.com")
+        .await
+        .expect("lookup")
+        .expect("jane");
+    assert_eq!(jane.role, desk::domain::model::Role::Customer);
+    let as_jane = Demo {
+        desk: Arc::new(LocalDesk::acting_as(service, jane)),
+        _dir: demo._dir,
+    };
+    let mut h = start(&as_jane, WIDE).await;
+    assert!(!h.app.rows.rows.is_empty());
+    for row in &h.app.rows.rows {
+        let t = as_jane.desk.get_ticket(&row.key).await.expect("own ticket");
+        assert_eq!(t.ticket.requester.email, "jane.smith@example.com");
+    }
+    let screen = h.screen();
+    assert!(
+        !screen.contains("[internal"),
+        "no internal notes for customers:\n{screen}"
+    );
+    h.press("A").await;
+    assert!(
+        h.screen()
+            .contains("only supervisors and admins may approve")
+    );
+    h.press("c").await;
+    h.press("ctrl-t").await;
+    assert!(h.screen().contains("customers write public replies only"));
+    assert!(h.screen().contains("public reply"));
+}

@@ -2,6 +2,7 @@
 //! HTTP API. Errors come back as the same [`DeskError`]s, so front ends cannot tell the
 //! two apart except by [`DeskInfo::online`].
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -22,6 +23,16 @@ pub struct RemoteDesk {
     base: String,
     token: String,
     user: User,
+    /// The last change-feed answer and its ETag: a poll that finds nothing new is
+    /// answered 304 with no body.
+    last_changes: Arc<Mutex<Option<CachedChanges>>>,
+}
+
+struct CachedChanges {
+    after: i64,
+    limit: Option<u32>,
+    etag: String,
+    changes: Changes,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +83,7 @@ impl RemoteDesk {
             http,
             base,
             token: token.to_string(),
+            last_changes: Arc::default(),
             user: User {
                 id: 0,
                 email: String::new(),
@@ -123,6 +135,14 @@ impl RemoteDesk {
             Some(v) => builder.header(reqwest::header::IF_MATCH, v.to_string()),
             None => builder,
         }
+    }
+
+    fn cached_changes(&self, after: i64, limit: Option<u32>) -> Option<(String, Changes)> {
+        let cache = self.last_changes.lock().ok()?;
+        cache
+            .as_ref()
+            .filter(|c| c.after == after && c.limit == limit)
+            .map(|c| (c.etag.clone(), c.changes.clone()))
     }
 
     async fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> DeskResult<T> {
@@ -385,8 +405,35 @@ impl Desk for RemoteDesk {
         if let Some(limit) = limit {
             query.push(("limit", limit.to_string()));
         }
-        self.send(self.request(Method::GET, "/changes").query(&query))
+        let mut request = self.request(Method::GET, "/changes").query(&query);
+        let known = self.cached_changes(after, limit);
+        if let Some((etag, _)) = &known {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag.as_str());
+        }
+        let response = request
+            .send()
             .await
+            .map_err(|e| unreachable(&self.base, &e))?;
+        if response.status() == StatusCode::NOT_MODIFIED
+            && let Some((_, changes)) = known
+        {
+            return Ok(changes);
+        }
+        let etag = response
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let changes: Changes = decode(&self.base, response).await?;
+        if let (Some(etag), Ok(mut cache)) = (etag, self.last_changes.lock()) {
+            *cache = Some(CachedChanges {
+                after,
+                limit,
+                etag,
+                changes: changes.clone(),
+            });
+        }
+        Ok(changes)
     }
 
     async fn feed_head(&self) -> DeskResult<i64> {

@@ -208,6 +208,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn config_example_names_every_action() {
+        let example = include_str!("../../config.example.toml");
+        for action in ALL {
+            let name = action.name();
+            if let Action::View(n) = action
+                && *n > 1
+            {
+                continue;
+            }
+            let spelled = if name == "view_1" {
+                "view_1 to view_9".to_string()
+            } else {
+                name
+            };
+            assert!(
+                example.contains(&spelled),
+                "config.example.toml lacks `{spelled}`"
+            );
+        }
+    }
+
+    #[test]
     fn every_name_parses_back_to_its_action() {
         for action in ALL {
             assert_eq!(action.name().parse::<Action>(), Ok(*action));

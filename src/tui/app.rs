@@ -14,7 +14,7 @@ use crate::domain::time::{Millis, SECOND, humanize};
 
 use super::action::{ALL, Action};
 use super::detail::{self, Detail};
-use super::drafts::{Draft, Drafts};
+use super::drafts::Drafts;
 use super::keymap::{Code, Key, Keymap, Pane};
 use super::overlay::{
     Ask, Compose, Composer, Overlay, Pick, PickItem, Picker, Prompt, TicketForm, line_input,
@@ -722,7 +722,7 @@ impl App {
         results: Vec<(String, Result<Ticket, DeskError>)>,
     ) -> Vec<Effect> {
         let mut done = Vec::new();
-        let mut failed = Vec::new();
+        let mut failed: Vec<(String, String)> = Vec::new();
         for (key, result) in results {
             match result {
                 Ok(ticket) => {
@@ -734,17 +734,13 @@ impl App {
                     if let Some(current) = current {
                         self.rows.update(&current);
                     }
-                    failed.push(format!("{key}: {message} (now shown as it is; try again)"));
+                    failed.push((key, format!("{message} (now shown as it is; try again)")));
                 }
-                Err(e) => failed.push(format!("{key}: {e}")),
+                Err(e) => failed.push((key, e.to_string())),
             }
         }
         let mut changed = done.clone();
-        changed.extend(
-            failed
-                .iter()
-                .filter_map(|f| f.split(':').next().map(str::to_string)),
-        );
+        changed.extend(failed.iter().map(|(key, _)| key.clone()));
         let effects = self.reload_detail_if_shown(&changed);
         if let Op::Reject(_) = &op {
             if failed.is_empty() {
@@ -756,19 +752,19 @@ impl App {
             } else if let Some(Overlay::Composer(c)) = &mut self.overlay {
                 c.sending = false;
                 let id = c.purpose.draft_id();
-                let draft = Draft {
-                    text: c.body(),
-                    internal: false,
-                    title: String::new(),
-                };
+                let draft = c.draft();
                 let _ = self.drafts.keep(&id, draft);
             }
         }
         let what = op.past();
-        match (done.len(), failed.len()) {
+        let failures: Vec<String> = failed
+            .iter()
+            .map(|(k, why)| format!("{k}: {why}"))
+            .collect();
+        match (done.len(), failures.len()) {
             (_, 0) => self.tell(format!("{} {what}", done.join(", "))),
-            (0, _) => self.warn(failed.join("; ")),
-            (n, _) => self.warn(format!("{n} {what}; {}", failed.join("; "))),
+            (0, _) => self.warn(failures.join("; ")),
+            (n, _) => self.warn(format!("{n} {what}; {}", failures.join("; "))),
         }
         effects
     }
@@ -791,11 +787,7 @@ impl App {
                 self.reload_detail_if_shown(&[key])
             }
             Err(e) => {
-                let draft = Draft {
-                    text: c.body(),
-                    internal: c.internal,
-                    title: String::new(),
-                };
+                let draft = c.draft();
                 let kept = self.drafts.keep(&id, draft);
                 let kept = match kept {
                     Ok(()) => "the draft is kept".to_string(),
@@ -821,15 +813,7 @@ impl App {
                 Vec::new()
             }
             Err(e) => {
-                let draft = Draft {
-                    text: c.body(),
-                    internal: false,
-                    title: c
-                        .form
-                        .as_ref()
-                        .map(|f| text_of(&f.title))
-                        .unwrap_or_default(),
-                };
+                let draft = c.draft();
                 let _ = self.drafts.keep(&Compose::NewTicket.draft_id(), draft);
                 self.warn(format!("ticket not filed: {e}; the draft is kept"));
                 Vec::new()
@@ -962,15 +946,7 @@ impl App {
             }
             Code::Char('k') => {
                 let id = c.purpose.draft_id();
-                let draft = Draft {
-                    text: c.body(),
-                    internal: c.internal,
-                    title: c
-                        .form
-                        .as_ref()
-                        .map(|f| text_of(&f.title))
-                        .unwrap_or_default(),
-                };
+                let draft = c.draft();
                 match self.drafts.keep(&id, draft) {
                     Ok(()) => {
                         self.overlay = None;
@@ -1667,15 +1643,7 @@ impl App {
     }
 
     fn keep_draft(&mut self, c: &Composer) {
-        let draft = Draft {
-            text: c.body(),
-            internal: c.internal,
-            title: c
-                .form
-                .as_ref()
-                .map(|f| text_of(&f.title))
-                .unwrap_or_default(),
-        };
+        let draft = c.draft();
         if let Err(e) = self.drafts.keep(&c.purpose.draft_id(), draft) {
             self.warn(e);
         }

@@ -235,6 +235,19 @@ impl Composer {
         text_of(&self.text)
     }
 
+    /// What is kept when it cannot be sent or the user keeps it for later.
+    pub fn draft(&self) -> super::drafts::Draft {
+        super::drafts::Draft {
+            text: self.body(),
+            internal: self.internal,
+            title: self
+                .form
+                .as_ref()
+                .map(|f| text_of(&f.title))
+                .unwrap_or_default(),
+        }
+    }
+
     pub fn has_text(&self) -> bool {
         !self.body().trim().is_empty()
             || self

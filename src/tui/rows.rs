@@ -103,6 +103,8 @@ pub struct Rows {
     pub marked: HashSet<String>,
     /// Changed by someone else since the user last looked at them.
     pub changed: HashSet<String>,
+    /// Ids of the loaded rows: pages can overlap when tickets change between them.
+    ids: HashSet<i64>,
 }
 
 impl Rows {
@@ -123,13 +125,11 @@ impl Rows {
 
     /// Adds a page at the end (pages arrive in order).
     pub fn append(&mut self, tickets: &[Ticket], next_cursor: Option<String>) {
-        let known: HashSet<i64> = self.rows.iter().map(|r| r.id).collect();
-        self.rows.extend(
-            tickets
-                .iter()
-                .filter(|t| !known.contains(&t.id))
-                .map(Row::of),
-        );
+        for ticket in tickets {
+            if self.ids.insert(ticket.id) {
+                self.rows.push(Row::of(ticket));
+            }
+        }
         self.next_cursor = next_cursor;
         self.loaded = true;
     }
@@ -142,6 +142,7 @@ impl Rows {
         let updated: HashSet<i64> = matching.iter().map(|t| t.id).collect();
         self.rows
             .retain(|r| !gone.contains(r.key.as_str()) && !updated.contains(&r.id));
+        self.ids = self.rows.iter().map(|r| r.id).collect();
         for ticket in matching {
             let row = Row::of(ticket);
             let key = self.order.sort_key(&row);
@@ -151,6 +152,7 @@ impl Rows {
             if at == self.rows.len() && self.has_more() {
                 continue;
             }
+            self.ids.insert(row.id);
             self.rows.insert(at, row);
         }
         for key in &gone {
