@@ -254,6 +254,24 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Someone signing themselves up, as the travel booking system let its users do.
+    /// Always a customer: which role a person has is an admin's decision, never the
+    /// applicant's.
+    pub async fn sign_up(&self, email: &str, name: &str, password: &str) -> Result<User> {
+        let hash = hash_password(password).await?;
+        self.insert_user(
+            super::NewUser {
+                email: email.to_string(),
+                name: name.to_string(),
+                role: crate::domain::model::Role::Customer,
+            },
+            Some(&hash),
+        )
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
