@@ -20,7 +20,7 @@ use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::domain::time;
 use crate::service::{Actor, ServiceError};
 
-use super::{App, caller, collect, object, quoted, rfc3339};
+use super::{Answer, App, Rejection, caller, collect, object, quoted, rfc3339};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
@@ -62,20 +62,19 @@ fn status_by_id(id: i64) -> Option<&'static (i64, &'static str, &'static str, &'
     STATUSES.iter().find(|s| s.0 == id)
 }
 
-fn detail(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({"detail": message.into()}))).into_response()
+fn detail(status: StatusCode, message: impl Into<String>) -> Rejection {
+    Rejection::new(status, json!({"detail": message.into()}))
 }
 
 /// FastAPI's validation failure.
-fn unprocessable(loc: &[&str], msg: impl Into<String>, kind: &str) -> Response {
-    (
+fn unprocessable(loc: &[&str], msg: impl Into<String>, kind: &str) -> Rejection {
+    Rejection::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        axum::Json(json!({"detail": [{"loc": loc, "msg": msg.into(), "type": kind}]})),
+        json!({"detail": [{"loc": loc, "msg": msg.into(), "type": kind}]}),
     )
-        .into_response()
 }
 
-fn service_error(e: ServiceError) -> Response {
+fn service_error(e: ServiceError) -> Rejection {
     match e {
         ServiceError::NotFound(m) if m.starts_with("ticket") => {
             detail(StatusCode::NOT_FOUND, "Ticket not found")
@@ -93,7 +92,7 @@ fn service_error(e: ServiceError) -> Response {
 }
 
 /// Agents work this helpdesk, so an anonymous surface acts as one.
-async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Response> {
+async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Rejection> {
     let surface = app.options.compat.helpdesk;
     caller(app, headers, "helpdesk", surface, Role::Agent)
         .await
@@ -102,22 +101,23 @@ async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Response> {
 
 type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 
+fn not_an_integer(loc: &[&str]) -> Rejection {
+    unprocessable(loc, "value is not a valid integer", "type_error.integer")
+}
+
 /// An optional integer query parameter within `range`, or FastAPI's 422.
 fn int_param(
     params: &Params,
     name: &str,
     range: std::ops::RangeInclusive<i64>,
-) -> Result<Option<i64>, Response> {
+) -> Result<Option<i64>, Rejection> {
     let Some(raw) = params.as_ref().ok().and_then(|p| p.get(name)) else {
         return Ok(None);
     };
-    let Ok(n) = raw.trim().parse::<i64>() else {
-        return Err(unprocessable(
-            &["query", name],
-            "value is not a valid integer",
-            "type_error.integer",
-        ));
-    };
+    let n = raw
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| not_an_integer(&["query", name]))?;
     if !range.contains(&n) {
         return Err(unprocessable(
             &["query", name],
@@ -132,14 +132,11 @@ fn int_param(
     Ok(Some(n))
 }
 
-fn path_id(raw: &str) -> Result<i64, Response> {
-    raw.trim().parse::<i64>().map_err(|_| {
-        unprocessable(
-            &["path", "ticket_id"],
-            "value is not a valid integer",
-            "type_error.integer",
-        )
-    })
+fn path_id(raw: &str) -> Result<String, Rejection> {
+    raw.trim()
+        .parse::<i64>()
+        .map(|id| id.to_string())
+        .map_err(|_| not_an_integer(&["path", "ticket_id"]))
 }
 
 /// Reference data every ticket row names.
@@ -148,7 +145,23 @@ struct Refs {
     priorities: Vec<Priority>,
 }
 
-async fn refs(app: &App) -> Result<Refs, Response> {
+impl Refs {
+    fn category(&self, id: i64) -> Result<&Category, Rejection> {
+        self.categories
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| detail(StatusCode::BAD_REQUEST, "Invalid category ID"))
+    }
+
+    fn priority(&self, id: i64) -> Result<&Priority, Rejection> {
+        self.priorities
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| detail(StatusCode::BAD_REQUEST, "Invalid priority ID"))
+    }
+}
+
+async fn refs(app: &App) -> Result<Refs, Rejection> {
     let (categories, priorities) =
         tokio::try_join!(app.service.categories(), app.service.priorities())
             .map_err(service_error)?;
@@ -193,6 +206,10 @@ fn ticket_json(t: &Ticket, refs: &Refs) -> Value {
     })
 }
 
+fn tickets_json(tickets: &[Ticket], refs: &Refs) -> Vec<Value> {
+    tickets.iter().map(|t| ticket_json(t, refs)).collect()
+}
+
 async fn root() -> Response {
     axum::Json(json!({
         "message": "Helpdesk API (served by desk)",
@@ -219,12 +236,16 @@ fn filter(
         q.push(format!("status:{}", status_by_id(id)?.1));
     }
     if let Some(id) = priority_id {
-        let p = refs.priorities.iter().find(|p| p.id == id)?;
-        q.push(format!("priority:{}", quoted(&p.name)));
+        q.push(format!(
+            "priority:{}",
+            quoted(&refs.priority(id).ok()?.name)
+        ));
     }
     if let Some(id) = category_id {
-        let c = refs.categories.iter().find(|c| c.id == id)?;
-        q.push(format!("category:{}", quoted(&c.name)));
+        q.push(format!(
+            "category:{}",
+            quoted(&refs.category(id).ok()?.name)
+        ));
     }
     Some(q.join(" "))
 }
@@ -233,83 +254,58 @@ fn filter(
 /// request's walk bounded.
 const OFFSET_MAX: i64 = 10_000;
 
-async fn list(State(app): State<App>, headers: HeaderMap, params: Params) -> Response {
-    let checked = (|| {
-        Ok::<_, Response>((
-            int_param(&params, "limit", 1..=100)?.unwrap_or(50),
-            int_param(&params, "offset", 0..=OFFSET_MAX)?.unwrap_or(0),
-            int_param(&params, "status_id", i64::MIN..=i64::MAX)?,
-            int_param(&params, "priority_id", i64::MIN..=i64::MAX)?,
-            int_param(&params, "category_id", i64::MIN..=i64::MAX)?,
-        ))
-    })();
-    let (limit, offset, status_id, priority_id, category_id) = match checked {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let refs = match refs(&app).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+const ANY: std::ops::RangeInclusive<i64> = i64::MIN..=i64::MAX;
+
+async fn list(State(app): State<App>, headers: HeaderMap, params: Params) -> Answer {
+    let limit = int_param(&params, "limit", 1..=100)?.unwrap_or(50);
+    let offset = int_param(&params, "offset", 0..=OFFSET_MAX)?.unwrap_or(0);
+    let status_id = int_param(&params, "status_id", ANY)?;
+    let priority_id = int_param(&params, "priority_id", ANY)?;
+    let category_id = int_param(&params, "category_id", ANY)?;
+    let actor = who(&app, &headers).await?;
+    let refs = refs(&app).await?;
     let Some(q) = filter(&refs, status_id, priority_id, category_id) else {
-        return axum::Json(json!([])).into_response();
+        return Ok(axum::Json(json!([])).into_response());
     };
-    let want = usize::try_from(offset + limit).unwrap_or(0);
-    match collect(&app, &actor, &q, want).await {
-        Ok(tickets) => {
-            let rows: Vec<Value> = tickets
-                .iter()
-                .skip(usize::try_from(offset).unwrap_or(0))
-                .map(|t| ticket_json(t, &refs))
-                .collect();
-            axum::Json(Value::Array(rows)).into_response()
-        }
-        Err(e) => service_error(e),
-    }
+    // Both are in range, so neither conversion can fail.
+    let (limit, offset) = (
+        usize::try_from(limit).unwrap_or(0),
+        usize::try_from(offset).unwrap_or(0),
+    );
+    let tickets = collect(&app, &actor, &q, offset + limit)
+        .await
+        .map_err(service_error)?;
+    let page = tickets.get(offset..).unwrap_or_default();
+    Ok(axum::Json(tickets_json(page, &refs)).into_response())
 }
 
-async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let id = match path_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let refs = match refs(&app).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    match app.service.get_ticket_only(&actor, &id.to_string()).await {
-        Ok(t) => axum::Json(ticket_json(&t, &refs)).into_response(),
-        Err(e) => service_error(e),
-    }
+async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    let key = path_id(&id)?;
+    let actor = who(&app, &headers).await?;
+    let refs = refs(&app).await?;
+    let t = app
+        .service
+        .get_ticket_only(&actor, &key)
+        .await
+        .map_err(service_error)?;
+    Ok(axum::Json(ticket_json(&t, &refs)).into_response())
 }
 
 /// The body as an object, or FastAPI's 422 for a body that is not one.
-fn body_object(body: &[u8]) -> Result<Map<String, Value>, Response> {
+fn body_object(body: &[u8]) -> Result<Map<String, Value>, Rejection> {
     object(body).map_err(|bad| unprocessable(&["body"], bad.message(), "value_error.jsondecode"))
 }
 
-fn int_field(map: &Map<String, Value>, name: &str) -> Result<Option<i64>, Response> {
+fn int_field(map: &Map<String, Value>, name: &str) -> Result<Option<i64>, Rejection> {
     match map.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64()),
         Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => Ok(s.trim().parse().ok()),
-        Some(_) => Err(unprocessable(
-            &["body", name],
-            "value is not a valid integer",
-            "type_error.integer",
-        )),
+        Some(_) => Err(not_an_integer(&["body", name])),
     }
 }
 
-fn str_field(map: &Map<String, Value>, name: &str) -> Result<Option<String>, Response> {
+fn str_field(map: &Map<String, Value>, name: &str) -> Result<Option<String>, Rejection> {
     match map.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -321,7 +317,7 @@ fn str_field(map: &Map<String, Value>, name: &str) -> Result<Option<String>, Res
     }
 }
 
-fn required<T>(v: Option<T>, name: &str) -> Result<T, Response> {
+fn required<T>(v: Option<T>, name: &str) -> Result<T, Rejection> {
     v.ok_or_else(|| unprocessable(&["body", name], "field required", "value_error.missing"))
 }
 
@@ -342,11 +338,10 @@ struct NewHelpdeskTicket {
     tags: Option<String>,
 }
 
-fn check_new(map: &Map<String, Value>) -> Result<NewHelpdeskTicket, Response> {
+fn check_new(map: &Map<String, Value>) -> Result<NewHelpdeskTicket, Rejection> {
     let title = required(str_field(map, "title")?, "title")?;
     let description = required(str_field(map, "description")?, "description")?;
-    let n = title.chars().count();
-    if !(1..=200).contains(&n) {
+    if !(1..=200).contains(&title.chars().count()) {
         return Err(unprocessable(
             &["body", "title"],
             "ensure this value has between 1 and 200 characters",
@@ -371,36 +366,20 @@ fn check_new(map: &Map<String, Value>) -> Result<NewHelpdeskTicket, Response> {
 }
 
 /// The person a `user_id` names, as the service lets this caller see them.
-async fn person(app: &App, actor: &Actor, id: i64) -> Result<User, Response> {
+async fn person(app: &App, actor: &Actor, id: i64) -> Result<User, Rejection> {
     app.service.person(actor, id).await.map_err(|e| match e {
         ServiceError::NotFound(_) => detail(StatusCode::BAD_REQUEST, "Invalid user ID"),
         other => service_error(other),
     })
 }
 
-async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    let new = match body_object(&body).and_then(|m| check_new(&m)) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let refs = match refs(&app).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let requester = match person(&app, &actor, new.user_id).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let Some(category) = refs.categories.iter().find(|c| c.id == new.category_id) else {
-        return detail(StatusCode::BAD_REQUEST, "Invalid category ID");
-    };
-    let Some(priority) = refs.priorities.iter().find(|p| p.id == new.priority_id) else {
-        return detail(StatusCode::BAD_REQUEST, "Invalid priority ID");
-    };
+async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
+    let new = check_new(&body_object(&body)?)?;
+    let actor = who(&app, &headers).await?;
+    let refs = refs(&app).await?;
+    let requester = person(&app, &actor, new.user_id).await?;
+    let category = refs.category(new.category_id)?;
+    let priority = refs.priority(new.priority_id)?;
     let ticket = NewTicket {
         title: new.title,
         description: new.description,
@@ -410,28 +389,29 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
         requester_email: (actor.user_id() != Some(requester.id)).then(|| requester.email.clone()),
         ..NewTicket::default()
     };
-    match app.service.create_ticket(&actor, ticket).await {
-        Ok(t) => axum::Json(json!({
-            "message": "Ticket created successfully",
-            "ticket_id": t.id,
-            "ticket_number": t.key,
-        }))
-        .into_response(),
-        Err(e) => service_error(e),
-    }
+    let t = app
+        .service
+        .create_ticket(&actor, ticket)
+        .await
+        .map_err(service_error)?;
+    Ok(axum::Json(json!({
+        "message": "Ticket created successfully",
+        "ticket_id": t.id,
+        "ticket_number": t.key,
+    }))
+    .into_response())
 }
 
 /// `?user_id=N`, which the original required on writes to name who made them. desk
 /// knows who from the token, so it only has to be an integer.
-fn acting_user(params: &Params) -> Result<i64, Response> {
-    match int_param(params, "user_id", i64::MIN..=i64::MAX)? {
-        Some(id) => Ok(id),
-        None => Err(unprocessable(
+fn acting_user(params: &Params) -> Result<i64, Rejection> {
+    int_param(params, "user_id", ANY)?.ok_or_else(|| {
+        unprocessable(
             &["query", "user_id"],
             "field required",
             "value_error.missing",
-        )),
-    }
+        )
+    })
 }
 
 async fn update(
@@ -440,49 +420,26 @@ async fn update(
     Path(id): Path<String>,
     params: Params,
     body: Bytes,
-) -> Response {
-    let id = match path_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    if let Err(r) = acting_user(&params) {
-        return r;
-    }
-    let map = match body_object(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let fields = (|| {
-        Ok::<_, Response>((
-            str_field(&map, "title")?,
-            str_field(&map, "description")?,
-            int_field(&map, "category_id")?,
-            int_field(&map, "priority_id")?,
-            int_field(&map, "status_id")?,
-            str_field(&map, "tags")?,
-        ))
-    })();
-    let (title, description, category_id, priority_id, status_id, tags) = match fields {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let assigned = map.get("assigned_to");
-    let assignee_id = match assigned {
+) -> Answer {
+    let key = path_id(&id)?;
+    acting_user(&params)?;
+    let map = body_object(&body)?;
+    let title = str_field(&map, "title")?;
+    let description = str_field(&map, "description")?;
+    let category_id = int_field(&map, "category_id")?;
+    let priority_id = int_field(&map, "priority_id")?;
+    let status_id = int_field(&map, "status_id")?;
+    let tags = str_field(&map, "tags")?;
+    // Present and null unassigns; absent leaves the assignee alone.
+    let assignee_id = match map.get("assigned_to") {
         None => None,
-        Some(_) => match int_field(&map, "assigned_to") {
-            Ok(v) => Some(v),
-            Err(r) => return r,
-        },
+        Some(_) => Some(int_field(&map, "assigned_to")?),
     };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let key = id.to_string();
-    let current = match app.service.get_ticket_only(&actor, &key).await {
-        Ok(t) => t,
-        Err(e) => return service_error(e),
-    };
+    let actor = who(&app, &headers).await?;
+    app.service
+        .get_ticket_only(&actor, &key)
+        .await
+        .map_err(service_error)?;
     if title.is_none()
         && description.is_none()
         && category_id.is_none()
@@ -491,33 +448,22 @@ async fn update(
         && tags.is_none()
         && assignee_id.is_none()
     {
-        return detail(StatusCode::BAD_REQUEST, "No valid fields to update");
+        return Err(detail(StatusCode::BAD_REQUEST, "No valid fields to update"));
     }
-    let refs = match refs(&app).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let category = match category_id {
-        None => None,
-        Some(id) => match refs.categories.iter().find(|c| c.id == id) {
-            Some(c) => Some(c.name.clone()),
-            None => return detail(StatusCode::BAD_REQUEST, "Invalid category ID"),
-        },
-    };
-    let priority = match priority_id {
-        None => None,
-        Some(id) => match refs.priorities.iter().find(|p| p.id == id) {
-            Some(p) => Some(p.name.clone()),
-            None => return detail(StatusCode::BAD_REQUEST, "Invalid priority ID"),
-        },
-    };
-    let status = match status_id {
-        None => None,
-        Some(id) => match status_by_id(id) {
-            Some(s) => Some(s.1),
-            None => return detail(StatusCode::BAD_REQUEST, "Invalid status ID"),
-        },
-    };
+    let refs = refs(&app).await?;
+    let category = category_id
+        .map(|id| refs.category(id).map(|c| c.name.clone()))
+        .transpose()?;
+    let priority = priority_id
+        .map(|id| refs.priority(id).map(|p| p.name.clone()))
+        .transpose()?;
+    let status = status_id
+        .map(|id| {
+            status_by_id(id)
+                .map(|s| s.1)
+                .ok_or_else(|| detail(StatusCode::BAD_REQUEST, "Invalid status ID"))
+        })
+        .transpose()?;
     let edit = TicketEdit {
         title,
         description,
@@ -526,77 +472,72 @@ async fn update(
         tags: tags.as_deref().map(split_tags),
         custom_fields: None,
     };
+    let mut now = None;
     if !edit.is_empty() {
-        if let Err(e) = app.service.edit_ticket(&actor, &key, edit, None).await {
-            return service_error(e);
-        }
+        now = Some(
+            app.service
+                .edit_ticket(&actor, &key, edit, None)
+                .await
+                .map_err(service_error)?,
+        );
     }
     if let Some(target) = assignee_id {
         let email = match target {
             None => None,
-            Some(uid) => match person(&app, &actor, uid).await {
-                Ok(u) => Some(u.email),
-                Err(r) => return r,
-            },
+            Some(uid) => Some(person(&app, &actor, uid).await?.email),
         };
-        if let Err(e) = app
-            .service
-            .assign(&actor, &key, email.as_deref(), None)
-            .await
-        {
-            return service_error(e);
-        }
+        now = Some(
+            app.service
+                .assign(&actor, &key, email.as_deref(), None)
+                .await
+                .map_err(service_error)?,
+        );
     }
     if let Some(to) = status {
-        // Assignment may already have moved it there.
-        let now = match app.service.get_ticket_only(&actor, &key).await {
-            Ok(t) => t.status,
-            Err(_) => current.status,
+        let current = match now {
+            Some(t) => t.status,
+            None => String::new(),
         };
-        if now != to {
-            if let Err(e) = app.service.transition(&actor, &key, to, None, None).await {
-                return service_error(e);
-            }
+        // Assignment may already have moved it there.
+        if current != to {
+            app.service
+                .transition(&actor, &key, to, None, None)
+                .await
+                .map_err(service_error)?;
         }
     }
-    axum::Json(json!({"message": "Ticket updated successfully"})).into_response()
+    Ok(axum::Json(json!({"message": "Ticket updated successfully"})).into_response())
 }
 
 /// Public comments only: internal notes never leave through a compat surface, even to
 /// the staff this helpdesk served (they read them in desk itself).
-async fn comments(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let id = match path_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match app.service.get_ticket(&actor, &id.to_string()).await {
-        Ok(view) => {
-            let rows: Vec<Value> = view
-                .comments
-                .iter()
-                .filter(|c| c.visibility == Visibility::Public)
-                .map(|c| {
-                    json!({
-                        "id": c.id,
-                        "ticket_id": c.ticket_id,
-                        "user_id": c.author.as_ref().map(|a| a.id),
-                        "username": c.author.as_ref().map(|a| username(&a.email))
-                            .or_else(|| c.author_email.as_deref().map(username)),
-                        "full_name": c.author.as_ref().map(|a| a.name.clone()),
-                        "comment": c.body,
-                        "is_internal": false,
-                        "created_at": rfc3339(c.created_at),
-                    })
-                })
-                .collect();
-            axum::Json(Value::Array(rows)).into_response()
-        }
-        Err(e) => service_error(e),
-    }
+async fn comments(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    let key = path_id(&id)?;
+    let actor = who(&app, &headers).await?;
+    let view = app
+        .service
+        .get_ticket(&actor, &key)
+        .await
+        .map_err(service_error)?;
+    let rows: Vec<Value> = view
+        .comments
+        .iter()
+        .filter(|c| c.visibility == Visibility::Public)
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "ticket_id": c.ticket_id,
+                "user_id": c.author.as_ref().map(|a| a.id),
+                "username": c.author.as_ref().map(|a| username(&a.email))
+                    .or_else(|| c.author_email.as_deref().map(username)),
+                "full_name": c.author.as_ref().map(|a| a.name.clone()),
+                "comment": c.body,
+                "is_internal": false,
+                "created_at": rfc3339(c.created_at),
+            })
+        })
+        .collect();
+    Ok(axum::Json(Value::Array(rows)).into_response())
 }
 
 async fn add_comment(
@@ -605,144 +546,116 @@ async fn add_comment(
     Path(id): Path<String>,
     params: Params,
     body: Bytes,
-) -> Response {
-    let id = match path_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    if let Err(r) = acting_user(&params) {
-        return r;
-    }
-    let map = match body_object(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let comment = match str_field(&map, "comment").and_then(|c| required(c, "comment")) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let key = path_id(&id)?;
+    acting_user(&params)?;
+    let map = body_object(&body)?;
+    let comment = required(str_field(&map, "comment")?, "comment")?;
     let internal = match map.get("is_internal") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            return unprocessable(
+            return Err(unprocessable(
                 &["body", "is_internal"],
                 "value could not be parsed to a boolean",
                 "type_error.bool",
-            );
+            ));
         }
     };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let actor = who(&app, &headers).await?;
     let visibility = if internal {
         Visibility::Internal
     } else {
         Visibility::Public
     };
-    match app
+    let (_, c) = app
         .service
-        .comment(&actor, &id.to_string(), &comment, visibility, None)
+        .comment(&actor, &key, &comment, visibility, None)
         .await
-    {
-        Ok((_, c)) => axum::Json(json!({
-            "message": "Comment added successfully",
-            "comment_id": c.id,
-        }))
-        .into_response(),
-        Err(e) => service_error(e),
-    }
+        .map_err(service_error)?;
+    Ok(axum::Json(json!({
+        "message": "Comment added successfully",
+        "comment_id": c.id,
+    }))
+    .into_response())
 }
 
-async fn history(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let id = match path_id(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match app.service.get_ticket(&actor, &id.to_string()).await {
-        Ok(view) => {
-            let rows: Vec<Value> = view
-                .events
-                .iter()
-                .filter(|e| e.visibility == Visibility::Public)
-                .map(|e| {
-                    json!({
-                        "id": e.seq,
-                        "ticket_id": e.ticket_id,
-                        "field_name": e.field.clone().unwrap_or_else(|| e.kind.as_str().to_string()),
-                        "old_value": e.old,
-                        "new_value": e.new,
-                        "changed_by": e.actor.as_ref().map(|a| a.id),
-                        "changed_by_name": e.actor.as_ref().map(|a| a.name.clone()),
-                        "changed_at": rfc3339(e.at),
-                    })
-                })
-                .collect();
-            axum::Json(Value::Array(rows)).into_response()
-        }
-        Err(e) => service_error(e),
-    }
+async fn history(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    let key = path_id(&id)?;
+    let actor = who(&app, &headers).await?;
+    let view = app
+        .service
+        .get_ticket(&actor, &key)
+        .await
+        .map_err(service_error)?;
+    let rows: Vec<Value> = view
+        .events
+        .iter()
+        .filter(|e| e.visibility == Visibility::Public)
+        .map(|e| {
+            json!({
+                "id": e.seq,
+                "ticket_id": e.ticket_id,
+                "field_name": e.field.clone().unwrap_or_else(|| e.kind.as_str().to_string()),
+                "old_value": e.old,
+                "new_value": e.new,
+                "changed_by": e.actor.as_ref().map(|a| a.id),
+                "changed_by_name": e.actor.as_ref().map(|a| a.name.clone()),
+                "changed_at": rfc3339(e.at),
+            })
+        })
+        .collect();
+    Ok(axum::Json(Value::Array(rows)).into_response())
 }
 
-async fn categories(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Err(r) = who(&app, &headers).await {
-        return r;
-    }
-    match app.service.categories().await {
-        Ok(cs) => axum::Json(
-            cs.iter()
-                .filter(|c| c.active)
-                .map(|c| {
-                    json!({
-                        "id": c.id,
-                        "name": c.name,
-                        "description": c.description,
-                        "sla_hours": c.sla_hours,
-                        "requires_approval": c.requires_approval,
-                        "is_active": c.active,
-                    })
-                })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => service_error(e),
-    }
+async fn categories(State(app): State<App>, headers: HeaderMap) -> Answer {
+    who(&app, &headers).await?;
+    let rows: Vec<Value> = app
+        .service
+        .categories()
+        .await
+        .map_err(service_error)?
+        .iter()
+        .filter(|c| c.active)
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "description": c.description,
+                "sla_hours": c.sla_hours,
+                "requires_approval": c.requires_approval,
+                "is_active": c.active,
+            })
+        })
+        .collect();
+    Ok(axum::Json(rows).into_response())
 }
 
-async fn priorities(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Err(r) = who(&app, &headers).await {
-        return r;
-    }
-    match app.service.priorities().await {
-        Ok(ps) => axum::Json(
-            ps.iter()
-                .map(|p| {
-                    json!({
-                        "id": p.id,
-                        "name": p.name,
-                        "level": p.rank,
-                        // The seed's SLA hours are the response targets (Critical 1 h).
-                        "sla_hours": p.response_hours,
-                        "resolution_hours": p.resolution_hours,
-                        "color": p.color,
-                    })
-                })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => service_error(e),
-    }
+async fn priorities(State(app): State<App>, headers: HeaderMap) -> Answer {
+    who(&app, &headers).await?;
+    let rows: Vec<Value> = app
+        .service
+        .priorities()
+        .await
+        .map_err(service_error)?
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "name": p.name,
+                "level": p.rank,
+                // The seed's SLA hours are the response targets (Critical 1 h).
+                "sla_hours": p.response_hours,
+                "resolution_hours": p.resolution_hours,
+                "color": p.color,
+            })
+        })
+        .collect();
+    Ok(axum::Json(rows).into_response())
 }
 
-async fn statuses(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Err(r) = who(&app, &headers).await {
-        return r;
-    }
+async fn statuses(State(app): State<App>, headers: HeaderMap) -> Answer {
+    who(&app, &headers).await?;
     let rows: Vec<Value> = STATUSES
         .iter()
         .map(|(id, key, name, color)| {
@@ -755,37 +668,33 @@ async fn statuses(State(app): State<App>, headers: HeaderMap) -> Response {
             })
         })
         .collect();
-    axum::Json(Value::Array(rows)).into_response()
+    Ok(axum::Json(rows).into_response())
 }
 
-async fn users(State(app): State<App>, headers: HeaderMap) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match app.service.users(&actor).await {
-        Ok(people) => axum::Json(
-            people
-                .iter()
-                .map(|u| {
-                    json!({
-                        "id": u.id,
-                        "username": username(&u.email),
-                        "email": u.email,
-                        "full_name": u.name,
-                        "role": u.role.as_str(),
-                        "is_active": u.active,
-                        "created_at": rfc3339(u.created_at),
-                    })
-                })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => service_error(e),
-    }
+async fn users(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    let rows: Vec<Value> = app
+        .service
+        .users(&actor)
+        .await
+        .map_err(service_error)?
+        .iter()
+        .map(|u| {
+            json!({
+                "id": u.id,
+                "username": username(&u.email),
+                "email": u.email,
+                "full_name": u.name,
+                "role": u.role.as_str(),
+                "is_active": u.active,
+                "created_at": rfc3339(u.created_at),
+            })
+        })
+        .collect();
+    Ok(axum::Json(rows).into_response())
 }
 
-async fn stats_json(app: &App, actor: &Actor) -> Result<Value, Response> {
+async fn stats_json(app: &App, actor: &Actor) -> Result<Value, Rejection> {
     let stats = app.service.stats(actor).await.map_err(service_error)?;
     let critical = app
         .service
@@ -808,18 +717,12 @@ async fn stats_json(app: &App, actor: &Actor) -> Result<Value, Response> {
     }))
 }
 
-async fn stats(State(app): State<App>, headers: HeaderMap) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match stats_json(&app, &actor).await {
-        Ok(v) => axum::Json(v).into_response(),
-        Err(r) => r,
-    }
+async fn stats(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    Ok(axum::Json(stats_json(&app, &actor).await?).into_response())
 }
 
-async fn search(State(app): State<App>, headers: HeaderMap, params: Params) -> Response {
+async fn search(State(app): State<App>, headers: HeaderMap, params: Params) -> Answer {
     let text = params
         .as_ref()
         .ok()
@@ -827,59 +730,36 @@ async fn search(State(app): State<App>, headers: HeaderMap, params: Params) -> R
         .map(|q| q.trim().to_string())
         .unwrap_or_default();
     if text.chars().count() < 2 {
-        return unprocessable(
+        return Err(unprocessable(
             &["query", "query"],
             "ensure this value has at least 2 characters",
             "value_error.any_str.min_length",
-        );
+        ));
     }
-    let limit = match int_param(&params, "limit", 1..=100) {
-        Ok(l) => l.unwrap_or(20),
-        Err(r) => return r,
-    };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let refs = match refs(&app).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let limit = int_param(&params, "limit", 1..=100)?.unwrap_or(20);
+    let actor = who(&app, &headers).await?;
+    let refs = refs(&app).await?;
     let want = usize::try_from(limit).unwrap_or(20);
-    match collect(&app, &actor, &quoted(&text), want).await {
-        Ok(tickets) => {
-            let results: Vec<Value> = tickets.iter().map(|t| ticket_json(t, &refs)).collect();
-            axum::Json(json!({
-                "query": text,
-                "total_results": results.len(),
-                "results": results,
-            }))
-            .into_response()
-        }
-        Err(e) => service_error(e),
-    }
+    let tickets = collect(&app, &actor, &quoted(&text), want)
+        .await
+        .map_err(service_error)?;
+    Ok(axum::Json(json!({
+        "query": text,
+        "total_results": tickets.len(),
+        "results": tickets_json(&tickets, &refs),
+    }))
+    .into_response())
 }
 
-async fn dashboard(State(app): State<App>, headers: HeaderMap) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let stats = match stats_json(&app, &actor).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let refs = match refs(&app).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    match collect(&app, &actor, "", 10).await {
-        Ok(recent) => axum::Json(json!({
-            "stats": stats,
-            "recent_tickets": recent.iter().map(|t| ticket_json(t, &refs)).collect::<Vec<_>>(),
-            "timestamp": rfc3339(time::now()),
-        }))
-        .into_response(),
-        Err(e) => service_error(e),
-    }
+async fn dashboard(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    let stats = stats_json(&app, &actor).await?;
+    let refs = refs(&app).await?;
+    let recent = collect(&app, &actor, "", 10).await.map_err(service_error)?;
+    Ok(axum::Json(json!({
+        "stats": stats,
+        "recent_tickets": tickets_json(&recent, &refs),
+        "timestamp": rfc3339(time::now()),
+    }))
+    .into_response())
 }

@@ -15,21 +15,21 @@ use crate::domain::model::CustomFields;
 use crate::domain::requests::NewTicket;
 use crate::service::{Actor, ServiceError};
 
-use super::{App, object, optional_caller, text, value};
+use super::{Answer, App, Rejection, object, optional_caller, text, value};
 
 pub(super) fn routes() -> Router<App> {
     Router::new().route("/create_ticket", post(create))
 }
 
-fn fail(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({"error": message.into()}))).into_response()
+fn fail(status: StatusCode, message: impl Into<String>) -> Rejection {
+    Rejection::new(status, json!({"error": message.into()}))
 }
 
 pub(super) fn refuse(status: StatusCode, _code: &'static str, message: String) -> Response {
-    fail(status, message)
+    fail(status, message).into_response()
 }
 
-fn service_error(e: ServiceError) -> Response {
+fn service_error(e: ServiceError) -> Rejection {
     match e {
         ServiceError::Invalid(i) => fail(StatusCode::BAD_REQUEST, i.to_string()),
         other => {
@@ -58,21 +58,21 @@ fn contact_email(user_id: &str) -> Option<String> {
     (!local.is_empty()).then(|| format!("{local}@mobile-app.invalid"))
 }
 
-async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    let map = match object(&body) {
-        Ok(map) => map,
-        Err(bad) => return fail(StatusCode::BAD_REQUEST, bad.message()),
-    };
+async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
+    let map = object(&body).map_err(|bad| fail(StatusCode::BAD_REQUEST, bad.message()))?;
     let (Some(user_id), Some(pdf_link)) = (text(&map, &["user_id"]), text(&map, &["pdf_link"]))
     else {
-        return fail(StatusCode::BAD_REQUEST, "user_id and pdf_link are required");
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            "user_id and pdf_link are required",
+        ));
     };
-    let Some(email) = contact_email(&user_id) else {
-        return fail(
+    let email = contact_email(&user_id).ok_or_else(|| {
+        fail(
             StatusCode::BAD_REQUEST,
             "user_id must contain letters or digits",
-        );
-    };
+        )
+    })?;
     let mut custom_fields = CustomFields::new();
     custom_fields.insert("user_id".into(), json!(user_id));
     custom_fields.insert("pdf_link".into(), json!(pdf_link));
@@ -83,10 +83,9 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
     }
     // The app sends no token; a desk user who does send one files as themselves (staff
     // on the app user's behalf).
-    let signed_in = match optional_caller(&app, &headers).await {
-        Ok(a) => a,
-        Err(e) => return service_error(e),
-    };
+    let signed_in = optional_caller(&app, &headers)
+        .await
+        .map_err(service_error)?;
     let (actor, requester_email) = match signed_in {
         Some(a) if a.is_staff() => (a, Some(email)),
         Some(a) => (a, None),
@@ -100,16 +99,18 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
         requester_name: Some(user_id),
         ..NewTicket::default()
     };
-    match app.service.create_ticket(&actor, new).await {
-        Ok(t) => (
-            StatusCode::CREATED,
-            axum::Json(json!({
-                "success": true,
-                "ticket_id": t.id,
-                "message": "Ticket created successfully",
-            })),
-        )
-            .into_response(),
-        Err(e) => service_error(e),
-    }
+    let t = app
+        .service
+        .create_ticket(&actor, new)
+        .await
+        .map_err(service_error)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "success": true,
+            "ticket_id": t.id,
+            "message": "Ticket created successfully",
+        })),
+    )
+        .into_response())
 }

@@ -14,13 +14,40 @@ mod service_requests;
 mod tracking;
 
 use axum::Router;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::domain::model::{Role, Ticket};
 use crate::service::{Actor, PAGE_MAX, ServiceError};
 
 use super::{App, ServerOptions};
+
+/// A refusal in a seed's own error shape. Kept small (not a whole `Response`) so that
+/// helpers can return it through `?`.
+#[derive(Debug)]
+struct Rejection {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, body: Value) -> Rejection {
+        Rejection { status, body }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(status = %self.status, body = %self.body, "compat request failed");
+        }
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}
+
+/// The handlers' result: an answer, or a refusal in the seed's shape.
+type Answer = Result<Response, Rejection>;
 
 /// One surface's switches, from `[compat.<name>]`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

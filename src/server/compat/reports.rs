@@ -16,7 +16,7 @@ use crate::domain::model::{CustomFields, Role, StatusClass, Ticket, Visibility};
 use crate::domain::requests::NewTicket;
 use crate::service::{Actor, ServiceError};
 
-use super::{App, WHOLE_LIST_MAX, caller, collect, object, text};
+use super::{Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, text};
 
 /// Marks the tickets filed as reports, so the report lists can ask the store for them.
 const TAG: &str = "report";
@@ -35,15 +35,19 @@ pub(super) fn routes() -> Router<App> {
         .route("/support/admin/reports/respond", post(respond))
 }
 
-fn fail(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({"error": message.into()}))).into_response()
+fn fail(status: StatusCode, message: impl Into<String>) -> Rejection {
+    Rejection::new(status, json!({"error": message.into()}))
+}
+
+fn bad_body(bad: super::BadBody) -> Rejection {
+    fail(StatusCode::BAD_REQUEST, bad.message())
 }
 
 pub(super) fn refuse(status: StatusCode, _code: &'static str, message: String) -> Response {
-    fail(status, message)
+    fail(status, message).into_response()
 }
 
-fn service_error(e: ServiceError) -> Response {
+fn service_error(e: ServiceError) -> Rejection {
     match e {
         ServiceError::NotFound(_) => fail(StatusCode::NOT_FOUND, "Report not found"),
         ServiceError::Invalid(i) => fail(StatusCode::BAD_REQUEST, i.to_string()),
@@ -59,7 +63,7 @@ fn service_error(e: ServiceError) -> Response {
 
 /// Its users always signed in, so `anonymous` opens nothing here: a report needs a
 /// person to answer to.
-async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Response> {
+async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Rejection> {
     let surface = super::Surface {
         anonymous: false,
         ..app.options.compat.reports
@@ -69,15 +73,20 @@ async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Response> {
         .map_err(service_error)
 }
 
-async fn signup(State(app): State<App>, body: Bytes) -> Response {
-    let map = match object(&body) {
-        Ok(map) => map,
-        Err(bad) => return fail(StatusCode::BAD_REQUEST, bad.message()),
-    };
+/// Support and admin roles of the original are desk's staff. Checked before anything
+/// is read or written: a customer's "answer" must not land as a reply.
+fn staff_only(actor: &Actor, what: &str) -> Result<(), Rejection> {
+    actor
+        .require_staff(what)
+        .map_err(|e| fail(StatusCode::FORBIDDEN, e.to_string()))
+}
+
+async fn signup(State(app): State<App>, body: Bytes) -> Answer {
+    let map = object(&body).map_err(bad_body)?;
     let fields =
         ["firstName", "lastName", "email", "password", "userType"].map(|k| text(&map, &[k]));
     let [Some(first), Some(last), Some(email), Some(_), Some(_)] = &fields else {
-        return fail(StatusCode::BAD_REQUEST, "All fields are required");
+        return Err(fail(StatusCode::BAD_REQUEST, "All fields are required"));
     };
     // The password is taken as sent: spaces may be part of it.
     let password = map
@@ -86,57 +95,48 @@ async fn signup(State(app): State<App>, body: Bytes) -> Response {
         .unwrap_or_default();
     // `userType` is accepted and not obeyed: every sign-up is a customer, and staff
     // roles are given by a desk admin.
-    match app
-        .service
+    app.service
         .sign_up(email, &format!("{first} {last}"), password)
         .await
-    {
-        Ok(_) => (
-            StatusCode::CREATED,
-            axum::Json(json!({"message": "User registered successfully"})),
-        )
-            .into_response(),
-        Err(e) => service_error(e),
-    }
+        .map_err(service_error)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"message": "User registered successfully"})),
+    )
+        .into_response())
 }
 
-async fn login(State(app): State<App>, body: Bytes) -> Response {
-    let map = match object(&body) {
-        Ok(map) => map,
-        Err(bad) => return fail(StatusCode::BAD_REQUEST, bad.message()),
-    };
+async fn login(State(app): State<App>, body: Bytes) -> Answer {
+    let map = object(&body).map_err(bad_body)?;
     let (Some(email), Some(password)) = (
         text(&map, &["email"]),
         map.get("password").and_then(Value::as_str),
     ) else {
-        return fail(StatusCode::BAD_REQUEST, "Email and password are required");
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            "Email and password are required",
+        ));
     };
     match app
         .service
         .login(&email, password, app.options.token_ttl_hours)
         .await
     {
-        Ok(issued) => axum::Json(json!({"token": issued.token})).into_response(),
+        Ok(issued) => Ok(axum::Json(json!({"token": issued.token})).into_response()),
         Err(ServiceError::Unauthenticated(_)) => {
-            fail(StatusCode::UNAUTHORIZED, "Invalid email or password")
+            Err(fail(StatusCode::UNAUTHORIZED, "Invalid email or password"))
         }
-        Err(e) => service_error(e),
+        Err(e) => Err(service_error(e)),
     }
 }
 
-async fn submit(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let map = match object(&body) {
-        Ok(map) => map,
-        Err(bad) => return fail(StatusCode::BAD_REQUEST, bad.message()),
-    };
+async fn submit(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
+    let actor = who(&app, &headers).await?;
+    let map = object(&body).map_err(bad_body)?;
     let category = text(&map, &["reportCategory", "category", "ReportCategory"]);
     let report = text(&map, &["reportText", "text", "ReportText"]);
     let (Some(category), Some(report)) = (category, report) else {
-        return fail(StatusCode::BAD_REQUEST, "Invalid input");
+        return Err(fail(StatusCode::BAD_REQUEST, "Invalid input"));
     };
     let mut custom_fields = CustomFields::new();
     custom_fields.insert("report_category".into(), json!(category));
@@ -156,126 +156,117 @@ async fn submit(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
         custom_fields,
         ..NewTicket::default()
     };
-    match app.service.create_ticket(&actor, new).await {
-        Ok(t) => (
-            StatusCode::CREATED,
-            axum::Json(json!({"message": "Report submitted successfully", "ReportID": t.id})),
-        )
-            .into_response(),
-        Err(e) => service_error(e),
-    }
+    let t = app
+        .service
+        .create_ticket(&actor, new)
+        .await
+        .map_err(service_error)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"message": "Report submitted successfully", "ReportID": t.id})),
+    )
+        .into_response())
 }
 
-/// The report's row: its answer is the newest public reply by someone other than the
-/// person who filed it.
-async fn rows(app: &App, actor: &Actor, tickets: Vec<Ticket>) -> Result<Vec<Value>, Response> {
-    let mut out = Vec::with_capacity(tickets.len());
-    for t in tickets {
-        let view = app
-            .service
-            .get_ticket(actor, &t.key)
-            .await
-            .map_err(service_error)?;
-        let answer = view
-            .comments
-            .iter()
-            .rev()
-            .find(|c| {
-                c.visibility == Visibility::Public
-                    && c.author.as_ref().map(|a| a.id) != t.requester.user_id
-                    && c.author.is_some()
-            })
-            .map(|c| c.body.clone());
-        let field = |k: &str| t.custom_fields.get(k).cloned().unwrap_or(Value::Null);
-        out.push(json!({
-            "ReportID": t.id,
-            "TicketID": field("booking_ticket_id"),
-            "ReservationID": field("reservation_id"),
-            "ReportCategory": field("report_category"),
-            "ReportText": t.description,
-            "ProcessingStatus": if t.status_class == StatusClass::Done { "Reviewed" } else { "Pending" },
-            "Answer": answer,
-        }));
-    }
-    Ok(out)
-}
-
-async fn listing(app: &App, actor: &Actor, q: &str) -> Response {
-    let tickets = match collect(app, actor, q, WHOLE_LIST_MAX).await {
-        Ok(t) => t,
-        Err(e) => return service_error(e),
+/// The report's row: its answer is the newest public reply by staff, that is by an
+/// account other than the one that filed it.
+async fn row(app: &App, actor: &Actor, t: &Ticket) -> Result<Value, Rejection> {
+    let view = app
+        .service
+        .get_ticket(actor, &t.key)
+        .await
+        .map_err(service_error)?;
+    let answer = view
+        .comments
+        .iter()
+        .rev()
+        .find(|c| {
+            c.visibility == Visibility::Public
+                && c.author
+                    .as_ref()
+                    .is_some_and(|a| Some(a.id) != t.requester.user_id)
+        })
+        .map(|c| c.body.clone());
+    let field = |k: &str| t.custom_fields.get(k).cloned().unwrap_or(Value::Null);
+    let processing = if t.status_class == StatusClass::Done {
+        "Reviewed"
+    } else {
+        "Pending"
     };
-    match rows(app, actor, tickets).await {
-        Ok(rows) => axum::Json(Value::Array(rows)).into_response(),
-        Err(r) => r,
-    }
+    Ok(json!({
+        "ReportID": t.id,
+        "TicketID": field("booking_ticket_id"),
+        "ReservationID": field("reservation_id"),
+        "ReportCategory": field("report_category"),
+        "ReportText": t.description,
+        "ProcessingStatus": processing,
+        "Answer": answer,
+    }))
 }
 
-async fn mine(State(app): State<App>, headers: HeaderMap) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn listing(app: &App, actor: &Actor, q: &str) -> Answer {
+    let tickets = collect(app, actor, q, WHOLE_LIST_MAX)
+        .await
+        .map_err(service_error)?;
+    let mut rows = Vec::with_capacity(tickets.len());
+    for t in &tickets {
+        rows.push(row(app, actor, t).await?);
+    }
+    Ok(axum::Json(Value::Array(rows)).into_response())
+}
+
+async fn mine(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
     listing(&app, &actor, &format!("tag:{TAG} requester:me")).await
 }
 
-async fn all(State(app): State<App>, headers: HeaderMap) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    // Customers would get their own reports from the list; the original refused them.
-    if let Err(e) = actor.require_staff("see everyone's reports") {
-        return fail(StatusCode::FORBIDDEN, e.to_string());
-    }
+async fn all(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    staff_only(&actor, "see everyone's reports")?;
     listing(&app, &actor, &format!("tag:{TAG}")).await
 }
 
-async fn respond(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    // Checked before anything is written: a customer's answer must not land as a reply.
-    if let Err(e) = actor.require_staff("answer reports") {
-        return fail(StatusCode::FORBIDDEN, e.to_string());
-    }
-    let Ok(map) = object(&body) else {
-        return fail(StatusCode::BAD_REQUEST, "Invalid input");
-    };
-    let id = map.get("ReportID").and_then(|v| match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    });
+fn invalid_input() -> Rejection {
+    fail(StatusCode::BAD_REQUEST, "Invalid input")
+}
+
+async fn respond(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
+    let actor = who(&app, &headers).await?;
+    staff_only(&actor, "answer reports")?;
+    let map = object(&body).map_err(|_| invalid_input())?;
+    let id = map
+        .get("ReportID")
+        .and_then(|v| match v {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .ok_or_else(invalid_input)?;
     let to = match map.get("ProcessingStatus").and_then(Value::as_str) {
         Some("Reviewed") => "resolved",
         Some("Pending") => "in_progress",
-        _ => return fail(StatusCode::BAD_REQUEST, "Invalid input"),
-    };
-    let Some(id) = id else {
-        return fail(StatusCode::BAD_REQUEST, "Invalid input");
+        _ => return Err(invalid_input()),
     };
     let answer = text(&map, &["Answer", "answer"]);
-    let key = id.to_string();
-    let t = match app.service.get_ticket_only(&actor, &key).await {
-        Ok(t) if t.tags.iter().any(|g| g == TAG) => t,
-        Ok(_) => return fail(StatusCode::NOT_FOUND, "Report not found"),
-        Err(e) => return service_error(e),
-    };
+    let t = app
+        .service
+        .get_ticket_only(&actor, &id.to_string())
+        .await
+        .map_err(service_error)?;
+    if !t.tags.iter().any(|g| g == TAG) {
+        return Err(fail(StatusCode::NOT_FOUND, "Report not found"));
+    }
     if let Some(answer) = answer {
-        if let Err(e) = app
-            .service
+        app.service
             .comment(&actor, &t.key, &answer, Visibility::Public, None)
             .await
-        {
-            return service_error(e);
-        }
+            .map_err(service_error)?;
     }
     if t.status != to {
-        if let Err(e) = app.service.transition(&actor, &t.key, to, None, None).await {
-            return service_error(e);
-        }
+        app.service
+            .transition(&actor, &t.key, to, None, None)
+            .await
+            .map_err(service_error)?;
     }
-    axum::Json(json!({"message": "Report updated"})).into_response()
+    Ok(axum::Json(json!({"message": "Report updated"})).into_response())
 }

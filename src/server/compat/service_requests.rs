@@ -19,7 +19,9 @@ use crate::domain::model::{CustomFields, Role, Ticket, User};
 use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::service::{Actor, ServiceError};
 
-use super::{App, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, value};
+use super::{
+    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, value,
+};
 
 const CATEGORY: &str = "Service request";
 
@@ -33,15 +35,15 @@ pub(super) fn routes() -> Router<App> {
         .route("/api/service-requests/{id}/reject", post(reject))
 }
 
-fn fail(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        axum::Json(json!({"success": false, "error": message.into()})),
-    )
-        .into_response()
+fn fail(status: StatusCode, message: impl Into<String>) -> Rejection {
+    Rejection::new(status, json!({"success": false, "error": message.into()}))
 }
 
-fn service_error(e: ServiceError) -> Response {
+fn bad_body(bad: super::BadBody) -> Rejection {
+    fail(StatusCode::BAD_REQUEST, bad.message())
+}
+
+fn service_error(e: ServiceError) -> Rejection {
     match e {
         ServiceError::NotFound(m) if m.starts_with("user") => {
             fail(StatusCode::BAD_REQUEST, format!("Unknown {m}"))
@@ -57,7 +59,7 @@ fn service_error(e: ServiceError) -> Response {
 }
 
 /// Supervisors approve requests, so an anonymous surface acts as one.
-async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Response> {
+async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Rejection> {
     let surface = app.options.compat.service_requests;
     caller(app, headers, "service_requests", surface, Role::Supervisor)
         .await
@@ -169,11 +171,8 @@ fn made_ticket_id(t: &Ticket) -> String {
     format!("SRV-{year}-{:05}", t.id)
 }
 
-async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    let map = match object(&body) {
-        Ok(map) => map,
-        Err(bad) => return fail(StatusCode::BAD_REQUEST, bad.message()),
-    };
+async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
+    let map = object(&body).map_err(bad_body)?;
     let mut custom_fields = CustomFields::new();
     for (names, key) in FIELDS {
         if let Some(v) = text(&map, names) {
@@ -181,60 +180,55 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
         }
     }
     if REQUIRED.iter().any(|k| !custom_fields.contains_key(*k)) {
-        return fail(StatusCode::BAD_REQUEST, "Missing required fields");
+        return Err(fail(StatusCode::BAD_REQUEST, "Missing required fields"));
     }
     if let Some(docs) = value(&map, &["documents"]) {
         custom_fields.insert("documents".into(), docs);
     }
-    let priority = match text(&map, &["priority"]) {
-        None => None,
-        Some(p) => match desk_priority(&p) {
-            Some(p) => Some(p.to_string()),
-            None => {
-                return fail(
-                    StatusCode::BAD_REQUEST,
-                    "priority must be low, medium or high",
-                );
-            }
-        },
+    let priority = text(&map, &["priority"])
+        .map(|p| desk_priority(&p).ok_or_else(bad_priority))
+        .transpose()?;
+    let actor = who(&app, &headers).await?;
+    let field = |k: &str| {
+        custom_fields
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
     };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let service_type = custom_fields
-        .get("service_type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let full_name = custom_fields
-        .get("full_name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let (service_type, full_name) = (field("service_type"), field("full_name"));
     let new = NewTicket {
         title: format!("{service_type} for {full_name}"),
         description: format!("Service request: {service_type}"),
         category: Some(CATEGORY.into()),
-        priority,
+        priority: priority.map(String::from),
         custom_fields,
         ..NewTicket::default()
     };
-    match app.service.create_ticket(&actor, new).await {
-        Ok(t) => (
-            StatusCode::CREATED,
-            axum::Json(json!({
-                "success": true,
-                "message": "Service request created successfully",
-                "request": row(&t),
-            })),
-        )
-            .into_response(),
-        Err(e) => service_error(e),
-    }
+    let t = app
+        .service
+        .create_ticket(&actor, new)
+        .await
+        .map_err(service_error)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "success": true,
+            "message": "Service request created successfully",
+            "request": row(&t),
+        })),
+    )
+        .into_response())
 }
 
-async fn requests(app: &App, actor: &Actor, q: &str) -> Result<Vec<Value>, Response> {
+fn bad_priority() -> Rejection {
+    fail(
+        StatusCode::BAD_REQUEST,
+        "priority must be low, medium or high",
+    )
+}
+
+async fn requests(app: &App, actor: &Actor, q: &str) -> Result<Vec<Value>, Rejection> {
     let q = format!("category:{} {q}", quoted(CATEGORY));
     let tickets = collect(app, actor, &q, WHOLE_LIST_MAX)
         .await
@@ -251,26 +245,17 @@ fn listed(key: &str, rows: Vec<Value>) -> Response {
     axum::Json(Value::Object(body)).into_response()
 }
 
-async fn list_all(State(app): State<App>, headers: HeaderMap) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match requests(&app, &actor, "").await {
-        Ok(rows) => listed("requests", rows),
-        Err(r) => r,
-    }
+async fn list_all(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    Ok(listed("requests", requests(&app, &actor, "").await?))
 }
 
-async fn list_pending(State(app): State<App>, headers: HeaderMap) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match requests(&app, &actor, "status:new").await {
-        Ok(rows) => listed("requests", rows),
-        Err(r) => r,
-    }
+async fn list_pending(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    Ok(listed(
+        "requests",
+        requests(&app, &actor, "status:new").await?,
+    ))
 }
 
 /// The requests one user filed: by the client's `createdBy`, or by the desk account
@@ -279,30 +264,23 @@ async fn list_for_user(
     State(app): State<App>,
     headers: HeaderMap,
     Path(user_id): Path<String>,
-) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match requests(&app, &actor, "").await {
-        Ok(rows) => {
-            let mine: Vec<Value> = rows
-                .into_iter()
-                .filter(|r| match &r["created_by"] {
-                    Value::String(s) => *s == user_id,
-                    Value::Number(n) => n.to_string() == user_id,
-                    _ => false,
-                })
-                .collect();
-            listed("tickets", mine)
-        }
-        Err(r) => r,
-    }
+) -> Answer {
+    let actor = who(&app, &headers).await?;
+    let mine: Vec<Value> = requests(&app, &actor, "")
+        .await?
+        .into_iter()
+        .filter(|r| match &r["created_by"] {
+            Value::String(s) => *s == user_id,
+            Value::Number(n) => n.to_string() == user_id,
+            _ => false,
+        })
+        .collect();
+    Ok(listed("tickets", mine))
 }
 
 /// The ticket behind request `id`, refusing tickets that are not service requests so
 /// that this surface cannot be used to read the rest of the desk.
-async fn request(app: &App, actor: &Actor, id: &str) -> Result<Ticket, Response> {
+async fn request(app: &App, actor: &Actor, id: &str) -> Result<Ticket, Rejection> {
     let not_found = || fail(StatusCode::NOT_FOUND, "Service request not found");
     if id.trim().parse::<i64>().is_err() {
         return Err(not_found());
@@ -322,19 +300,13 @@ fn one(t: &Ticket) -> Response {
     axum::Json(json!({"success": true, "request": row(t)})).into_response()
 }
 
-async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match request(&app, &actor, &id).await {
-        Ok(t) => one(&t),
-        Err(r) => r,
-    }
+async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    let actor = who(&app, &headers).await?;
+    Ok(one(&request(&app, &actor, &id).await?))
 }
 
 /// Keeps the supervisor's notes on the request, where the customer's page reads them.
-async fn save_notes(app: &App, actor: &Actor, key: &str, notes: &str) -> Result<Ticket, Response> {
+async fn save_notes(app: &App, actor: &Actor, key: &str, notes: &str) -> Result<Ticket, Rejection> {
     let edit = TicketEdit {
         custom_fields: Some(BTreeMap::from([(
             "supervisor_notes".to_string(),
@@ -349,19 +321,14 @@ async fn save_notes(app: &App, actor: &Actor, key: &str, notes: &str) -> Result<
 }
 
 /// The staff member `id` names, for assignment.
-async fn assignee(app: &App, actor: &Actor, id: &Value) -> Result<Option<User>, Response> {
+async fn assignee(app: &App, actor: &Actor, id: &Value) -> Result<Option<User>, Rejection> {
     let id = match id {
         Value::Null => return Ok(None),
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     };
-    let Some(id) = id else {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "assigned_to must be a user id",
-        ));
-    };
+    let id = id.ok_or_else(|| fail(StatusCode::BAD_REQUEST, "assigned_to must be a user id"))?;
     app.service
         .person(actor, id)
         .await
@@ -375,7 +342,7 @@ async fn decide(
     key: &str,
     to: &str,
     notes: Option<&str>,
-) -> Result<Ticket, Response> {
+) -> Result<Ticket, Rejection> {
     let t = match to {
         "approved" => app.service.approve(actor, key, notes, None).await,
         "rejected" => {
@@ -397,86 +364,53 @@ async fn update(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
-    let map = match object(&body) {
-        Ok(map) => map,
-        Err(bad) => return fail(StatusCode::BAD_REQUEST, bad.message()),
-    };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let mut t = match request(&app, &actor, &id).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let map = object(&body).map_err(bad_body)?;
+    let actor = who(&app, &headers).await?;
+    let mut t = request(&app, &actor, &id).await?;
     let status = text(&map, &["status"]);
     let priority = text(&map, &["priority"]);
     let notes = text(&map, &["supervisor_notes", "supervisorNotes"]);
     let assigned = map.get("assigned_to").or_else(|| map.get("assignedTo"));
     if status.is_none() && priority.is_none() && notes.is_none() && assigned.is_none() {
-        return fail(StatusCode::BAD_REQUEST, "No fields to update");
+        return Err(fail(StatusCode::BAD_REQUEST, "No fields to update"));
     }
-    let to = match status.as_deref().map(desk_status) {
-        Some(None) => return fail(StatusCode::BAD_REQUEST, "Invalid status"),
-        Some(Some(s)) => Some(s),
-        None => None,
-    };
-    let priority = match priority.as_deref().map(desk_priority) {
-        Some(None) => {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "priority must be low, medium or high",
-            );
-        }
-        Some(Some(p)) => Some(p),
-        None => None,
-    };
+    let to = status
+        .as_deref()
+        .map(|s| desk_status(s).ok_or_else(|| fail(StatusCode::BAD_REQUEST, "Invalid status")))
+        .transpose()?;
+    let priority = priority
+        .as_deref()
+        .map(|p| desk_priority(p).ok_or_else(bad_priority))
+        .transpose()?;
     let key = t.key.clone();
     // Assignment first: it may move the request to `assigned` by itself, and a
     // status of `assigned` needs an assignee to be there already.
     if let Some(who) = assigned {
-        let person = match assignee(&app, &actor, who).await {
-            Ok(p) => p,
-            Err(r) => return r,
-        };
-        let email = person.map(|p| p.email);
-        t = match app
+        let email = assignee(&app, &actor, who).await?.map(|p| p.email);
+        t = app
             .service
             .assign(&actor, &key, email.as_deref(), None)
             .await
-        {
-            Ok(t) => t,
-            Err(e) => return service_error(e),
-        };
+            .map_err(service_error)?;
     }
     if let Some(p) = priority {
         let edit = TicketEdit {
             priority: Some(p.into()),
             ..TicketEdit::default()
         };
-        t = match app.service.edit_ticket(&actor, &key, edit, None).await {
-            Ok(t) => t,
-            Err(e) => return service_error(e),
-        };
+        t = app
+            .service
+            .edit_ticket(&actor, &key, edit, None)
+            .await
+            .map_err(service_error)?;
     }
-    match to {
-        Some(to) if to != t.status => {
-            t = match decide(&app, &actor, &key, to, notes.as_deref()).await {
-                Ok(t) => t,
-                Err(r) => return r,
-            };
-        }
-        _ => {
-            if let Some(n) = notes.as_deref() {
-                t = match save_notes(&app, &actor, &key, n).await {
-                    Ok(t) => t,
-                    Err(r) => return r,
-                };
-            }
-        }
+    match (to, notes.as_deref()) {
+        (Some(to), notes) if to != t.status => t = decide(&app, &actor, &key, to, notes).await?,
+        (_, Some(n)) => t = save_notes(&app, &actor, &key, n).await?,
+        _ => {}
     }
-    one(&t)
+    Ok(one(&t))
 }
 
 async fn approve_or_reject(
@@ -485,29 +419,19 @@ async fn approve_or_reject(
     id: String,
     body: Bytes,
     to: &str,
-) -> Response {
+) -> Answer {
     // The body is optional here: a bare approve is a decision without notes.
     let map = if body.iter().all(u8::is_ascii_whitespace) {
         Map::new()
     } else {
-        match object(&body) {
-            Ok(map) => map,
-            Err(bad) => return fail(StatusCode::BAD_REQUEST, bad.message()),
-        }
+        object(&body).map_err(bad_body)?
     };
-    let actor = match who(&app, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let t = match request(&app, &actor, &id).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    let actor = who(&app, &headers).await?;
+    let t = request(&app, &actor, &id).await?;
     let notes = text(&map, &["supervisor_notes", "supervisorNotes", "notes"]);
-    match decide(&app, &actor, &t.key, to, notes.as_deref()).await {
-        Ok(t) => one(&t),
-        Err(r) => r,
-    }
+    Ok(one(
+        &decide(&app, &actor, &t.key, to, notes.as_deref()).await?
+    ))
 }
 
 async fn approve(
@@ -515,7 +439,7 @@ async fn approve(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
+) -> Answer {
     approve_or_reject(app, headers, id, body, "approved").await
 }
 
@@ -524,6 +448,6 @@ async fn reject(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
+) -> Answer {
     approve_or_reject(app, headers, id, body, "rejected").await
 }

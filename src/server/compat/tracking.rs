@@ -16,7 +16,9 @@ use crate::domain::model::{Role, StatusClass, Ticket};
 use crate::domain::requests::NewTicket;
 use crate::service::{Actor, ServiceError};
 
-use super::{App, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, value};
+use super::{
+    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, value,
+};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
@@ -26,15 +28,15 @@ pub(super) fn routes() -> Router<App> {
 }
 
 /// The original's error shape: `{error}`.
-fn fail(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({"error": message.into()}))).into_response()
+fn fail(status: StatusCode, message: impl Into<String>) -> Rejection {
+    Rejection::new(status, json!({"error": message.into()}))
 }
 
 pub(super) fn refuse(status: StatusCode, _code: &'static str, message: String) -> Response {
-    fail(status, message)
+    fail(status, message).into_response()
 }
 
-fn service_error(e: ServiceError) -> Response {
+fn service_error(e: ServiceError) -> Rejection {
     match e {
         ServiceError::NotFound(_) => fail(StatusCode::NOT_FOUND, "Ticket not found"),
         ServiceError::Invalid(i) if i.field == "requester_email" => {
@@ -69,24 +71,21 @@ fn summary(t: &Ticket) -> Value {
     })
 }
 
-async fn create(State(app): State<App>, body: Bytes) -> Response {
-    let map = match object(&body) {
-        Ok(map) => map,
-        Err(bad) => return fail(StatusCode::BAD_REQUEST, bad.message()),
-    };
-    let Some(email) = text(&map, &["email"]) else {
-        return fail(StatusCode::BAD_REQUEST, "Email is required");
-    };
+async fn create(State(app): State<App>, body: Bytes) -> Answer {
+    let map = object(&body).map_err(|bad| fail(StatusCode::BAD_REQUEST, bad.message()))?;
+    let email =
+        text(&map, &["email"]).ok_or_else(|| fail(StatusCode::BAD_REQUEST, "Email is required"))?;
     let trip_id = value(&map, &["trip_id"]);
     let itinerary = value(&map, &["itinerary"]);
     if itinerary.as_ref().is_some_and(|i| !i.is_object()) {
-        return fail(StatusCode::BAD_REQUEST, "itinerary must be a JSON object");
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            "itinerary must be a JSON object",
+        ));
     }
-    let title = match trip_id.as_ref().map(|v| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }) {
-        Some(trip) => format!("Itinerary tracking for trip {trip}"),
+    let title = match &trip_id {
+        Some(Value::String(trip)) => format!("Itinerary tracking for trip {trip}"),
+        Some(other) => format!("Itinerary tracking for trip {other}"),
         None => "Itinerary tracking".to_string(),
     };
     let mut custom_fields = crate::domain::model::CustomFields::new();
@@ -104,73 +103,61 @@ async fn create(State(app): State<App>, body: Bytes) -> Response {
     };
     // Filing needs no account: the email is the requester, as on the original.
     let actor = Actor::Contact { email };
-    match app.service.create_ticket(&actor, new).await {
-        Ok(t) => (
-            StatusCode::CREATED,
-            axum::Json(json!({
-                "ticket_id": t.key,
-                "status": "created",
-                "message": "Your ticket has been created. You can use this ticket ID to track your itinerary.",
-            })),
-        )
-            .into_response(),
-        Err(e) => service_error(e),
-    }
+    let t = app
+        .service
+        .create_ticket(&actor, new)
+        .await
+        .map_err(service_error)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "ticket_id": t.key,
+            "status": "created",
+            "message": "Your ticket has been created. You can use this ticket ID to track your itinerary.",
+        })),
+    )
+        .into_response())
 }
 
-fn email_param(
-    query: &Result<Query<HashMap<String, String>>, impl std::fmt::Debug>,
-) -> Option<String> {
+type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+
+fn email_param(query: &Params) -> Result<String, Rejection> {
     query
         .as_ref()
         .ok()
         .and_then(|q| q.get("email"))
         .map(|e| e.trim().to_string())
         .filter(|e| !e.is_empty())
+        .ok_or_else(|| fail(StatusCode::BAD_REQUEST, "Email is required"))
 }
 
-async fn show(
-    State(app): State<App>,
-    Path(ticket_id): Path<String>,
-    query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Some(email) = email_param(&query) else {
-        return fail(StatusCode::BAD_REQUEST, "Email is required");
-    };
-    match app.service.track_ticket(&ticket_id, &email).await {
-        Ok(t) => {
-            let mut ticket = summary(&t);
-            ticket["trip"] = json!({
-                "trip_id": t.custom_fields.get("trip_id"),
-                "itinerary": t.custom_fields.get("itinerary"),
-            });
-            axum::Json(json!({ "ticket": ticket })).into_response()
-        }
-        Err(e) => service_error(e),
-    }
+async fn show(State(app): State<App>, Path(ticket_id): Path<String>, query: Params) -> Answer {
+    let email = email_param(&query)?;
+    let t = app
+        .service
+        .track_ticket(&ticket_id, &email)
+        .await
+        .map_err(service_error)?;
+    let mut ticket = summary(&t);
+    ticket["trip"] = json!({
+        "trip_id": t.custom_fields.get("trip_id"),
+        "itinerary": t.custom_fields.get("itinerary"),
+    });
+    Ok(axum::Json(json!({ "ticket": ticket })).into_response())
 }
 
 /// Every ticket of one email: more than one ticket, so it takes a desk token (or the
 /// surface's anonymous account when the operator allowed it).
-async fn list(
-    State(app): State<App>,
-    headers: HeaderMap,
-    query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Some(email) = email_param(&query) else {
-        return fail(StatusCode::BAD_REQUEST, "Email is required");
-    };
+async fn list(State(app): State<App>, headers: HeaderMap, query: Params) -> Answer {
+    let email = email_param(&query)?;
     let surface = app.options.compat.tracking;
-    let actor = match caller(&app, &headers, "tracking", surface, Role::Agent).await {
-        Ok(a) => a,
-        Err(e) => return service_error(e),
-    };
+    let actor = caller(&app, &headers, "tracking", surface, Role::Agent)
+        .await
+        .map_err(service_error)?;
     let q = format!("requester:{}", quoted(&email));
-    match collect(&app, &actor, &q, WHOLE_LIST_MAX).await {
-        Ok(tickets) => {
-            let rows: Vec<Value> = tickets.iter().map(summary).collect();
-            axum::Json(json!({ "tickets": rows })).into_response()
-        }
-        Err(e) => service_error(e),
-    }
+    let tickets = collect(&app, &actor, &q, WHOLE_LIST_MAX)
+        .await
+        .map_err(service_error)?;
+    let rows: Vec<Value> = tickets.iter().map(summary).collect();
+    Ok(axum::Json(json!({ "tickets": rows })).into_response())
 }
