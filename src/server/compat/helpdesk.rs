@@ -162,9 +162,11 @@ impl Refs {
 }
 
 async fn refs(app: &App) -> Result<Refs, Rejection> {
-    let (categories, priorities) =
-        tokio::try_join!(app.service.categories(), app.service.priorities())
-            .map_err(service_error)?;
+    let (categories, priorities) = app
+        .service
+        .categories_and_priorities()
+        .await
+        .map_err(service_error)?;
     Ok(Refs {
         categories,
         priorities,
@@ -436,7 +438,8 @@ async fn update(
         Some(_) => Some(int_field(&map, "assigned_to")?),
     };
     let actor = who(&app, &headers).await?;
-    app.service
+    let before = app
+        .service
         .get_ticket_only(&actor, &key)
         .await
         .map_err(service_error)?;
@@ -494,11 +497,9 @@ async fn update(
         );
     }
     if let Some(to) = status {
-        let current = match now {
-            Some(t) => t.status,
-            None => String::new(),
-        };
-        // Assignment may already have moved it there.
+        // Assignment may already have moved it there; a ticket already in the status
+        // asked for is left alone, as setting a field to its value is no change.
+        let current = now.map_or(before.status, |t| t.status);
         if current != to {
             app.service
                 .transition(&actor, &key, to, None, None)
