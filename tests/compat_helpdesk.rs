@@ -460,5 +460,34 @@ async fn tokens_are_needed_unless_the_surface_is_anonymous() {
     listed.expect(StatusCode::OK);
     assert_eq!(listed.json.as_array().map(Vec::len), Some(1));
     get(&s, "/stats", None).await.expect(StatusCode::OK);
+
+    // An admin shuts the door by deactivating the surface's account.
+    let people = s.get("/users", Some(&s.admin.token)).await;
+    let account = people
+        .json
+        .as_array()
+        .expect("people")
+        .iter()
+        .find(|u| u["email"] == "compat-helpdesk@desk.invalid")
+        .and_then(|u| u["id"].as_i64())
+        .expect("the anonymous account");
+    assert_eq!(
+        people
+            .json
+            .as_array()
+            .and_then(|p| p.iter().find(|u| u["id"] == account))
+            .map(|u| u["role"].clone()),
+        Some(j!("agent"))
+    );
+    s.patch(
+        &format!("/users/{account}"),
+        Some(&s.admin.token),
+        j!({"active": false}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let shut = get(&s, "/tickets", None).await;
+    shut.expect(StatusCode::FORBIDDEN);
+    assert!(shut.json["detail"].is_string());
     s.stop().await;
 }

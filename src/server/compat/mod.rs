@@ -160,17 +160,25 @@ async fn caller(
     }
     let email = anonymous_email(name);
     let display = format!("{name} (anonymous)");
-    match app.service.ensure_user(&email, &display, role).await {
-        Ok(user) => Ok(Actor::User(user)),
+    let user = match app.service.ensure_user(&email, &display, role).await {
+        Ok(user) => user,
         // Two first requests at once: the other one made the account.
         Err(ServiceError::Duplicate(_)) => app
             .service
             .user_by_email(&email)
             .await?
-            .map(Actor::User)
-            .ok_or_else(|| ServiceError::Unauthenticated("no anonymous account".into())),
-        Err(e) => Err(e),
+            .ok_or_else(|| ServiceError::Unauthenticated("no anonymous account".into()))?,
+        Err(e) => return Err(e),
+    };
+    // The surface's authority is exactly `role`: an account changed to another role
+    // is not what the operator opened the door for.
+    if user.role != role {
+        return Err(ServiceError::Forbidden(format!(
+            "the anonymous account {email} is not {role} any more; restore its role or \
+             send a token"
+        )));
     }
+    Ok(Actor::User(user))
 }
 
 /// The token's owner if a token is sent (a bad one is refused, never ignored), else
