@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::domain::model::{Category, Priority, Role, StatusClass, Ticket, User, Visibility};
@@ -173,43 +174,76 @@ async fn refs(app: &App) -> Result<Refs, Rejection> {
     })
 }
 
-fn username(email: &str) -> String {
-    email.split('@').next().unwrap_or(email).to_string()
+/// A ticket as the helpdesk's clients read it. A typed row rather than a `json!` value:
+/// lists serialize straight from the tickets, as the native API's do.
+#[derive(Serialize)]
+struct HelpdeskTicket<'a> {
+    id: i64,
+    ticket_number: &'a str,
+    title: &'a str,
+    description: &'a str,
+    user_id: Option<i64>,
+    user_username: &'a str,
+    user_full_name: Option<&'a str>,
+    category_id: Option<i64>,
+    category_name: &'a str,
+    priority_id: Option<i64>,
+    priority_name: &'a str,
+    priority_color: Option<&'a str>,
+    status_id: Option<i64>,
+    status_name: &'a str,
+    status_color: Option<&'a str>,
+    assigned_to: Option<i64>,
+    assigned_username: Option<&'a str>,
+    assigned_full_name: Option<&'a str>,
+    #[serde(with = "time::rfc3339")]
+    created_at: time::Millis,
+    #[serde(with = "time::rfc3339")]
+    updated_at: time::Millis,
+    #[serde(with = "time::rfc3339_opt")]
+    resolved_at: Option<time::Millis>,
+    #[serde(with = "time::rfc3339_opt")]
+    due_date: Option<time::Millis>,
+    tags: String,
 }
 
-fn ticket_json(t: &Ticket, refs: &Refs) -> Value {
+fn username(email: &str) -> &str {
+    email.split('@').next().unwrap_or(email)
+}
+
+fn ticket_row<'a>(t: &'a Ticket, refs: &'a Refs) -> HelpdeskTicket<'a> {
     let category = refs.categories.iter().find(|c| c.name == t.category);
     let priority = refs.priorities.iter().find(|p| p.name == t.priority);
     let status = status_by_key(&t.status);
-    json!({
-        "id": t.id,
-        "ticket_number": t.key,
-        "title": t.title,
-        "description": t.description,
-        "user_id": t.requester.user_id,
-        "user_username": username(&t.requester.email),
-        "user_full_name": t.requester.name,
-        "category_id": category.map(|c| c.id),
-        "category_name": t.category,
-        "priority_id": priority.map(|p| p.id),
-        "priority_name": t.priority,
-        "priority_color": priority.map(|p| p.color.clone()),
-        "status_id": status.map(|s| s.0),
-        "status_name": status.map_or(t.status.as_str(), |s| s.2),
-        "status_color": status.map(|s| s.3),
-        "assigned_to": t.assignee.as_ref().map(|a| a.id),
-        "assigned_username": t.assignee.as_ref().map(|a| username(&a.email)),
-        "assigned_full_name": t.assignee.as_ref().map(|a| a.name.clone()),
-        "created_at": rfc3339(t.created_at),
-        "updated_at": rfc3339(t.updated_at),
-        "resolved_at": t.resolved_at.map(rfc3339),
-        "due_date": t.sla.resolution_due_at.map(rfc3339),
-        "tags": t.tags.join(","),
-    })
+    HelpdeskTicket {
+        id: t.id,
+        ticket_number: &t.key,
+        title: &t.title,
+        description: &t.description,
+        user_id: t.requester.user_id,
+        user_username: username(&t.requester.email),
+        user_full_name: t.requester.name.as_deref(),
+        category_id: category.map(|c| c.id),
+        category_name: &t.category,
+        priority_id: priority.map(|p| p.id),
+        priority_name: &t.priority,
+        priority_color: priority.map(|p| p.color.as_str()),
+        status_id: status.map(|s| s.0),
+        status_name: status.map_or(t.status.as_str(), |s| s.2),
+        status_color: status.map(|s| s.3),
+        assigned_to: t.assignee.as_ref().map(|a| a.id),
+        assigned_username: t.assignee.as_ref().map(|a| username(&a.email)),
+        assigned_full_name: t.assignee.as_ref().map(|a| a.name.as_str()),
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        resolved_at: t.resolved_at,
+        due_date: t.sla.resolution_due_at,
+        tags: t.tags.join(","),
+    }
 }
 
-fn tickets_json(tickets: &[Ticket], refs: &Refs) -> Vec<Value> {
-    tickets.iter().map(|t| ticket_json(t, refs)).collect()
+fn ticket_rows<'a>(tickets: &'a [Ticket], refs: &'a Refs) -> Vec<HelpdeskTicket<'a>> {
+    tickets.iter().map(|t| ticket_row(t, refs)).collect()
 }
 
 async fn root() -> Response {
@@ -278,7 +312,7 @@ async fn list(State(app): State<App>, headers: HeaderMap, params: Params) -> Ans
         .await
         .map_err(service_error)?;
     let page = tickets.get(offset..).unwrap_or_default();
-    Ok(axum::Json(tickets_json(page, &refs)).into_response())
+    Ok(axum::Json(ticket_rows(page, &refs)).into_response())
 }
 
 async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
@@ -290,7 +324,7 @@ async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>
         .get_ticket_only(&actor, &key)
         .await
         .map_err(service_error)?;
-    Ok(axum::Json(ticket_json(&t, &refs)).into_response())
+    Ok(axum::Json(ticket_row(&t, &refs)).into_response())
 }
 
 /// The body as an object, or FastAPI's 422 for a body that is not one.
@@ -747,7 +781,7 @@ async fn search(State(app): State<App>, headers: HeaderMap, params: Params) -> A
     Ok(axum::Json(json!({
         "query": text,
         "total_results": tickets.len(),
-        "results": tickets_json(&tickets, &refs),
+        "results": ticket_rows(&tickets, &refs),
     }))
     .into_response())
 }
@@ -759,7 +793,7 @@ async fn dashboard(State(app): State<App>, headers: HeaderMap) -> Answer {
     let recent = collect(&app, &actor, "", 10).await.map_err(service_error)?;
     Ok(axum::Json(json!({
         "stats": stats,
-        "recent_tickets": tickets_json(&recent, &refs),
+        "recent_tickets": ticket_rows(&recent, &refs),
         "timestamp": rfc3339(time::now()),
     }))
     .into_response())

@@ -77,21 +77,19 @@ pub(super) fn routes(options: &ServerOptions) -> Router<App> {
         super::rate_limited_as(r, options.anonymous_burst, options.anonymous_period, refuse)
     };
     if c.tracking.enabled {
-        announce("tracking", c.tracking);
+        announce("tracking", c.tracking, true);
         routes = routes.merge(limited(tracking::routes(), tracking::refuse));
     }
     if c.intake.enabled {
-        // Intake files one ticket per call and never lists any, so `anonymous` has
-        // nothing to open up there.
-        announce("intake", c.intake);
+        announce("intake", c.intake, false);
         routes = routes.merge(limited(intake::routes(), intake::refuse));
     }
     if c.service_requests.enabled {
-        announce("service_requests", c.service_requests);
+        announce("service_requests", c.service_requests, true);
         routes = routes.merge(service_requests::routes());
     }
     if c.reports.enabled {
-        announce("reports", c.reports);
+        announce("reports", c.reports, false);
         routes = routes
             .merge(super::rate_limited_as(
                 reports::login_routes(),
@@ -102,14 +100,18 @@ pub(super) fn routes(options: &ServerOptions) -> Router<App> {
             .merge(reports::routes());
     }
     if c.helpdesk.enabled {
-        announce("helpdesk", c.helpdesk);
+        announce("helpdesk", c.helpdesk, true);
         routes = routes.merge(helpdesk::routes());
     }
     routes
 }
 
-fn announce(name: &str, surface: Surface) {
-    if surface.anonymous {
+/// Says at start what is open. `opens` is false for surfaces where `anonymous` has
+/// nothing to open (intake lists nothing; the reports' users always sign in).
+fn announce(name: &str, surface: Surface, opens: bool) {
+    if surface.anonymous && !opens {
+        tracing::warn!("compat surface `{name}` is on; `anonymous = true` has no effect on it");
+    } else if surface.anonymous {
         tracing::warn!(
             "compat surface `{name}` is anonymous: anyone who can reach this server may use \
              its multi-ticket calls without a token, acting as {}",
