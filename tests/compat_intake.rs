@@ -135,3 +135,25 @@ async fn intake_is_rate_limited() {
     assert!(limited.json["error"].is_string());
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_long_user_id_still_files_a_ticket() {
+    let s = intake().await;
+    let user_id = "u".repeat(300);
+    let reply = json(
+        &s,
+        Method::POST,
+        "/create_ticket",
+        None,
+        j!({"user_id": user_id, "pdf_link": "https://example.com/a.pdf"}),
+    )
+    .await;
+    reply.expect(StatusCode::CREATED);
+    let id = reply.json["ticket_id"].as_i64().expect("id");
+    let t = s.get(&format!("/tickets/{id}"), Some(&s.agent.token)).await;
+    assert_eq!(
+        t.json["ticket"]["custom_fields"]["user_id"],
+        user_id.as_str()
+    );
+    s.stop().await;
+}

@@ -13,9 +13,10 @@ use serde_json::json;
 
 use crate::domain::model::CustomFields;
 use crate::domain::requests::NewTicket;
+use crate::domain::validate;
 use crate::service::{Actor, ServiceError};
 
-use super::{Answer, App, Rejection, object, optional_caller, text, value};
+use super::{Answer, App, Rejection, object, optional_caller, text, title, value};
 
 pub(super) fn routes() -> Router<App> {
     Router::new().route("/create_ticket", post(create))
@@ -45,7 +46,7 @@ fn service_error(e: ServiceError) -> Rejection {
 /// same app user always maps to the same requester. An id that is an email is used as
 /// it is.
 fn contact_email(user_id: &str) -> Option<String> {
-    if crate::domain::validate::email("user_id", user_id).is_ok() {
+    if validate::email("user_id", user_id).is_ok() {
         return Some(user_id.to_lowercase());
     }
     let local: String = user_id
@@ -92,11 +93,12 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
         None => (Actor::Contact { email }, None),
     };
     let new = NewTicket {
-        title: format!("Mobile app ticket from {user_id}"),
+        title: title(format!("Mobile app ticket from {user_id}")),
         description: format!("Document: {pdf_link}"),
         custom_fields,
         requester_email,
-        requester_name: Some(user_id),
+        // The app's id is the only name it gives; cut to fit like the title.
+        requester_name: Some(user_id.chars().take(validate::NAME_MAX).collect()),
         ..NewTicket::default()
     };
     let t = app

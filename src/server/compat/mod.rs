@@ -272,6 +272,14 @@ async fn collect(
 /// pages than this has outgrown the seed's API and should use the native one.
 const WHOLE_LIST_MAX: usize = 1000;
 
+/// A title made from a seed's fields, cut to desk's limit: the seeds have no title,
+/// and a long id or name in it must not turn a valid request into a refusal.
+fn title(made: String) -> String {
+    made.chars()
+        .take(crate::domain::validate::TITLE_MAX)
+        .collect()
+}
+
 fn rfc3339(ms: crate::domain::time::Millis) -> String {
     crate::domain::time::to_rfc3339(ms)
 }

@@ -16,7 +16,7 @@ use crate::domain::model::{CustomFields, Role, StatusClass, Ticket, Visibility};
 use crate::domain::requests::NewTicket;
 use crate::service::{Actor, ServiceError};
 
-use super::{Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, text};
+use super::{Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, text, title};
 
 /// Marks the tickets filed as reports, so the report lists can ask the store for them.
 const TAG: &str = "report";
@@ -148,9 +148,8 @@ async fn submit(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
             custom_fields.insert(key.into(), json!(v));
         }
     }
-    let title: String = format!("{category} report").chars().take(200).collect();
     let new = NewTicket {
-        title,
+        title: title(format!("{category} report")),
         description: report,
         tags: vec![TAG.into()],
         custom_fields,

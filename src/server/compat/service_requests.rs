@@ -20,7 +20,8 @@ use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::service::{Actor, ServiceError};
 
 use super::{
-    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, value,
+    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, title,
+    value,
 };
 
 const CATEGORY: &str = "Service request";
@@ -198,7 +199,7 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
     };
     let (service_type, full_name) = (field("service_type"), field("full_name"));
     let new = NewTicket {
-        title: format!("{service_type} for {full_name}"),
+        title: title(format!("{service_type} for {full_name}")),
         description: format!("Service request: {service_type}"),
         category: Some(CATEGORY.into()),
         priority: priority.map(String::from),

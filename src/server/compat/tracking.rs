@@ -17,7 +17,8 @@ use crate::domain::requests::NewTicket;
 use crate::service::{Actor, ServiceError};
 
 use super::{
-    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, value,
+    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, title,
+    value,
 };
 
 pub(super) fn routes() -> Router<App> {
@@ -83,7 +84,7 @@ async fn create(State(app): State<App>, body: Bytes) -> Answer {
             "itinerary must be a JSON object",
         ));
     }
-    let title = match &trip_id {
+    let made_title = match &trip_id {
         Some(Value::String(trip)) => format!("Itinerary tracking for trip {trip}"),
         Some(other) => format!("Itinerary tracking for trip {other}"),
         None => "Itinerary tracking".to_string(),
@@ -96,7 +97,7 @@ async fn create(State(app): State<App>, body: Bytes) -> Answer {
         custom_fields.insert("itinerary".into(), v);
     }
     let new = NewTicket {
-        title,
+        title: title(made_title),
         description: "Filed from the itinerary tracker.".into(),
         custom_fields,
         ..NewTicket::default()
