@@ -29,9 +29,15 @@ if [ ! -f "$DB" ]; then
     --name "Bench Agent" --role agent --password-stdin
 fi
 
-RUST_LOG=warn "$DESK" serve --listen 127.0.0.1:$PORT --db "$DB" &
+# Every seed-compatible surface on, as a migrating team would run it (tokens required).
+CONFIG=$(mktemp)
+for surface in tracking intake service_requests reports helpdesk; do
+  printf '[compat.%s]\nenabled = true\n' "$surface" >> "$CONFIG"
+done
+
+RUST_LOG=warn "$DESK" --config "$CONFIG" serve --listen 127.0.0.1:$PORT --db "$DB" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
+trap 'kill $SERVER 2>/dev/null || true; rm -f "$CONFIG"' EXIT
 for _ in $(seq 50); do curl -sf http://127.0.0.1:$PORT/healthz >/dev/null && break; sleep 0.2; done
 
 TOKEN=$(curl -sf -X POST "$BASE/auth/login" -H 'content-type: application/json' \
@@ -46,6 +52,13 @@ counter = 0
 request = function()
   counter = counter + 7919
   return wrk.format("GET", "/api/v1/tickets/TKT-" .. (counter % $TICKETS + 1))
+end
+LUA
+cat > "$LUA/helpdesk.lua" <<LUA
+counter = 0
+request = function()
+  counter = counter + 7919
+  return wrk.format("GET", "/tickets/" .. (counter % $TICKETS + 1))
 end
 LUA
 cat > "$LUA/create.lua" <<'LUA'
@@ -69,6 +82,33 @@ run "GET one ticket (with timeline)" -s "$LUA/get.lua" "$BASE/tickets/TKT-1"
 run "GET a page of 50" "$BASE/tickets?limit=50&q=status:open"
 run "conditional poll answered 304" -H "If-None-Match: $ETAG" "$BASE/changes?after=$LAST"
 run "create a ticket" -s "$LUA/create.lua" "$BASE/tickets"
+
+# The compat surfaces against the native calls they translate to (same data, same load).
+ROOT=http://127.0.0.1:$PORT
+SR=$(curl -sf -G "$BASE/tickets" -H "$AUTH" --data-urlencode 'q=category:"Service request"' \
+  --data-urlencode limit=1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["tickets"][0]["id"])')
+run "native: GET a page of 50 (status:new)" "$BASE/tickets?limit=50&q=status:new"
+run "helpdesk: GET /tickets/{id}" -s "$LUA/helpdesk.lua" "$ROOT/tickets/1"
+run "helpdesk: GET /tickets?status_id=1 (page of 50)" "$ROOT/tickets?status_id=1&limit=50"
+run "service_requests: GET /api/service-requests/{id}" "$ROOT/api/service-requests/$SR"
+run "native: GET the same service request" "$BASE/tickets/TKT-$SR"
+
+# Tracking and intake are rate limited per address (a burst of 30, then 1/s), so wrk
+# would measure the limiter: time 20 sequential calls within the burst instead, each
+# beside the native call it translates to.
+EMAIL=$(curl -sf "$BASE/tickets/TKT-1" -H "$AUTH" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["ticket"]["requester"]["email"])')
+median() {
+  local name=$1; shift
+  for _ in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\n' "$@"; done |
+    sort -n | awk -v n="$name" '{t[NR]=$1} END {printf "== %s: median %.2f ms (20 calls)\n", n, t[10]*1000}'
+}
+median "tracking: GET /api/tickets/{id}?email=" "$ROOT/api/tickets/TKT-1?email=$EMAIL"
+median "native: GET /track/{key}?email=" "$BASE/track/TKT-1?email=$EMAIL"
+median "intake: POST /create_ticket" -X POST "$ROOT/create_ticket" -H 'content-type: application/json' \
+  -d '{"user_id":"bench_user","pdf_link":"https://example.com/a.pdf"}'
+median "native: POST /tickets" -X POST "$BASE/tickets" -H "$AUTH" -H 'content-type: application/json' \
+  -d '{"title":"Load test","description":"Filed by the server benchmark.","requester_email":"load@example.com"}'
 
 echo "== server memory"
 grep -E 'VmRSS|VmHWM' /proc/$SERVER/status

@@ -3,6 +3,7 @@
 use color_eyre::eyre::{Result, WrapErr};
 
 use crate::config::Loaded;
+use crate::server::compat::{CompatOptions, Surface};
 use crate::server::{App, Bound, ServerOptions, shutdown_signal};
 use crate::service::Service;
 use crate::store::Store;
@@ -39,6 +40,7 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
         service.clone(),
         ServerOptions {
             token_ttl_hours: loaded.config.server.token_ttl_hours,
+            compat: compat_options(&loaded.config.compat),
             ..ServerOptions::default()
         },
     );
@@ -51,6 +53,20 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
     service.store().close().await;
     tracing::info!("desk serve stopped");
     Ok(0)
+}
+
+fn compat_options(c: &crate::config::Compat) -> CompatOptions {
+    let surface = |s: crate::config::CompatSurface| Surface {
+        enabled: s.enabled,
+        anonymous: s.anonymous,
+    };
+    CompatOptions {
+        tracking: surface(c.tracking),
+        intake: surface(c.intake),
+        service_requests: surface(c.service_requests),
+        reports: surface(c.reports),
+        helpdesk: surface(c.helpdesk),
+    }
 }
 
 /// Logs to stderr; `RUST_LOG` picks the level (default: info).

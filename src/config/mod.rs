@@ -46,6 +46,9 @@ pub struct Config {
     pub server: Server,
     #[serde(default)]
     pub ui: Ui,
+    /// The seed systems' wire formats, each off until enabled.
+    #[serde(default)]
+    pub compat: Compat,
     /// At most [`MAX_VIEWS`].
     #[serde(default)]
     pub views: Vec<View>,
@@ -154,6 +157,25 @@ impl Default for Server {
             token_ttl_hours: 720,
         }
     }
+}
+
+/// `[compat.<surface>]`: which of the seed systems' endpoints `desk serve` answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Compat {
+    pub tracking: CompatSurface,
+    pub intake: CompatSurface,
+    pub service_requests: CompatSurface,
+    pub reports: CompatSurface,
+    pub helpdesk: CompatSurface,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompatSurface {
+    pub enabled: bool,
+    /// Let the surface's multi-ticket calls work without a desk token.
+    pub anonymous: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

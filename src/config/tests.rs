@@ -504,9 +504,43 @@ fn the_example_documents_every_key_with_a_valid_value() {
         ["database_url", "listen", "token_ttl_hours", "url"]
     );
     assert_eq!(keys("ui"), ["refresh_interval", "theme"]);
+    assert_eq!(
+        keys("compat"),
+        [
+            "helpdesk",
+            "intake",
+            "reports",
+            "service_requests",
+            "tracking"
+        ]
+    );
+    for surface in keys("compat") {
+        let mut fields: Vec<_> = table["compat"][surface]
+            .as_table()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(fields, ["anonymous", "enabled"], "{surface}");
+    }
     let mut sections: Vec<_> = table.keys().map(String::as_str).collect();
     sections.sort_unstable();
-    assert_eq!(sections, ["desk", "keys", "local", "server", "ui", "views"]);
+    assert_eq!(
+        sections,
+        ["compat", "desk", "keys", "local", "server", "ui", "views"]
+    );
+}
+
+#[test]
+fn compat_surfaces_are_off_until_enabled_and_strict() {
+    assert_eq!(parse_ok("").compat, Compat::default());
+    let c = parse_ok("[compat.helpdesk]\nenabled = true\nanonymous = true\n");
+    assert!(c.compat.helpdesk.enabled && c.compat.helpdesk.anonymous);
+    assert!(!c.compat.tracking.enabled);
+    let err = parse_err("[compat.helpdesk]\nenabeld = true\n");
+    assert!(err.starts_with("/cfg/config.toml:2:1"), "{err}");
+    assert!(err.contains("enabeld"), "{err}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! calls and answers back; every rule lives in the service.
 
 mod auth;
+pub mod compat;
 mod error;
 mod etag;
 mod extract;
@@ -47,6 +48,8 @@ pub struct ServerOptions {
     pub request_timeout: Duration,
     /// Whether customers tracking a ticket see the assignee's name.
     pub show_assignee: bool,
+    /// Which seed-compatible surfaces are served, and how.
+    pub compat: compat::CompatOptions,
 }
 
 impl Default for ServerOptions {
@@ -59,6 +62,7 @@ impl Default for ServerOptions {
             anonymous_period: Duration::from_secs(1),
             request_timeout: Duration::from_secs(30),
             show_assignee: true,
+            compat: compat::CompatOptions::default(),
         }
     }
 }
@@ -90,6 +94,22 @@ impl App {
 /// Puts a rate limit per client address on `routes`, answering 429 with `Retry-After`
 /// in desk's error format.
 fn rate_limited(routes: Router<App>, burst: u32, period: Duration) -> Router<App> {
+    rate_limited_as(routes, burst, period, |status, code, message| {
+        ApiError::new(status, code, message).into_response()
+    })
+}
+
+/// How a refusal by the rate limiter is worded: status, desk error code, message.
+/// The seed-compatible surfaces answer in their originals' error shapes.
+pub(crate) type Refusal = fn(StatusCode, &'static str, String) -> Response;
+
+/// [`rate_limited`] with the refusal worded by `refuse`.
+pub(crate) fn rate_limited_as(
+    routes: Router<App>,
+    burst: u32,
+    period: Duration,
+    refuse: Refusal,
+) -> Router<App> {
     let Some(config) = GovernorConfigBuilder::default()
         .period(period)
         .burst_size(burst.max(1))
@@ -107,7 +127,7 @@ fn rate_limited(routes: Router<App>, burst: u32, period: Duration) -> Router<App
             limiter.retain_recent();
         }
     });
-    routes.layer(GovernorLayer::new(config).error_handler(|e| {
+    routes.layer(GovernorLayer::new(config).error_handler(move |e| {
         let (status, wait, message) = match e {
             tower_governor::GovernorError::TooManyRequests { wait_time, .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -120,7 +140,7 @@ fn rate_limited(routes: Router<App>, burst: u32, period: Duration) -> Router<App
                 format!("cannot tell who is asking: {other}"),
             ),
         };
-        let mut response = ApiError::new(status, "rate_limited", message).into_response();
+        let mut response = refuse(status, "rate_limited", message);
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -178,6 +198,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
+        .merge(compat::routes(&options))
         .merge(openapi::docs())
         .fallback(api_not_found)
         .with_state(app)

@@ -254,6 +254,31 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Someone signing themselves up, as the travel booking system let its users do.
+    /// Always a customer: which role a person has is an admin's decision, never the
+    /// applicant's.
+    pub async fn sign_up(&self, email: &str, name: &str, password: &str) -> Result<User> {
+        // `.invalid` can never receive mail: desk keeps it for its own accounts (the
+        // compat surfaces' anonymous ones, app users without an email), which nobody
+        // must be able to claim with a password of their choosing.
+        let checked = crate::domain::validate::email("email", email)?;
+        if checked.ends_with(".invalid") {
+            return Err(invalid("email", "an .invalid address cannot sign up").into());
+        }
+        let hash = hash_password(password).await?;
+        self.insert_user(
+            super::NewUser {
+                email: email.to_string(),
+                name: name.to_string(),
+                role: crate::domain::model::Role::Customer,
+            },
+            Some(&hash),
+        )
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -164,6 +164,13 @@ impl Service {
         Ok(refs)
     }
 
+    /// Categories and priorities as operations resolve them (from memory when fresh),
+    /// for surfaces that translate between their names and ids on every request.
+    pub async fn categories_and_priorities(&self) -> Result<(Vec<Category>, Vec<Priority>)> {
+        let refs = self.refs().await?;
+        Ok((refs.categories.clone(), refs.priorities.clone()))
+    }
+
     /// Drops cached reference data after a change to it.
     fn refs_changed(&self) {
         self.refs.clear();

@@ -308,3 +308,20 @@ fn duplicate(e: crate::store::StoreError, what: &str, name: &str) -> ServiceErro
         e.into()
     }
 }
+
+impl Service {
+    /// One person by id, for filing or assigning on their behalf: anyone may name
+    /// themselves; staff may name anyone (they already see every requester on the
+    /// tickets they work); customers no one else.
+    pub async fn person(&self, actor: &Actor, id: i64) -> Result<User> {
+        actor.require_active()?;
+        if actor.user_id() != Some(id) && !actor.is_staff() {
+            return Err(ServiceError::Forbidden(
+                "customers may only name themselves".into(),
+            ));
+        }
+        users::get(self.store.pool(), id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("user {id}")))
+    }
+}

@@ -135,3 +135,27 @@ impl Service {
         })
     }
 }
+
+impl Service {
+    /// The whole ticket `key` if `email` filed it, for seed trackers that show the
+    /// requester their own custom fields (a trip and its itinerary). The same proof as
+    /// [`Service::track`] and the same single answer for an unknown key and a wrong
+    /// email; staff-only data (internal notes, events) is not part of a ticket.
+    pub async fn track_ticket(
+        &self,
+        key: &str,
+        email: &str,
+    ) -> Result<crate::domain::model::Ticket> {
+        let not_found = || ServiceError::NotFound(format!("ticket {} for that email", key.trim()));
+        let number =
+            crate::domain::key::parse_key_number(self.key_prefix(), key).ok_or_else(not_found)?;
+        let ticket = crate::store::tickets::get(self.store.pool(), number)
+            .await?
+            .ok_or_else(not_found)?;
+        let email = email.trim().to_lowercase();
+        if email.is_empty() || ticket.requester.email != email {
+            return Err(not_found());
+        }
+        Ok(ticket)
+    }
+}

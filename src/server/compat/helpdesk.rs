@@ -1,0 +1,800 @@
+//! Seed 004, the FastAPI helpdesk: tickets, comments, history, reference data, stats,
+//! search and a dashboard, with integer ids throughout. A ticket's `id` is its desk
+//! number and `ticket_number` its key, so the two can never drift apart; category and
+//! priority ids are desk's own; statuses get fixed small ids (the seed's six first, then
+//! desk's own four). Errors are FastAPI's: `{detail: "..."}`, and 422 with a list of
+//! `{loc, msg, type}` when a request does not validate.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::domain::model::{Category, Priority, Role, StatusClass, Ticket, User, Visibility};
+use crate::domain::requests::{NewTicket, TicketEdit};
+use crate::domain::time;
+use crate::service::{Actor, ServiceError};
+
+use super::{Answer, App, Rejection, caller, collect, object, quoted, rfc3339};
+
+pub(super) fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(root))
+        .route("/health", get(health))
+        .route("/tickets", get(list).post(create))
+        .route("/tickets/{id}", get(show).put(update))
+        .route("/tickets/{id}/comments", get(comments).post(add_comment))
+        .route("/tickets/{id}/history", get(history))
+        .route("/categories", get(categories))
+        .route("/priorities", get(priorities))
+        .route("/statuses", get(statuses))
+        .route("/users", get(users))
+        .route("/stats", get(stats))
+        .route("/search", get(search))
+        .route("/dashboard", get(dashboard))
+}
+
+/// (id, desk status, name, colour). Ids 1–6 are the seed's statuses in its order;
+/// desk's statuses the seed did not have follow, so every desk status has one id.
+const STATUSES: [(i64, &str, &str, &str); 10] = [
+    (1, "new", "Open", "#007bff"),
+    (2, "in_progress", "In Progress", "#ffc107"),
+    (3, "waiting_on_customer", "Waiting for Customer", "#6f42c1"),
+    (4, "resolved", "Resolved", "#28a745"),
+    (5, "closed", "Closed", "#6c757d"),
+    (6, "escalated", "Escalated", "#dc3545"),
+    (7, "under_review", "Under Review", "#17a2b8"),
+    (8, "approved", "Approved", "#20c997"),
+    (9, "rejected", "Rejected", "#343a40"),
+    (10, "assigned", "Assigned", "#fd7e14"),
+];
+
+fn status_by_key(key: &str) -> Option<&'static (i64, &'static str, &'static str, &'static str)> {
+    STATUSES.iter().find(|s| s.1 == key)
+}
+
+fn status_by_id(id: i64) -> Option<&'static (i64, &'static str, &'static str, &'static str)> {
+    STATUSES.iter().find(|s| s.0 == id)
+}
+
+fn detail(status: StatusCode, message: impl Into<String>) -> Rejection {
+    Rejection::new(status, json!({"detail": message.into()}))
+}
+
+/// FastAPI's validation failure.
+fn unprocessable(loc: &[&str], msg: impl Into<String>, kind: &str) -> Rejection {
+    Rejection::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        json!({"detail": [{"loc": loc, "msg": msg.into(), "type": kind}]}),
+    )
+}
+
+fn service_error(e: ServiceError) -> Rejection {
+    match e {
+        ServiceError::NotFound(m) if m.starts_with("ticket") => {
+            detail(StatusCode::NOT_FOUND, "Ticket not found")
+        }
+        ServiceError::NotFound(m) if m.starts_with("user") => {
+            detail(StatusCode::BAD_REQUEST, "Invalid user ID")
+        }
+        ServiceError::Invalid(i) => detail(StatusCode::BAD_REQUEST, i.to_string()),
+        ServiceError::Workflow(w) => detail(StatusCode::BAD_REQUEST, w.to_string()),
+        other => {
+            let api = crate::server::ApiError::from(other);
+            detail(api.status, api.message)
+        }
+    }
+}
+
+/// Agents work this helpdesk, so an anonymous surface acts as one.
+async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Rejection> {
+    let surface = app.options.compat.helpdesk;
+    caller(app, headers, "helpdesk", surface, Role::Agent)
+        .await
+        .map_err(service_error)
+}
+
+type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+
+fn not_an_integer(loc: &[&str]) -> Rejection {
+    unprocessable(loc, "value is not a valid integer", "type_error.integer")
+}
+
+/// An optional integer query parameter within `range`, or FastAPI's 422.
+fn int_param(
+    params: &Params,
+    name: &str,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<Option<i64>, Rejection> {
+    let Some(raw) = params.as_ref().ok().and_then(|p| p.get(name)) else {
+        return Ok(None);
+    };
+    let n = raw
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| not_an_integer(&["query", name]))?;
+    if !range.contains(&n) {
+        return Err(unprocessable(
+            &["query", name],
+            format!(
+                "ensure this value is between {} and {}",
+                range.start(),
+                range.end()
+            ),
+            "value_error.number.not_in_range",
+        ));
+    }
+    Ok(Some(n))
+}
+
+fn path_id(raw: &str) -> Result<String, Rejection> {
+    raw.trim()
+        .parse::<i64>()
+        .map(|id| id.to_string())
+        .map_err(|_| not_an_integer(&["path", "ticket_id"]))
+}
+
+/// Reference data every ticket row names.
+struct Refs {
+    categories: Vec<Category>,
+    priorities: Vec<Priority>,
+}
+
+impl Refs {
+    fn category(&self, id: i64) -> Result<&Category, Rejection> {
+        self.categories
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| detail(StatusCode::BAD_REQUEST, "Invalid category ID"))
+    }
+
+    fn priority(&self, id: i64) -> Result<&Priority, Rejection> {
+        self.priorities
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| detail(StatusCode::BAD_REQUEST, "Invalid priority ID"))
+    }
+}
+
+async fn refs(app: &App) -> Result<Refs, Rejection> {
+    let (categories, priorities) = app
+        .service
+        .categories_and_priorities()
+        .await
+        .map_err(service_error)?;
+    Ok(Refs {
+        categories,
+        priorities,
+    })
+}
+
+/// A ticket as the helpdesk's clients read it. A typed row rather than a `json!` value:
+/// lists serialize straight from the tickets, as the native API's do.
+#[derive(Serialize)]
+struct HelpdeskTicket<'a> {
+    id: i64,
+    ticket_number: &'a str,
+    title: &'a str,
+    description: &'a str,
+    user_id: Option<i64>,
+    user_username: &'a str,
+    user_full_name: Option<&'a str>,
+    category_id: Option<i64>,
+    category_name: &'a str,
+    priority_id: Option<i64>,
+    priority_name: &'a str,
+    priority_color: Option<&'a str>,
+    status_id: Option<i64>,
+    status_name: &'a str,
+    status_color: Option<&'a str>,
+    assigned_to: Option<i64>,
+    assigned_username: Option<&'a str>,
+    assigned_full_name: Option<&'a str>,
+    #[serde(with = "time::rfc3339")]
+    created_at: time::Millis,
+    #[serde(with = "time::rfc3339")]
+    updated_at: time::Millis,
+    #[serde(with = "time::rfc3339_opt")]
+    resolved_at: Option<time::Millis>,
+    #[serde(with = "time::rfc3339_opt")]
+    due_date: Option<time::Millis>,
+    tags: String,
+}
+
+fn username(email: &str) -> &str {
+    email.split('@').next().unwrap_or(email)
+}
+
+fn ticket_row<'a>(t: &'a Ticket, refs: &'a Refs) -> HelpdeskTicket<'a> {
+    let category = refs.categories.iter().find(|c| c.name == t.category);
+    let priority = refs.priorities.iter().find(|p| p.name == t.priority);
+    let status = status_by_key(&t.status);
+    HelpdeskTicket {
+        id: t.id,
+        ticket_number: &t.key,
+        title: &t.title,
+        description: &t.description,
+        user_id: t.requester.user_id,
+        user_username: username(&t.requester.email),
+        user_full_name: t.requester.name.as_deref(),
+        category_id: category.map(|c| c.id),
+        category_name: &t.category,
+        priority_id: priority.map(|p| p.id),
+        priority_name: &t.priority,
+        priority_color: priority.map(|p| p.color.as_str()),
+        status_id: status.map(|s| s.0),
+        status_name: status.map_or(t.status.as_str(), |s| s.2),
+        status_color: status.map(|s| s.3),
+        assigned_to: t.assignee.as_ref().map(|a| a.id),
+        assigned_username: t.assignee.as_ref().map(|a| username(&a.email)),
+        assigned_full_name: t.assignee.as_ref().map(|a| a.name.as_str()),
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        resolved_at: t.resolved_at,
+        due_date: t.sla.resolution_due_at,
+        tags: t.tags.join(","),
+    }
+}
+
+fn ticket_rows<'a>(tickets: &'a [Ticket], refs: &'a Refs) -> Vec<HelpdeskTicket<'a>> {
+    tickets.iter().map(|t| ticket_row(t, refs)).collect()
+}
+
+async fn root() -> Response {
+    axum::Json(json!({
+        "message": "Helpdesk API (served by desk)",
+        "version": env!("CARGO_PKG_VERSION"),
+        "status": "running",
+    }))
+    .into_response()
+}
+
+async fn health() -> Response {
+    axum::Json(json!({"status": "healthy", "timestamp": rfc3339(time::now())})).into_response()
+}
+
+/// The query-language filter for the seed's id filters; `None` when an id names
+/// nothing, which matches no ticket.
+fn filter(
+    refs: &Refs,
+    status_id: Option<i64>,
+    priority_id: Option<i64>,
+    category_id: Option<i64>,
+) -> Option<String> {
+    let mut q = Vec::new();
+    if let Some(id) = status_id {
+        q.push(format!("status:{}", status_by_id(id)?.1));
+    }
+    if let Some(id) = priority_id {
+        q.push(format!(
+            "priority:{}",
+            quoted(&refs.priority(id).ok()?.name)
+        ));
+    }
+    if let Some(id) = category_id {
+        q.push(format!(
+            "category:{}",
+            quoted(&refs.category(id).ok()?.name)
+        ));
+    }
+    Some(q.join(" "))
+}
+
+/// Offsets are walked page by page (desk's lists are keyset-paginated); this keeps one
+/// request's walk bounded.
+const OFFSET_MAX: i64 = 10_000;
+
+const ANY: std::ops::RangeInclusive<i64> = i64::MIN..=i64::MAX;
+
+async fn list(State(app): State<App>, headers: HeaderMap, params: Params) -> Answer {
+    let limit = int_param(&params, "limit", 1..=100)?.unwrap_or(50);
+    let offset = int_param(&params, "offset", 0..=OFFSET_MAX)?.unwrap_or(0);
+    let status_id = int_param(&params, "status_id", ANY)?;
+    let priority_id = int_param(&params, "priority_id", ANY)?;
+    let category_id = int_param(&params, "category_id", ANY)?;
+    let actor = who(&app, &headers).await?;
+    let refs = refs(&app).await?;
+    let Some(q) = filter(&refs, status_id, priority_id, category_id) else {
+        return Ok(axum::Json(json!([])).into_response());
+    };
+    // Both are in range, so neither conversion can fail.
+    let (limit, offset) = (
+        usize::try_from(limit).unwrap_or(0),
+        usize::try_from(offset).unwrap_or(0),
+    );
+    let tickets = collect(&app, &actor, &q, offset + limit)
+        .await
+        .map_err(service_error)?;
+    let page = tickets.get(offset..).unwrap_or_default();
+    Ok(axum::Json(ticket_rows(page, &refs)).into_response())
+}
+
+async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    let key = path_id(&id)?;
+    let actor = who(&app, &headers).await?;
+    let refs = refs(&app).await?;
+    let t = app
+        .service
+        .get_ticket_only(&actor, &key)
+        .await
+        .map_err(service_error)?;
+    Ok(axum::Json(ticket_row(&t, &refs)).into_response())
+}
+
+/// The body as an object, or FastAPI's 422 for a body that is not one.
+fn body_object(body: &[u8]) -> Result<Map<String, Value>, Rejection> {
+    object(body).map_err(|bad| unprocessable(&["body"], bad.message(), "value_error.jsondecode"))
+}
+
+fn int_field(map: &Map<String, Value>, name: &str) -> Result<Option<i64>, Rejection> {
+    match map.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64()),
+        Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => Ok(s.trim().parse().ok()),
+        Some(_) => Err(not_an_integer(&["body", name])),
+    }
+}
+
+fn str_field(map: &Map<String, Value>, name: &str) -> Result<Option<String>, Rejection> {
+    match map.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(unprocessable(
+            &["body", name],
+            "str type expected",
+            "type_error.str",
+        )),
+    }
+}
+
+fn required<T>(v: Option<T>, name: &str) -> Result<T, Rejection> {
+    v.ok_or_else(|| unprocessable(&["body", name], "field required", "value_error.missing"))
+}
+
+fn split_tags(tags: &str) -> Vec<String> {
+    tags.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+struct NewHelpdeskTicket {
+    title: String,
+    description: String,
+    user_id: i64,
+    category_id: i64,
+    priority_id: i64,
+    tags: Option<String>,
+}
+
+fn check_new(map: &Map<String, Value>) -> Result<NewHelpdeskTicket, Rejection> {
+    let title = required(str_field(map, "title")?, "title")?;
+    let description = required(str_field(map, "description")?, "description")?;
+    if !(1..=200).contains(&title.chars().count()) {
+        return Err(unprocessable(
+            &["body", "title"],
+            "ensure this value has between 1 and 200 characters",
+            "value_error.any_str.length",
+        ));
+    }
+    if description.chars().count() < 10 {
+        return Err(unprocessable(
+            &["body", "description"],
+            "ensure this value has at least 10 characters",
+            "value_error.any_str.min_length",
+        ));
+    }
+    Ok(NewHelpdeskTicket {
+        title,
+        description,
+        user_id: required(int_field(map, "user_id")?, "user_id")?,
+        category_id: required(int_field(map, "category_id")?, "category_id")?,
+        priority_id: required(int_field(map, "priority_id")?, "priority_id")?,
+        tags: str_field(map, "tags")?,
+    })
+}
+
+/// The person a `user_id` names, as the service lets this caller see them.
+async fn person(app: &App, actor: &Actor, id: i64) -> Result<User, Rejection> {
+    app.service.person(actor, id).await.map_err(|e| match e {
+        ServiceError::NotFound(_) => detail(StatusCode::BAD_REQUEST, "Invalid user ID"),
+        other => service_error(other),
+    })
+}
+
+async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
+    let new = check_new(&body_object(&body)?)?;
+    let actor = who(&app, &headers).await?;
+    let refs = refs(&app).await?;
+    let requester = person(&app, &actor, new.user_id).await?;
+    let category = refs.category(new.category_id)?;
+    let priority = refs.priority(new.priority_id)?;
+    let ticket = NewTicket {
+        title: new.title,
+        description: new.description,
+        category: Some(category.name.clone()),
+        priority: Some(priority.name.clone()),
+        tags: new.tags.as_deref().map(split_tags).unwrap_or_default(),
+        requester_email: (actor.user_id() != Some(requester.id)).then(|| requester.email.clone()),
+        ..NewTicket::default()
+    };
+    let t = app
+        .service
+        .create_ticket(&actor, ticket)
+        .await
+        .map_err(service_error)?;
+    Ok(axum::Json(json!({
+        "message": "Ticket created successfully",
+        "ticket_id": t.id,
+        "ticket_number": t.key,
+    }))
+    .into_response())
+}
+
+/// `?user_id=N`, which the original required on writes to name who made them. desk
+/// knows who from the token, so it only has to be an integer.
+fn acting_user(params: &Params) -> Result<i64, Rejection> {
+    int_param(params, "user_id", ANY)?.ok_or_else(|| {
+        unprocessable(
+            &["query", "user_id"],
+            "field required",
+            "value_error.missing",
+        )
+    })
+}
+
+async fn update(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    params: Params,
+    body: Bytes,
+) -> Answer {
+    let key = path_id(&id)?;
+    acting_user(&params)?;
+    let map = body_object(&body)?;
+    let title = str_field(&map, "title")?;
+    let description = str_field(&map, "description")?;
+    let category_id = int_field(&map, "category_id")?;
+    let priority_id = int_field(&map, "priority_id")?;
+    let status_id = int_field(&map, "status_id")?;
+    let tags = str_field(&map, "tags")?;
+    // Present and null unassigns; absent leaves the assignee alone.
+    let assignee_id = match map.get("assigned_to") {
+        None => None,
+        Some(_) => Some(int_field(&map, "assigned_to")?),
+    };
+    let actor = who(&app, &headers).await?;
+    let before = app
+        .service
+        .get_ticket_only(&actor, &key)
+        .await
+        .map_err(service_error)?;
+    if title.is_none()
+        && description.is_none()
+        && category_id.is_none()
+        && priority_id.is_none()
+        && status_id.is_none()
+        && tags.is_none()
+        && assignee_id.is_none()
+    {
+        return Err(detail(StatusCode::BAD_REQUEST, "No valid fields to update"));
+    }
+    let refs = refs(&app).await?;
+    let category = category_id
+        .map(|id| refs.category(id).map(|c| c.name.clone()))
+        .transpose()?;
+    let priority = priority_id
+        .map(|id| refs.priority(id).map(|p| p.name.clone()))
+        .transpose()?;
+    let status = status_id
+        .map(|id| {
+            status_by_id(id)
+                .map(|s| s.1)
+                .ok_or_else(|| detail(StatusCode::BAD_REQUEST, "Invalid status ID"))
+        })
+        .transpose()?;
+    let edit = TicketEdit {
+        title,
+        description,
+        category,
+        priority,
+        tags: tags.as_deref().map(split_tags),
+        custom_fields: None,
+    };
+    let mut now = None;
+    if !edit.is_empty() {
+        now = Some(
+            app.service
+                .edit_ticket(&actor, &key, edit, None)
+                .await
+                .map_err(service_error)?,
+        );
+    }
+    if let Some(target) = assignee_id {
+        let email = match target {
+            None => None,
+            Some(uid) => Some(person(&app, &actor, uid).await?.email),
+        };
+        now = Some(
+            app.service
+                .assign(&actor, &key, email.as_deref(), None)
+                .await
+                .map_err(service_error)?,
+        );
+    }
+    if let Some(to) = status {
+        // Assignment may already have moved it there; a ticket already in the status
+        // asked for is left alone, as setting a field to its value is no change.
+        let current = now.map_or(before.status, |t| t.status);
+        if current != to {
+            app.service
+                .transition(&actor, &key, to, None, None)
+                .await
+                .map_err(service_error)?;
+        }
+    }
+    Ok(axum::Json(json!({"message": "Ticket updated successfully"})).into_response())
+}
+
+/// Public comments only: internal notes never leave through a compat surface, even to
+/// the staff this helpdesk served (they read them in desk itself).
+async fn comments(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    let key = path_id(&id)?;
+    let actor = who(&app, &headers).await?;
+    let view = app
+        .service
+        .get_ticket(&actor, &key)
+        .await
+        .map_err(service_error)?;
+    let rows: Vec<Value> = view
+        .comments
+        .iter()
+        .filter(|c| c.visibility == Visibility::Public)
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "ticket_id": c.ticket_id,
+                "user_id": c.author.as_ref().map(|a| a.id),
+                "username": c.author.as_ref().map(|a| username(&a.email))
+                    .or_else(|| c.author_email.as_deref().map(username)),
+                "full_name": c.author.as_ref().map(|a| a.name.clone()),
+                "comment": c.body,
+                "is_internal": false,
+                "created_at": rfc3339(c.created_at),
+            })
+        })
+        .collect();
+    Ok(axum::Json(Value::Array(rows)).into_response())
+}
+
+async fn add_comment(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    params: Params,
+    body: Bytes,
+) -> Answer {
+    let key = path_id(&id)?;
+    acting_user(&params)?;
+    let map = body_object(&body)?;
+    let comment = required(str_field(&map, "comment")?, "comment")?;
+    let internal = match map.get("is_internal") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(unprocessable(
+                &["body", "is_internal"],
+                "value could not be parsed to a boolean",
+                "type_error.bool",
+            ));
+        }
+    };
+    let actor = who(&app, &headers).await?;
+    let visibility = if internal {
+        Visibility::Internal
+    } else {
+        Visibility::Public
+    };
+    let (_, c) = app
+        .service
+        .comment(&actor, &key, &comment, visibility, None)
+        .await
+        .map_err(service_error)?;
+    Ok(axum::Json(json!({
+        "message": "Comment added successfully",
+        "comment_id": c.id,
+    }))
+    .into_response())
+}
+
+async fn history(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    let key = path_id(&id)?;
+    let actor = who(&app, &headers).await?;
+    let view = app
+        .service
+        .get_ticket(&actor, &key)
+        .await
+        .map_err(service_error)?;
+    let rows: Vec<Value> = view
+        .events
+        .iter()
+        .filter(|e| e.visibility == Visibility::Public)
+        .map(|e| {
+            json!({
+                "id": e.seq,
+                "ticket_id": e.ticket_id,
+                "field_name": e.field.clone().unwrap_or_else(|| e.kind.as_str().to_string()),
+                "old_value": e.old,
+                "new_value": e.new,
+                "changed_by": e.actor.as_ref().map(|a| a.id),
+                "changed_by_name": e.actor.as_ref().map(|a| a.name.clone()),
+                "changed_at": rfc3339(e.at),
+            })
+        })
+        .collect();
+    Ok(axum::Json(Value::Array(rows)).into_response())
+}
+
+async fn categories(State(app): State<App>, headers: HeaderMap) -> Answer {
+    who(&app, &headers).await?;
+    let rows: Vec<Value> = app
+        .service
+        .categories()
+        .await
+        .map_err(service_error)?
+        .iter()
+        .filter(|c| c.active)
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "description": c.description,
+                "sla_hours": c.sla_hours,
+                "requires_approval": c.requires_approval,
+                "is_active": c.active,
+            })
+        })
+        .collect();
+    Ok(axum::Json(rows).into_response())
+}
+
+async fn priorities(State(app): State<App>, headers: HeaderMap) -> Answer {
+    who(&app, &headers).await?;
+    let rows: Vec<Value> = app
+        .service
+        .priorities()
+        .await
+        .map_err(service_error)?
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "name": p.name,
+                "level": p.rank,
+                // The seed's SLA hours are the response targets (Critical 1 h).
+                "sla_hours": p.response_hours,
+                "resolution_hours": p.resolution_hours,
+                "color": p.color,
+            })
+        })
+        .collect();
+    Ok(axum::Json(rows).into_response())
+}
+
+async fn statuses(State(app): State<App>, headers: HeaderMap) -> Answer {
+    who(&app, &headers).await?;
+    let rows: Vec<Value> = STATUSES
+        .iter()
+        .map(|(id, key, name, color)| {
+            json!({
+                "id": id,
+                "name": name,
+                "description": format!("desk status `{key}`"),
+                "color": color,
+                "is_closed": crate::domain::workflow::class_of(key) == Some(StatusClass::Done),
+            })
+        })
+        .collect();
+    Ok(axum::Json(rows).into_response())
+}
+
+async fn users(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    let rows: Vec<Value> = app
+        .service
+        .users(&actor)
+        .await
+        .map_err(service_error)?
+        .iter()
+        .map(|u| {
+            json!({
+                "id": u.id,
+                "username": username(&u.email),
+                "email": u.email,
+                "full_name": u.name,
+                "role": u.role.as_str(),
+                "is_active": u.active,
+                "created_at": rfc3339(u.created_at),
+            })
+        })
+        .collect();
+    Ok(axum::Json(rows).into_response())
+}
+
+async fn stats_json(app: &App, actor: &Actor) -> Result<Value, Rejection> {
+    let stats = app.service.stats(actor).await.map_err(service_error)?;
+    let critical = app
+        .service
+        .count_tickets(actor, "priority:Critical status:open,pending")
+        .await
+        .map_err(service_error)?;
+    let counts = |c: &[crate::domain::requests::Count]| {
+        c.iter()
+            .map(|c| json!({"name": c.name, "count": c.count}))
+            .collect::<Vec<_>>()
+    };
+    Ok(json!({
+        "total_tickets": stats.total,
+        // Open in the seed's sense: not yet finished, waiting on the customer included.
+        "open_tickets": stats.open + stats.pending,
+        "resolved_tickets": stats.done,
+        "critical_tickets": critical,
+        "tickets_by_category": counts(&stats.by_category),
+        "tickets_by_priority": counts(&stats.by_priority),
+    }))
+}
+
+async fn stats(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    Ok(axum::Json(stats_json(&app, &actor).await?).into_response())
+}
+
+async fn search(State(app): State<App>, headers: HeaderMap, params: Params) -> Answer {
+    let text = params
+        .as_ref()
+        .ok()
+        .and_then(|p| p.get("query"))
+        .map(|q| q.trim().to_string())
+        .unwrap_or_default();
+    if text.chars().count() < 2 {
+        return Err(unprocessable(
+            &["query", "query"],
+            "ensure this value has at least 2 characters",
+            "value_error.any_str.min_length",
+        ));
+    }
+    let limit = int_param(&params, "limit", 1..=100)?.unwrap_or(20);
+    let actor = who(&app, &headers).await?;
+    let refs = refs(&app).await?;
+    let want = usize::try_from(limit).unwrap_or(20);
+    let tickets = collect(&app, &actor, &quoted(&text), want)
+        .await
+        .map_err(service_error)?;
+    Ok(axum::Json(json!({
+        "query": text,
+        "total_results": tickets.len(),
+        "results": ticket_rows(&tickets, &refs),
+    }))
+    .into_response())
+}
+
+async fn dashboard(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    let stats = stats_json(&app, &actor).await?;
+    let refs = refs(&app).await?;
+    let recent = collect(&app, &actor, "", 10).await.map_err(service_error)?;
+    Ok(axum::Json(json!({
+        "stats": stats,
+        "recent_tickets": ticket_rows(&recent, &refs),
+        "timestamp": rfc3339(time::now()),
+    }))
+    .into_response())
+}

@@ -1,0 +1,285 @@
+//! Doors for the clients of the five systems desk replaces (see COMPAT.md). Each module
+//! speaks one seed's wire format and nothing else: it turns a request into the same
+//! service calls the native API makes and the answer back into the seed's shapes, so a
+//! ticket filed through any door is one ticket with one audit trail.
+//!
+//! What is common to all of them lives here: who is calling, reading bodies the way the
+//! originals' clients send them, and walking the keyset-paginated lists for surfaces
+//! whose clients expect whole lists.
+
+mod helpdesk;
+mod intake;
+mod reports;
+mod service_requests;
+mod tracking;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use crate::domain::model::{Role, Ticket};
+use crate::service::{Actor, PAGE_MAX, ServiceError};
+
+use super::{App, ServerOptions};
+
+/// A refusal in a seed's own error shape. Kept small (not a whole `Response`) so that
+/// helpers can return it through `?`.
+#[derive(Debug)]
+struct Rejection {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, body: Value) -> Rejection {
+        Rejection { status, body }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(status = %self.status, body = %self.body, "compat request failed");
+        }
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}
+
+/// The handlers' result: an answer, or a refusal in the seed's shape.
+type Answer = Result<Response, Rejection>;
+
+/// One surface's switches, from `[compat.<name>]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Surface {
+    pub enabled: bool,
+    /// Calls that read or change more than one ticket work without a desk token,
+    /// acting as the surface's own account (see [`caller`]).
+    pub anonymous: bool,
+}
+
+/// Every surface is off unless the operator turns it on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompatOptions {
+    pub tracking: Surface,
+    pub intake: Surface,
+    pub service_requests: Surface,
+    pub reports: Surface,
+    pub helpdesk: Surface,
+}
+
+/// The routes of the enabled surfaces. Intake and tracking take anonymous traffic from
+/// the public, so they share the anonymous rate limit's settings (each its own bucket).
+pub(super) fn routes(options: &ServerOptions) -> Router<App> {
+    let c = options.compat;
+    let mut routes = Router::new();
+    let limited = |r: Router<App>, refuse: super::Refusal| {
+        super::rate_limited_as(r, options.anonymous_burst, options.anonymous_period, refuse)
+    };
+    if c.tracking.enabled {
+        announce("tracking", c.tracking, true);
+        routes = routes.merge(limited(tracking::routes(), tracking::refuse));
+    }
+    if c.intake.enabled {
+        announce("intake", c.intake, false);
+        routes = routes.merge(limited(intake::routes(), intake::refuse));
+    }
+    if c.service_requests.enabled {
+        announce("service_requests", c.service_requests, true);
+        routes = routes.merge(service_requests::routes());
+    }
+    if c.reports.enabled {
+        announce("reports", c.reports, false);
+        routes = routes
+            .merge(super::rate_limited_as(
+                reports::login_routes(),
+                options.login_burst,
+                options.login_period,
+                reports::refuse,
+            ))
+            .merge(reports::routes());
+    }
+    if c.helpdesk.enabled {
+        announce("helpdesk", c.helpdesk, true);
+        routes = routes.merge(helpdesk::routes());
+    }
+    routes
+}
+
+/// Says at start what is open. `opens` is false for surfaces where `anonymous` has
+/// nothing to open (intake lists nothing; the reports' users always sign in).
+fn announce(name: &str, surface: Surface, opens: bool) {
+    if surface.anonymous && !opens {
+        tracing::warn!("compat surface `{name}` is on; `anonymous = true` has no effect on it");
+    } else if surface.anonymous {
+        tracing::warn!(
+            "compat surface `{name}` is anonymous: anyone who can reach this server may use \
+             its multi-ticket calls without a token, acting as {}",
+            anonymous_email(name)
+        );
+    } else {
+        tracing::info!("compat surface `{name}` is on");
+    }
+}
+
+/// The account an anonymous surface acts as. `.invalid` can never be a real mailbox,
+/// so no person can sign up as it; an admin deactivating it shuts the surface off.
+fn anonymous_email(name: &str) -> String {
+    format!("compat-{}@desk.invalid", name.replace('_', "-"))
+}
+
+/// The desk token a request carries: `Authorization: Bearer`, `X-API-Key`, or (as the
+/// travel booking system's clients send their JWT) a bare `Authorization` value.
+fn token(headers: &HeaderMap) -> Option<String> {
+    if let Some(t) = super::auth::bearer(headers).filter(|t| !t.is_empty()) {
+        return Some(t);
+    }
+    let raw = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    (!raw.is_empty() && !raw.contains(' ')).then(|| raw.to_string())
+}
+
+/// Who is calling a surface's multi-ticket calls: the token's owner; without a token,
+/// the surface's anonymous account when the operator allowed it (with `role`, so the
+/// service still decides what it may do); otherwise nobody.
+async fn caller(
+    app: &App,
+    headers: &HeaderMap,
+    name: &str,
+    surface: Surface,
+    role: Role,
+) -> Result<Actor, ServiceError> {
+    if let Some(t) = token(headers) {
+        return app.service.authenticate(&t).await;
+    }
+    if !surface.anonymous {
+        return Err(ServiceError::Unauthenticated(
+            "send a desk API token: `Authorization: Bearer <token>` or `X-API-Key: <token>`".into(),
+        ));
+    }
+    let email = anonymous_email(name);
+    let display = format!("{name} (anonymous)");
+    let user = match app.service.ensure_user(&email, &display, role).await {
+        Ok(user) => user,
+        // Two first requests at once: the other one made the account.
+        Err(ServiceError::Duplicate(_)) => app
+            .service
+            .user_by_email(&email)
+            .await?
+            .ok_or_else(|| ServiceError::Unauthenticated("no anonymous account".into()))?,
+        Err(e) => return Err(e),
+    };
+    // The surface's authority is exactly `role`: an account changed to another role
+    // is not what the operator opened the door for.
+    if user.role != role {
+        return Err(ServiceError::Forbidden(format!(
+            "the anonymous account {email} is not {role} any more; restore its role or \
+             send a token"
+        )));
+    }
+    Ok(Actor::User(user))
+}
+
+/// The token's owner if a token is sent (a bad one is refused, never ignored), else
+/// `None`.
+async fn optional_caller(app: &App, headers: &HeaderMap) -> Result<Option<Actor>, ServiceError> {
+    match token(headers) {
+        Some(t) => app.service.authenticate(&t).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Why a body is not usable. The originals' clients send JSON objects; anything else
+/// is the client's fault and gets a 4xx, never the 500 some originals answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BadBody {
+    NotJson,
+    NotObject,
+}
+
+impl BadBody {
+    fn message(self) -> &'static str {
+        match self {
+            BadBody::NotJson => "the request body is not valid JSON",
+            BadBody::NotObject => "the request body must be a JSON object",
+        }
+    }
+}
+
+/// The body as a JSON object. The content type is not checked: the originals'
+/// clients do not all send one.
+fn object(body: &[u8]) -> Result<Map<String, Value>, BadBody> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(BadBody::NotObject),
+        Err(_) => Err(BadBody::NotJson),
+    }
+}
+
+/// The first of `names` that holds a non-empty string or a number, as trimmed text
+/// (the originals' clients send ids both ways).
+fn text(map: &Map<String, Value>, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| match map.get(*n)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// The first of `names` that is present and not null, as given.
+fn value(map: &Map<String, Value>, names: &[&str]) -> Option<Value> {
+    names
+        .iter()
+        .find_map(|n| map.get(*n).filter(|v| !v.is_null()).cloned())
+}
+
+/// Quotes a value for the query language. Quotes and backslashes inside are dropped:
+/// no seed value needs them and they would end the quoted value early.
+fn quoted(value: &str) -> String {
+    let clean: String = value.chars().filter(|c| !matches!(c, '"' | '\\')).collect();
+    format!("\"{}\"", clean.trim())
+}
+
+/// Up to `want` tickets matching `q`, as `actor` may see them, walking the pages.
+async fn collect(
+    app: &App,
+    actor: &Actor,
+    q: &str,
+    want: usize,
+) -> Result<Vec<Ticket>, ServiceError> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    while out.len() < want {
+        let left = u32::try_from(want - out.len()).unwrap_or(PAGE_MAX);
+        let page = app
+            .service
+            .list_tickets(actor, q, Some(left.min(PAGE_MAX)), cursor.as_deref())
+            .await?;
+        out.extend(page.tickets);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    out.truncate(want);
+    Ok(out)
+}
+
+/// Lists that the originals answered whole are cut here: a client that needs more
+/// pages than this has outgrown the seed's API and should use the native one.
+const WHOLE_LIST_MAX: usize = 1000;
+
+/// A title made from a seed's fields, cut to desk's limit: the seeds have no title,
+/// and a long id or name in it must not turn a valid request into a refusal.
+fn title(made: String) -> String {
+    made.chars()
+        .take(crate::domain::validate::TITLE_MAX)
+        .collect()
+}
+
+fn rfc3339(ms: crate::domain::time::Millis) -> String {
+    crate::domain::time::to_rfc3339(ms)
+}

@@ -1,0 +1,454 @@
+//! Seed 002, service requests a supervisor approves: a customer files one with an
+//! address and documents, a supervisor approves or rejects it with notes, a technician
+//! is assigned. A request is a desk ticket in the "Service request" category (which
+//! requires approval); the request's `id` is the ticket number, its address, documents
+//! and notes are custom fields, and `ticket_id` is the client's `SRV-YYYY-NNNNN` when it
+//! sent one, else one made from the ticket number.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Map, Value, json};
+
+use crate::domain::model::{CustomFields, Role, Ticket, User};
+use crate::domain::requests::{NewTicket, TicketEdit};
+use crate::service::{Actor, ServiceError};
+
+use super::{
+    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, title,
+    value,
+};
+
+const CATEGORY: &str = "Service request";
+
+pub(super) fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/service-requests", get(list_all).post(create))
+        .route("/api/service-requests/pending", get(list_pending))
+        .route("/api/service-requests/user/{user_id}", get(list_for_user))
+        .route("/api/service-requests/{id}", get(show).patch(update))
+        .route("/api/service-requests/{id}/approve", post(approve))
+        .route("/api/service-requests/{id}/reject", post(reject))
+}
+
+fn fail(status: StatusCode, message: impl Into<String>) -> Rejection {
+    Rejection::new(status, json!({"success": false, "error": message.into()}))
+}
+
+fn bad_body(bad: super::BadBody) -> Rejection {
+    fail(StatusCode::BAD_REQUEST, bad.message())
+}
+
+fn service_error(e: ServiceError) -> Rejection {
+    match e {
+        ServiceError::NotFound(m) if m.starts_with("user") => {
+            fail(StatusCode::BAD_REQUEST, format!("Unknown {m}"))
+        }
+        ServiceError::NotFound(_) => fail(StatusCode::NOT_FOUND, "Service request not found"),
+        ServiceError::Invalid(i) => fail(StatusCode::BAD_REQUEST, i.to_string()),
+        ServiceError::Workflow(w) => fail(StatusCode::BAD_REQUEST, w.to_string()),
+        other => {
+            let api = crate::server::ApiError::from(other);
+            fail(api.status, api.message)
+        }
+    }
+}
+
+/// Supervisors approve requests, so an anonymous surface acts as one.
+async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Rejection> {
+    let surface = app.options.compat.service_requests;
+    caller(app, headers, "service_requests", surface, Role::Supervisor)
+        .await
+        .map_err(service_error)
+}
+
+/// desk status -> the request's status word.
+fn status_word(status: &str) -> &str {
+    match status {
+        "new" => "pending",
+        "resolved" | "closed" => "completed",
+        // The request's vocabulary has no word for these; work is still going on.
+        "escalated" | "waiting_on_customer" => "in_progress",
+        other => other,
+    }
+}
+
+/// The request's status word -> desk status.
+fn desk_status(word: &str) -> Option<&'static str> {
+    Some(match word.trim().to_ascii_lowercase().as_str() {
+        "pending" => "new",
+        "under_review" => "under_review",
+        "approved" => "approved",
+        "rejected" => "rejected",
+        "assigned" => "assigned",
+        "in_progress" => "in_progress",
+        "completed" => "resolved",
+        _ => return None,
+    })
+}
+
+fn desk_priority(word: &str) -> Option<&'static str> {
+    Some(match word.trim().to_ascii_lowercase().as_str() {
+        "low" => "Low",
+        "medium" => "Medium",
+        "high" => "High",
+        _ => return None,
+    })
+}
+
+fn priority_word(name: &str) -> String {
+    match name {
+        // The request's scale stops at high.
+        "Critical" => "high".into(),
+        other => other.to_ascii_lowercase(),
+    }
+}
+
+/// (wire names, custom field). The client sends camelCase or snake_case.
+const FIELDS: [(&[&str], &str); 11] = [
+    (&["ticketId", "ticket_id"], "ticket_id"),
+    (&["serviceType", "service_type"], "service_type"),
+    (&["fullName", "full_name"], "full_name"),
+    (&["phone"], "phone"),
+    (&["fullAddress", "full_address"], "full_address"),
+    (&["city"], "city"),
+    (&["woreda"], "woreda"),
+    (&["kebele"], "kebele"),
+    (
+        &["housePlotNumber", "house_plot_number"],
+        "house_plot_number",
+    ),
+    (&["nearbyLandmark", "nearby_landmark"], "nearby_landmark"),
+    (&["createdBy", "created_by"], "created_by"),
+];
+
+const REQUIRED: [&str; 4] = ["service_type", "full_name", "phone", "full_address"];
+
+fn row(t: &Ticket) -> Value {
+    let field = |k: &str| t.custom_fields.get(k).cloned().unwrap_or(Value::Null);
+    let ticket_id = match t.custom_fields.get("ticket_id") {
+        Some(Value::String(s)) => s.clone(),
+        _ => made_ticket_id(t),
+    };
+    let created_by = t
+        .custom_fields
+        .get("created_by")
+        .cloned()
+        .or_else(|| t.requester.user_id.map(|id| json!(id)))
+        .unwrap_or(Value::Null);
+    json!({
+        "id": t.id,
+        "ticket_id": ticket_id,
+        "service_type": field("service_type"),
+        "status": status_word(&t.status),
+        "priority": priority_word(&t.priority),
+        "full_name": field("full_name"),
+        "phone": field("phone"),
+        "full_address": field("full_address"),
+        "city": field("city"),
+        "woreda": field("woreda"),
+        "kebele": field("kebele"),
+        "house_plot_number": field("house_plot_number"),
+        "nearby_landmark": field("nearby_landmark"),
+        "documents": t.custom_fields.get("documents").cloned().unwrap_or(json!([])),
+        "supervisor_notes": field("supervisor_notes"),
+        "assigned_to": t.assignee.as_ref().map(|a| a.id),
+        "assigned_name": t.assignee.as_ref().map(|a| a.name.clone()),
+        "created_by": created_by,
+        "key": t.key,
+        "created_at": rfc3339(t.created_at),
+        "updated_at": rfc3339(t.updated_at),
+    })
+}
+
+/// `SRV-<year filed>-<number, five digits>`: stable, since both parts never change.
+fn made_ticket_id(t: &Ticket) -> String {
+    let year = rfc3339(t.created_at).get(..4).unwrap_or("0000").to_string();
+    format!("SRV-{year}-{:05}", t.id)
+}
+
+async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
+    let map = object(&body).map_err(bad_body)?;
+    let mut custom_fields = CustomFields::new();
+    for (names, key) in FIELDS {
+        if let Some(v) = text(&map, names) {
+            custom_fields.insert(key.into(), json!(v));
+        }
+    }
+    if REQUIRED.iter().any(|k| !custom_fields.contains_key(*k)) {
+        return Err(fail(StatusCode::BAD_REQUEST, "Missing required fields"));
+    }
+    if let Some(docs) = value(&map, &["documents"]) {
+        custom_fields.insert("documents".into(), docs);
+    }
+    let priority = text(&map, &["priority"])
+        .map(|p| desk_priority(&p).ok_or_else(bad_priority))
+        .transpose()?;
+    let actor = who(&app, &headers).await?;
+    let field = |k: &str| {
+        custom_fields
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (service_type, full_name) = (field("service_type"), field("full_name"));
+    let new = NewTicket {
+        title: title(format!("{service_type} for {full_name}")),
+        description: format!("Service request: {service_type}"),
+        category: Some(CATEGORY.into()),
+        priority: priority.map(String::from),
+        custom_fields,
+        ..NewTicket::default()
+    };
+    let t = app
+        .service
+        .create_ticket(&actor, new)
+        .await
+        .map_err(service_error)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "success": true,
+            "message": "Service request created successfully",
+            "request": row(&t),
+        })),
+    )
+        .into_response())
+}
+
+fn bad_priority() -> Rejection {
+    fail(
+        StatusCode::BAD_REQUEST,
+        "priority must be low, medium or high",
+    )
+}
+
+async fn requests(app: &App, actor: &Actor, q: &str) -> Result<Vec<Value>, Rejection> {
+    let q = format!("category:{} {q}", quoted(CATEGORY));
+    let tickets = collect(app, actor, &q, WHOLE_LIST_MAX)
+        .await
+        .map_err(service_error)?;
+    Ok(tickets.iter().map(row).collect())
+}
+
+fn listed(key: &str, rows: Vec<Value>) -> Response {
+    let count = rows.len();
+    let mut body = Map::new();
+    body.insert("success".into(), json!(true));
+    body.insert(key.into(), Value::Array(rows));
+    body.insert("count".into(), json!(count));
+    axum::Json(Value::Object(body)).into_response()
+}
+
+async fn list_all(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    Ok(listed("requests", requests(&app, &actor, "").await?))
+}
+
+async fn list_pending(State(app): State<App>, headers: HeaderMap) -> Answer {
+    let actor = who(&app, &headers).await?;
+    Ok(listed(
+        "requests",
+        requests(&app, &actor, "status:new").await?,
+    ))
+}
+
+/// The requests one user filed: by the client's `createdBy`, or by the desk account
+/// that filed them when the client sent none.
+async fn list_for_user(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Answer {
+    let actor = who(&app, &headers).await?;
+    let mine: Vec<Value> = requests(&app, &actor, "")
+        .await?
+        .into_iter()
+        .filter(|r| match &r["created_by"] {
+            Value::String(s) => *s == user_id,
+            Value::Number(n) => n.to_string() == user_id,
+            _ => false,
+        })
+        .collect();
+    Ok(listed("tickets", mine))
+}
+
+/// The ticket behind request `id`, refusing tickets that are not service requests so
+/// that this surface cannot be used to read the rest of the desk.
+async fn request(app: &App, actor: &Actor, id: &str) -> Result<Ticket, Rejection> {
+    let not_found = || fail(StatusCode::NOT_FOUND, "Service request not found");
+    if id.trim().parse::<i64>().is_err() {
+        return Err(not_found());
+    }
+    let t = app
+        .service
+        .get_ticket_only(actor, id)
+        .await
+        .map_err(service_error)?;
+    if t.category != CATEGORY {
+        return Err(not_found());
+    }
+    Ok(t)
+}
+
+fn one(t: &Ticket) -> Response {
+    axum::Json(json!({"success": true, "request": row(t)})).into_response()
+}
+
+async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    let actor = who(&app, &headers).await?;
+    Ok(one(&request(&app, &actor, &id).await?))
+}
+
+/// Keeps the supervisor's notes on the request, where the customer's page reads them.
+async fn save_notes(app: &App, actor: &Actor, key: &str, notes: &str) -> Result<Ticket, Rejection> {
+    let edit = TicketEdit {
+        custom_fields: Some(BTreeMap::from([(
+            "supervisor_notes".to_string(),
+            json!(notes),
+        )])),
+        ..TicketEdit::default()
+    };
+    app.service
+        .edit_ticket(actor, key, edit, None)
+        .await
+        .map_err(service_error)
+}
+
+/// The staff member `id` names, for assignment.
+async fn assignee(app: &App, actor: &Actor, id: &Value) -> Result<Option<User>, Rejection> {
+    let id = match id {
+        Value::Null => return Ok(None),
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let id = id.ok_or_else(|| fail(StatusCode::BAD_REQUEST, "assigned_to must be a user id"))?;
+    app.service
+        .person(actor, id)
+        .await
+        .map(Some)
+        .map_err(service_error)
+}
+
+async fn decide(
+    app: &App,
+    actor: &Actor,
+    key: &str,
+    to: &str,
+    notes: Option<&str>,
+) -> Result<Ticket, Rejection> {
+    let t = match to {
+        "approved" => app.service.approve(actor, key, notes, None).await,
+        "rejected" => {
+            app.service
+                .reject(actor, key, notes.unwrap_or_default(), None)
+                .await
+        }
+        other => app.service.transition(actor, key, other, notes, None).await,
+    }
+    .map_err(service_error)?;
+    match notes {
+        Some(n) => save_notes(app, actor, key, n).await,
+        None => Ok(t),
+    }
+}
+
+async fn update(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let map = object(&body).map_err(bad_body)?;
+    let actor = who(&app, &headers).await?;
+    let mut t = request(&app, &actor, &id).await?;
+    let status = text(&map, &["status"]);
+    let priority = text(&map, &["priority"]);
+    let notes = text(&map, &["supervisor_notes", "supervisorNotes"]);
+    let assigned = map.get("assigned_to").or_else(|| map.get("assignedTo"));
+    if status.is_none() && priority.is_none() && notes.is_none() && assigned.is_none() {
+        return Err(fail(StatusCode::BAD_REQUEST, "No fields to update"));
+    }
+    let to = status
+        .as_deref()
+        .map(|s| desk_status(s).ok_or_else(|| fail(StatusCode::BAD_REQUEST, "Invalid status")))
+        .transpose()?;
+    let priority = priority
+        .as_deref()
+        .map(|p| desk_priority(p).ok_or_else(bad_priority))
+        .transpose()?;
+    let key = t.key.clone();
+    // Assignment first: it may move the request to `assigned` by itself, and a
+    // status of `assigned` needs an assignee to be there already.
+    if let Some(who) = assigned {
+        let email = assignee(&app, &actor, who).await?.map(|p| p.email);
+        t = app
+            .service
+            .assign(&actor, &key, email.as_deref(), None)
+            .await
+            .map_err(service_error)?;
+    }
+    if let Some(p) = priority {
+        let edit = TicketEdit {
+            priority: Some(p.into()),
+            ..TicketEdit::default()
+        };
+        t = app
+            .service
+            .edit_ticket(&actor, &key, edit, None)
+            .await
+            .map_err(service_error)?;
+    }
+    match (to, notes.as_deref()) {
+        (Some(to), notes) if to != t.status => t = decide(&app, &actor, &key, to, notes).await?,
+        (_, Some(n)) => t = save_notes(&app, &actor, &key, n).await?,
+        _ => {}
+    }
+    Ok(one(&t))
+}
+
+async fn approve_or_reject(
+    app: App,
+    headers: HeaderMap,
+    id: String,
+    body: Bytes,
+    to: &str,
+) -> Answer {
+    // The body is optional here: a bare approve is a decision without notes.
+    let map = if body.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
+    } else {
+        object(&body).map_err(bad_body)?
+    };
+    let actor = who(&app, &headers).await?;
+    let t = request(&app, &actor, &id).await?;
+    let notes = text(&map, &["supervisor_notes", "supervisorNotes", "notes"]);
+    Ok(one(
+        &decide(&app, &actor, &t.key, to, notes.as_deref()).await?
+    ))
+}
+
+async fn approve(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    approve_or_reject(app, headers, id, body, "approved").await
+}
+
+async fn reject(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    approve_or_reject(app, headers, id, body, "rejected").await
+}

@@ -1,0 +1,164 @@
+//! Seed 000, the itinerary tracker: a customer files a ticket with an email and a trip,
+//! then looks it up by ticket id and email. Ticket ids are desk keys (`TKT-42`), which
+//! the tracker page shows and sends back as it got them.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::domain::model::{Role, StatusClass, Ticket};
+use crate::domain::requests::NewTicket;
+use crate::service::{Actor, ServiceError};
+
+use super::{
+    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, title,
+    value,
+};
+
+pub(super) fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/create_ticket", post(create))
+        .route("/api/tickets", get(list))
+        .route("/api/tickets/{ticket_id}", get(show))
+}
+
+/// The original's error shape: `{error}`.
+fn fail(status: StatusCode, message: impl Into<String>) -> Rejection {
+    Rejection::new(status, json!({"error": message.into()}))
+}
+
+pub(super) fn refuse(status: StatusCode, _code: &'static str, message: String) -> Response {
+    fail(status, message).into_response()
+}
+
+fn service_error(e: ServiceError) -> Rejection {
+    match e {
+        ServiceError::NotFound(_) => fail(StatusCode::NOT_FOUND, "Ticket not found"),
+        ServiceError::Invalid(i) if i.field == "requester_email" => {
+            fail(StatusCode::BAD_REQUEST, "A valid email is required")
+        }
+        ServiceError::Invalid(i) => fail(StatusCode::BAD_REQUEST, i.to_string()),
+        other => {
+            let api = crate::server::ApiError::from(other);
+            fail(api.status, api.message)
+        }
+    }
+}
+
+/// The tracker's words: it tells "still being worked on" from how it ended.
+fn status_word(t: &Ticket) -> &str {
+    match t.status_class {
+        StatusClass::Open | StatusClass::Pending => "active",
+        StatusClass::Done => match t.status.as_str() {
+            "rejected" => "rejected",
+            "closed" => "closed",
+            _ => "resolved",
+        },
+    }
+}
+
+fn summary(t: &Ticket) -> Value {
+    json!({
+        "ticket_id": t.key,
+        "status": status_word(t),
+        "created_at": rfc3339(t.created_at),
+        "updated_at": rfc3339(t.updated_at),
+    })
+}
+
+async fn create(State(app): State<App>, body: Bytes) -> Answer {
+    let map = object(&body).map_err(|bad| fail(StatusCode::BAD_REQUEST, bad.message()))?;
+    let email =
+        text(&map, &["email"]).ok_or_else(|| fail(StatusCode::BAD_REQUEST, "Email is required"))?;
+    let trip_id = value(&map, &["trip_id"]);
+    let itinerary = value(&map, &["itinerary"]);
+    if itinerary.as_ref().is_some_and(|i| !i.is_object()) {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            "itinerary must be a JSON object",
+        ));
+    }
+    let made_title = match &trip_id {
+        Some(Value::String(trip)) => format!("Itinerary tracking for trip {trip}"),
+        Some(other) => format!("Itinerary tracking for trip {other}"),
+        None => "Itinerary tracking".to_string(),
+    };
+    let mut custom_fields = crate::domain::model::CustomFields::new();
+    if let Some(v) = trip_id {
+        custom_fields.insert("trip_id".into(), v);
+    }
+    if let Some(v) = itinerary {
+        custom_fields.insert("itinerary".into(), v);
+    }
+    let new = NewTicket {
+        title: title(made_title),
+        description: "Filed from the itinerary tracker.".into(),
+        custom_fields,
+        ..NewTicket::default()
+    };
+    // Filing needs no account: the email is the requester, as on the original.
+    let actor = Actor::Contact { email };
+    let t = app
+        .service
+        .create_ticket(&actor, new)
+        .await
+        .map_err(service_error)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "ticket_id": t.key,
+            "status": "created",
+            "message": "Your ticket has been created. You can use this ticket ID to track your itinerary.",
+        })),
+    )
+        .into_response())
+}
+
+type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
+
+fn email_param(query: &Params) -> Result<String, Rejection> {
+    query
+        .as_ref()
+        .ok()
+        .and_then(|q| q.get("email"))
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| fail(StatusCode::BAD_REQUEST, "Email is required"))
+}
+
+async fn show(State(app): State<App>, Path(ticket_id): Path<String>, query: Params) -> Answer {
+    let email = email_param(&query)?;
+    let t = app
+        .service
+        .track_ticket(&ticket_id, &email)
+        .await
+        .map_err(service_error)?;
+    let mut ticket = summary(&t);
+    ticket["trip"] = json!({
+        "trip_id": t.custom_fields.get("trip_id"),
+        "itinerary": t.custom_fields.get("itinerary"),
+    });
+    Ok(axum::Json(json!({ "ticket": ticket })).into_response())
+}
+
+/// Every ticket of one email: more than one ticket, so it takes a desk token (or the
+/// surface's anonymous account when the operator allowed it).
+async fn list(State(app): State<App>, headers: HeaderMap, query: Params) -> Answer {
+    let email = email_param(&query)?;
+    let surface = app.options.compat.tracking;
+    let actor = caller(&app, &headers, "tracking", surface, Role::Agent)
+        .await
+        .map_err(service_error)?;
+    let q = format!("requester:{}", quoted(&email));
+    let tickets = collect(&app, &actor, &q, WHOLE_LIST_MAX)
+        .await
+        .map_err(service_error)?;
+    let rows: Vec<Value> = tickets.iter().map(summary).collect();
+    Ok(axum::Json(json!({ "tickets": rows })).into_response())
+}
