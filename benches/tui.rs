@@ -138,6 +138,7 @@ fn main() {
     // (the selection's frame and the detail pane's, once the ticket is read).
     let mut latencies = Vec::new();
     let mut bytes = Vec::new();
+    let mut selection_bytes = Vec::new();
     for _ in 0..MOVES {
         let from = out.lock().expect("o").chunks.len();
         let sent = Instant::now();
@@ -148,6 +149,14 @@ fn main() {
         let new = &o.chunks[from..];
         if let Some(first) = new.first() {
             latencies.push(first.0 - sent);
+            // The selection's own frame: what arrives before the detail pane follows.
+            let frame_end = first.0 + Duration::from_millis(20);
+            selection_bytes.push(
+                new.iter()
+                    .take_while(|c| c.0 <= frame_end)
+                    .map(|c| c.1)
+                    .sum::<usize>(),
+            );
         }
         bytes.push(new.iter().map(|c| c.1).sum::<usize>());
     }
@@ -167,6 +176,7 @@ fn main() {
 
     latencies.sort();
     bytes.sort_unstable();
+    selection_bytes.sort_unstable();
     let pct = |v: &[Duration], p: f64| v[((v.len() - 1) as f64 * p) as usize];
     println!("TUI on {tickets} tickets, {COLS}x{ROWS}, release build");
     println!(
@@ -179,7 +189,12 @@ fn main() {
         ms(pct(&latencies, 0.99))
     );
     println!(
-        "  bytes per cursor move, p50/max  {:>8} / {} (selection and detail frames)",
+        "  bytes of the cursor's frame     {:>8} / {} (p50 / max)",
+        selection_bytes[selection_bytes.len() / 2],
+        selection_bytes[selection_bytes.len() - 1]
+    );
+    println!(
+        "  with the detail that follows    {:>8} / {} (p50 / max)",
         bytes[bytes.len() / 2],
         bytes[bytes.len() - 1]
     );

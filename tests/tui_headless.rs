@@ -102,7 +102,7 @@ async fn the_filter_bar_applies_a_query_and_points_at_a_mistake() {
     filter(&mut h, "status:new").await;
     let expected = demo.desk.count_tickets("status:new").await.expect("count");
     assert_eq!(h.app.rows.rows.len() as i64, expected);
-    assert!(h.app.rows.rows.iter().all(|r| r.status == "new"));
+    assert!(h.app.rows.rows.iter().all(|r| &*r.status == "new"));
     let screen = h.screen();
     assert!(screen.contains("filter: status:new"), "{screen}");
     assert!(screen.contains(&format!("{expected} tickets")), "{screen}");
@@ -124,7 +124,7 @@ async fn facets_build_the_query_from_picks() {
     h.press("space").await;
     h.press("enter").await;
     assert_eq!(h.app.query, "priority:Critical");
-    assert!(h.app.rows.rows.iter().all(|r| r.priority == "Critical"));
+    assert!(h.app.rows.rows.iter().all(|r| &*r.priority == "Critical"));
     assert!(!h.app.rows.rows.is_empty());
 }
 

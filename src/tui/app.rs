@@ -29,6 +29,8 @@ pub const PAGE: u32 = 200;
 pub const BIG_PAGE: u32 = 500;
 /// More changed tickets than this in one refresh: reload the list instead of merging.
 pub const MERGE_LIMIT: usize = 400;
+/// How long the cursor rests on a ticket before the detail pane follows it.
+pub const DETAIL_SETTLE_MS: u64 = 60;
 /// Wider than this, list and detail sit side by side.
 pub const WIDE: u16 = 120;
 
@@ -133,6 +135,7 @@ pub enum Msg {
     Nudge,
     /// `$EDITOR` returned this text.
     Edited(Result<String, String>),
+    Woke(Wake),
 }
 
 /// A change to one or more tickets.
@@ -201,6 +204,17 @@ pub enum Effect {
     Copy(String),
     /// Suspend the UI and edit this text in `$EDITOR`.
     Editor(String),
+    /// Send [`Msg::Woke`] after a pause.
+    Wake {
+        after_ms: u64,
+        wake: Wake,
+    },
+}
+
+/// Why the app asked to be woken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wake {
+    Detail(String),
 }
 
 pub struct App {
@@ -481,14 +495,17 @@ impl App {
         if self.detail_visible()
             && let Some(key) = self.rows.selected_row().map(|r| r.key.clone())
         {
-            effects.extend(self.show_detail(key));
+            effects.extend(self.show_detail(key, true));
         }
         effects
     }
 
-    fn show_detail(&mut self, key: String) -> Vec<Effect> {
+    /// Shows `key` in the detail pane; `settle` waits for the cursor to rest first, so
+    /// holding `j` neither asks the desk for every ticket passed nor redraws the pane
+    /// for each (a cursor move stays a small write over SSH).
+    fn show_detail(&mut self, key: String, settle: bool) -> Vec<Effect> {
         self.rows.changed.remove(&key);
-        if self.detail.key.as_deref() == Some(key.as_str()) && self.detail.view.is_some() {
+        if self.detail.key.as_deref() == Some(key.as_str()) && self.detail.shows(&key) {
             return Vec::new();
         }
         if self.detail.key.as_deref() != Some(key.as_str()) {
@@ -496,17 +513,36 @@ impl App {
         }
         self.detail.key = Some(key.clone());
         self.detail.loading = true;
-        self.load_detail()
+        self.load_detail(settle)
     }
 
-    /// One detail request at a time; the newest selection wins when it returns.
-    fn load_detail(&mut self) -> Vec<Effect> {
+    /// One detail request (or wait) at a time; the newest selection wins when it ends.
+    fn load_detail(&mut self, settle: bool) -> Vec<Effect> {
         match (&self.detail.key, self.detail_in_flight) {
             (Some(key), false) => {
                 self.detail_in_flight = true;
-                vec![Effect::LoadDetail { key: key.clone() }]
+                let key = key.clone();
+                if settle {
+                    vec![Effect::Wake {
+                        after_ms: DETAIL_SETTLE_MS,
+                        wake: Wake::Detail(key),
+                    }]
+                } else {
+                    vec![Effect::LoadDetail { key }]
+                }
             }
             _ => Vec::new(),
+        }
+    }
+
+    fn on_wake(&mut self, wake: Wake) -> Vec<Effect> {
+        match wake {
+            Wake::Detail(key) => {
+                self.detail_in_flight = false;
+                // Still there after the wait: the cursor rested on it.
+                let rested = self.detail.key.as_deref() == Some(key.as_str());
+                self.load_detail(!rested)
+            }
         }
     }
 
@@ -519,7 +555,7 @@ impl App {
                     self.detail_stale = true;
                     Vec::new()
                 } else {
-                    self.load_detail()
+                    self.load_detail(false)
                 }
             }
             _ => Vec::new(),
@@ -571,6 +607,7 @@ impl App {
                 Vec::new()
             }
             Msg::Nudge => self.start_refresh(),
+            Msg::Woke(wake) => self.on_wake(wake),
             Msg::Edited(result) => {
                 match (result, &mut self.overlay) {
                     (Ok(text), Some(Overlay::Composer(c))) => {
@@ -619,7 +656,7 @@ impl App {
         self.detail_in_flight = false;
         if self.detail.key.as_deref() != Some(key.as_str()) {
             // The selection moved on while this was loading.
-            return self.load_detail();
+            return self.load_detail(true);
         }
         match result {
             Ok(view) => {
@@ -630,7 +667,7 @@ impl App {
             Err(e) => self.detail.error = Some(e.to_string()),
         }
         if std::mem::take(&mut self.detail_stale) {
-            return self.load_detail();
+            return self.load_detail(false);
         }
         self.detail.loading = false;
         Vec::new()
@@ -1051,7 +1088,7 @@ impl App {
                 };
                 self.focus = Focus::Detail;
                 self.detail_open = true;
-                self.show_detail(key)
+                self.show_detail(key, false)
             }
             Action::Back => {
                 match self.focus {
@@ -1756,12 +1793,12 @@ impl App {
                 items
             }
             _ => {
-                let mut tags: Vec<&String> =
+                let mut tags: Vec<&std::sync::Arc<str>> =
                     self.rows.rows.iter().flat_map(|r| r.tags.iter()).collect();
                 tags.sort();
                 tags.dedup();
                 tags.into_iter()
-                    .map(|t| PickItem::new(t.clone(), t.clone()))
+                    .map(|t| PickItem::new(t.to_string(), t.to_string()))
                     .collect()
             }
         };

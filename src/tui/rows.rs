@@ -3,26 +3,28 @@
 //! marks, and which tickets changed since the user last looked.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use crate::domain::model::{StatusClass, Ticket};
 use crate::domain::sla;
 use crate::domain::time::Millis;
 
 /// What the list shows of a ticket: enough for a row, a fraction of a whole ticket, so
-/// scrolling through a hundred thousand of them stays small.
+/// scrolling through a hundred thousand of them stays small. Values that repeat across
+/// tickets (statuses, priorities, categories, people, tags) are shared, not copied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub id: i64,
     pub key: String,
     pub title: String,
-    pub status: String,
+    pub status: Arc<str>,
     pub status_class: StatusClass,
-    pub priority: String,
-    pub category: String,
+    pub priority: Arc<str>,
+    pub category: Arc<str>,
     pub requester: String,
-    pub assignee: Option<String>,
-    pub assignee_email: Option<String>,
-    pub tags: Vec<String>,
+    pub assignee: Option<Arc<str>>,
+    pub assignee_email: Option<Arc<str>>,
+    pub tags: Box<[Arc<str>]>,
     pub version: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -31,25 +33,40 @@ pub struct Row {
     pub paused: bool,
 }
 
+/// One shared copy of each repeated string.
+#[derive(Debug, Clone, Default)]
+pub struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(known) = self.0.get(s) {
+            return known.clone();
+        }
+        let new: Arc<str> = Arc::from(s);
+        self.0.insert(new.clone());
+        new
+    }
+}
+
 impl Row {
-    pub fn of(ticket: &Ticket) -> Row {
+    pub fn of(ticket: &Ticket, strings: &mut Interner) -> Row {
         Row {
             id: ticket.id,
             key: ticket.key.clone(),
             title: ticket.title.clone(),
-            status: ticket.status.clone(),
+            status: strings.get(&ticket.status),
             status_class: ticket.status_class,
-            priority: ticket.priority.clone(),
-            category: ticket.category.clone(),
+            priority: strings.get(&ticket.priority),
+            category: strings.get(&ticket.category),
             requester: ticket
                 .requester
                 .name
                 .clone()
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| ticket.requester.email.clone()),
-            assignee: ticket.assignee.as_ref().map(|a| a.name.clone()),
-            assignee_email: ticket.assignee.as_ref().map(|a| a.email.clone()),
-            tags: ticket.tags.clone(),
+            assignee: ticket.assignee.as_ref().map(|a| strings.get(&a.name)),
+            assignee_email: ticket.assignee.as_ref().map(|a| strings.get(&a.email)),
+            tags: ticket.tags.iter().map(|t| strings.get(t)).collect(),
             version: ticket.version,
             created_at: ticket.created_at,
             updated_at: ticket.updated_at,
@@ -105,6 +122,7 @@ pub struct Rows {
     pub changed: HashSet<String>,
     /// Ids of the loaded rows: pages can overlap when tickets change between them.
     ids: HashSet<i64>,
+    strings: Interner,
 }
 
 impl Rows {
@@ -125,9 +143,17 @@ impl Rows {
 
     /// Adds a page at the end (pages arrive in order).
     pub fn append(&mut self, tickets: &[Ticket], next_cursor: Option<String>) {
+        let (len, incoming) = (self.rows.len(), tickets.len());
+        if self.rows.capacity() < len + incoming {
+            // Double as a Vec would, but never past what the desk said will come.
+            let total = self.total.and_then(|t| usize::try_from(t).ok());
+            let target = (len * 2).max(len + incoming);
+            let target = total.map_or(target, |t| target.min(t.max(len + incoming)));
+            self.rows.reserve_exact(target - len);
+        }
         for ticket in tickets {
             if self.ids.insert(ticket.id) {
-                self.rows.push(Row::of(ticket));
+                self.rows.push(Row::of(ticket, &mut self.strings));
             }
         }
         self.next_cursor = next_cursor;
@@ -144,7 +170,7 @@ impl Rows {
             .retain(|r| !gone.contains(r.key.as_str()) && !updated.contains(&r.id));
         self.ids = self.rows.iter().map(|r| r.id).collect();
         for ticket in matching {
-            let row = Row::of(ticket);
+            let row = Row::of(ticket, &mut self.strings);
             let key = self.order.sort_key(&row);
             // Rows are in descending order; find the first one that sorts after.
             let at = self.rows.partition_point(|r| self.order.sort_key(r) > key);
@@ -163,8 +189,8 @@ impl Rows {
 
     /// Replaces one ticket's row in place after the user changed it.
     pub fn update(&mut self, ticket: &Ticket) {
-        if let Some(row) = self.rows.iter_mut().find(|r| r.id == ticket.id) {
-            *row = Row::of(ticket);
+        if let Some(i) = self.rows.iter().position(|r| r.id == ticket.id) {
+            self.rows[i] = Row::of(ticket, &mut self.strings);
         }
     }
 

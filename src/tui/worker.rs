@@ -110,6 +110,10 @@ async fn perform(desk: &dyn Desk, effect: Effect) -> Option<Msg> {
             Msg::Commented { key, result }
         }
         Effect::Create(new) => Msg::Created(desk.create_ticket(new).await),
+        Effect::Wake { after_ms, wake } => {
+            tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
+            Msg::Woke(wake)
+        }
         Effect::Copy(_) | Effect::Editor(_) => return None,
     })
 }
