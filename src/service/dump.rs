@@ -34,6 +34,7 @@ impl Service {
         loop {
             let page = tickets::page(
                 pool,
+                self.store.backend(),
                 &everything,
                 Page {
                     limit: PAGE,
@@ -87,6 +88,16 @@ impl Service {
     /// Fills an empty desk (no tickets, no people) from a dump, in one transaction. The
     /// whole dump is checked first; a dump that does not hold together writes nothing.
     pub async fn import_all(&self, d: &DeskDump) -> Result<usize> {
+        self.import_with(d, None).await
+    }
+
+    /// [`Service::import_all`], plus the secrets of a desk being moved, in the same
+    /// transaction.
+    pub(super) async fn import_with(
+        &self,
+        d: &DeskDump,
+        secrets: Option<&dump::Secrets>,
+    ) -> Result<usize> {
         check(d, self.key_prefix())?;
         let pool = self.store.pool();
         let existing_tickets = self.count_tickets_unscoped().await?;
@@ -146,6 +157,10 @@ impl Service {
         }
         let highest = d.tickets.iter().map(|t| t.id).max().unwrap_or(0);
         dump::set_ticket_counter(&mut w.tx, highest).await?;
+        if let Some(secrets) = secrets {
+            dump::write_secrets(&mut w.tx, secrets).await?;
+        }
+        dump::reset_sequences(&mut w.tx).await?;
         w.commit().await?;
         self.refs_changed();
         Ok(d.tickets.len())

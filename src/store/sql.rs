@@ -11,7 +11,7 @@ use sqlx::{Any, AssertSqlSafe};
 use crate::domain::query::{Cmp, SlaState, TimeField};
 use crate::domain::time::Millis;
 
-use super::search;
+use super::{Backend, search};
 
 /// Whose tickets a caller may see at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,7 +245,7 @@ impl TicketFilter {
 
     /// `SELECT` of one page of tickets (asks for `limit + 1` rows to learn whether there
     /// is a next page).
-    pub(super) fn page_sql(&self, page: Page) -> SqlBuilder {
+    pub(super) fn page_sql(&self, page: Page, backend: Backend) -> SqlBuilder {
         let (driver, skip) = self.driver();
         let mode = self.sort_mode();
         let mut b = SqlBuilder::default();
@@ -259,6 +259,10 @@ impl TicketFilter {
                 b.push(" FROM ticket_tags d JOIN tickets t ON t.id = d.ticket_id");
                 ("d.updated_at", "d.ticket_id")
             }
+            Driver::Text(_) if backend == Backend::Postgres => {
+                b.push(" FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id");
+                ("t.updated_at", "s.ticket_id")
+            }
             Driver::Text(_) => {
                 b.push(" FROM ticket_search s JOIN tickets t ON t.id = s.rowid");
                 ("t.updated_at", "s.rowid")
@@ -270,12 +274,19 @@ impl TicketFilter {
             Driver::Tag(tag) => {
                 b.push(" AND d.tag = ").text(tag.clone());
             }
+            Driver::Text(text) if backend == Backend::Postgres => {
+                let (func, query) = search::pg_query(text);
+                let column = search::pg_column(self.scope != Scope::All);
+                b.push(&format!(" AND s.{column} @@ {func}('simple', "))
+                    .text(query)
+                    .push(")");
+            }
             Driver::Text(text) => {
                 b.push(" AND ticket_search MATCH ")
                     .text(search::match_expr(text, self.scope != Scope::All));
             }
         }
-        self.push_where(&mut b, skip);
+        self.push_where(&mut b, skip, backend);
         if let Some(cursor) = page.cursor.filter(|c| c.mode == mode) {
             match mode {
                 SortMode::Updated => {
@@ -301,14 +312,14 @@ impl TicketFilter {
     }
 
     /// `SELECT COUNT(*)` of everything the filter matches.
-    pub(super) fn count_sql(&self) -> SqlBuilder {
+    pub(super) fn count_sql(&self, backend: Backend) -> SqlBuilder {
         let mut b = SqlBuilder::default();
         b.push("SELECT COUNT(*) FROM tickets t WHERE 1 = 1");
-        self.push_where(&mut b, None);
+        self.push_where(&mut b, None, backend);
         b
     }
 
-    fn push_where(&self, b: &mut SqlBuilder, skip: Option<usize>) {
+    fn push_where(&self, b: &mut SqlBuilder, skip: Option<usize>, backend: Backend) {
         if let Scope::Requester(id) = self.scope {
             b.push(" AND t.requester_id = ").int(id);
         }
@@ -329,12 +340,12 @@ impl TicketFilter {
             } else {
                 " AND (("
             });
-            self.push_clause(b, &clause.kind);
+            self.push_clause(b, &clause.kind, backend);
             b.push(if clause.negated { "), FALSE)" } else { "))" });
         }
     }
 
-    fn push_clause(&self, b: &mut SqlBuilder, kind: &ClauseKind) {
+    fn push_clause(&self, b: &mut SqlBuilder, kind: &ClauseKind, backend: Backend) {
         match kind {
             ClauseKind::Status { keys, classes } => match (keys.is_empty(), classes.is_empty()) {
                 (false, true) => {
@@ -407,6 +418,16 @@ impl TicketFilter {
                 .int(self.now)
                 .push(") THEN 1 ELSE 0 END = 1)");
             }
+            ClauseKind::Text(text) if backend == Backend::Postgres => {
+                let (func, query) = search::pg_query(text);
+                let column = search::pg_column(self.scope != Scope::All);
+                b.push(&format!(
+                    "EXISTS (SELECT 1 FROM ticket_search s2 WHERE s2.ticket_id = t.id \
+                     AND s2.{column} @@ {func}('simple', "
+                ))
+                .text(query)
+                .push("))");
+            }
             // Checked per candidate ticket: FTS5 answers `MATCH .. AND rowid = ?` with a
             // seek, where `IN (SELECT rowid ..)` would collect every match first.
             ClauseKind::Text(text) => {
@@ -445,7 +466,7 @@ mod tests {
             }],
             now: 0,
         };
-        let b = f.count_sql();
+        let b = f.count_sql(Backend::Sqlite);
         assert!(b.sql.contains("t.requester_id = $1"), "{}", b.sql);
         assert!(
             b.sql
