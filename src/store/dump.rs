@@ -40,12 +40,12 @@ pub async fn insert_user(tx: &mut Tx, u: &User) -> Result<(), StoreError> {
 pub async fn insert_category(tx: &mut Tx, c: &Category) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO categories (id, name, description, sla_hours, requires_approval, active)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, CAST($4 AS DOUBLE PRECISION), $5, $6)",
     )
     .bind(c.id)
     .bind(&c.name)
     .bind(&c.description)
-    .bind(c.sla_hours)
+    .bind(super::reference::optional_hours(c.sla_hours))
     .bind(i64::from(c.requires_approval))
     .bind(i64::from(c.active))
     .execute(&mut **tx)

@@ -260,14 +260,17 @@ impl TicketFilter {
                 ("d.updated_at", "d.ticket_id")
             }
             Driver::Text(_) if backend == Backend::Postgres => {
-                b.push(" FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id");
-                ("t.updated_at", "s.ticket_id")
+                b.push(" FROM ticket_search sx JOIN tickets t ON t.id = sx.ticket_id");
+                ("t.updated_at", "sx.ticket_id")
             }
             Driver::Text(_) => {
                 b.push(" FROM ticket_search s JOIN tickets t ON t.id = s.rowid");
                 ("t.updated_at", "s.rowid")
             }
         };
+        if backend == Backend::Postgres && !matches!(driver, Driver::Text(_)) {
+            self.push_pg_search_join(&mut b);
+        }
         b.push(" WHERE 1 = 1");
         match &driver {
             Driver::Tickets => {}
@@ -277,7 +280,7 @@ impl TicketFilter {
             Driver::Text(text) if backend == Backend::Postgres => {
                 let (func, query) = search::pg_query(text);
                 let column = search::pg_column(self.scope != Scope::All);
-                b.push(&format!(" AND s.{column} @@ {func}('simple', "))
+                b.push(&format!(" AND sx.{column} @@ {func}('simple', "))
                     .text(query)
                     .push(")");
             }
@@ -314,9 +317,26 @@ impl TicketFilter {
     /// `SELECT COUNT(*)` of everything the filter matches.
     pub(super) fn count_sql(&self, backend: Backend) -> SqlBuilder {
         let mut b = SqlBuilder::default();
-        b.push("SELECT COUNT(*) FROM tickets t WHERE 1 = 1");
+        b.push("SELECT COUNT(*) FROM tickets t");
+        if backend == Backend::Postgres {
+            self.push_pg_search_join(&mut b);
+        }
+        b.push(" WHERE 1 = 1");
         self.push_where(&mut b, None, backend);
         b
+    }
+
+    /// On PostgreSQL, text terms test the ticket's one search row through a single
+    /// join (`sx`) rather than one EXISTS each: the planner turns every EXISTS into a
+    /// semi-join, and a query of hundreds of words would cost it seconds to plan.
+    fn push_pg_search_join(&self, b: &mut SqlBuilder) {
+        let has_text = self
+            .clauses
+            .iter()
+            .any(|c| matches!(&c.kind, ClauseKind::Text(t) if search::has_words(t)));
+        if has_text {
+            b.push(" LEFT JOIN ticket_search sx ON sx.ticket_id = t.id");
+        }
     }
 
     fn push_where(&self, b: &mut SqlBuilder, skip: Option<usize>, backend: Backend) {
@@ -421,12 +441,9 @@ impl TicketFilter {
             ClauseKind::Text(text) if backend == Backend::Postgres => {
                 let (func, query) = search::pg_query(text);
                 let column = search::pg_column(self.scope != Scope::All);
-                b.push(&format!(
-                    "EXISTS (SELECT 1 FROM ticket_search s2 WHERE s2.ticket_id = t.id \
-                     AND s2.{column} @@ {func}('simple', "
-                ))
-                .text(query)
-                .push("))");
+                b.push(&format!("sx.{column} @@ {func}('simple', "))
+                    .text(query)
+                    .push(")");
             }
             // Checked per candidate ticket: FTS5 answers `MATCH .. AND rowid = ?` with a
             // seek, where `IN (SELECT rowid ..)` would collect every match first.
