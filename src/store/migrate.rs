@@ -68,7 +68,7 @@ async fn run_sqlite(store: &Store) -> Result<(), StoreError> {
 /// transactional in PostgreSQL, so a failed step leaves nothing half made.
 async fn run_postgres(store: &Store) -> Result<(), StoreError> {
     let mut w = store.write().await?;
-    let current = current_version(store, &mut *w.tx).await?;
+    let current = current_version(store, &mut w.tx).await?;
     too_new(store, current)?;
     for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
         apply(&mut w.tx, migration.version, migration.postgres).await?;
