@@ -80,13 +80,14 @@ impl Store {
     /// a newer desk or one that is not a desk database, touching nothing.
     pub async fn open(location: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
+        let shown = redact(location);
         let (url, backend) = resolve_url(location)?;
         if backend == Backend::Sqlite {
             check_sqlite_file(location)?;
         }
         let options: AnyConnectOptions =
             url.parse().map_err(|e: sqlx::Error| StoreError::Open {
-                location: location.to_string(),
+                location: shown.clone(),
                 reason: e.to_string(),
             })?;
         let max = if backend == Backend::Sqlite { 8 } else { 16 };
@@ -114,7 +115,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Open {
-                location: location.to_string(),
+                location: shown.clone(),
                 reason: e.to_string(),
             })?;
         let committed = Arc::new(watch::channel(0).0);
@@ -124,7 +125,7 @@ impl Store {
                 notify::Listener::start(&url, committed.clone())
                     .await
                     .map_err(|e| StoreError::Open {
-                        location: location.to_string(),
+                        location: shown.clone(),
                         reason: e.to_string(),
                     })?,
             )),
@@ -134,7 +135,7 @@ impl Store {
             backend,
             write_lock: Arc::new(Mutex::new(())),
             committed,
-            location: location.to_string(),
+            location: shown.clone(),
             _listener: listener,
         };
         migrate::run(&store).await?;
@@ -207,6 +208,20 @@ impl Store {
     }
 }
 
+/// A database location fit for logs and messages: a URL's password replaced by `***`.
+pub fn redact(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location.to_string();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return location.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => location.to_string(),
+    }
+}
+
 /// Turns what the user gave into a driver URL.
 fn resolve_url(location: &str) -> Result<(String, Backend), StoreError> {
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
@@ -271,5 +286,21 @@ fn check_sqlite_file(location: &str) -> Result<(), StoreError> {
             location: location.to_string(),
             reason: e.to_string(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            super::redact("postgres://desk:s3cret@db:5432/desk"),
+            "postgres://desk:***@db:5432/desk"
+        );
+        assert_eq!(
+            super::redact("postgres://desk@db/desk"),
+            "postgres://desk@db/desk"
+        );
+        assert_eq!(super::redact("/var/lib/desk.db"), "/var/lib/desk.db");
     }
 }
