@@ -48,7 +48,7 @@ pub struct Store {
     committed: Arc<watch::Sender<u64>>,
     location: String,
     /// PostgreSQL only: the task that turns other servers' commits into wake-ups.
-    _listener: Option<Arc<notify::Listener>>,
+    listener: Option<Arc<notify::Listener>>,
 }
 
 /// A write transaction: holds the writer lock until it commits or drops.
@@ -136,7 +136,7 @@ impl Store {
             write_lock: Arc::new(Mutex::new(())),
             committed,
             location: shown.clone(),
-            _listener: listener,
+            listener,
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -201,7 +201,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        if let Some(listener) = &self._listener {
+        if let Some(listener) = &self.listener {
             listener.stop();
         }
         self.pool.close().await;
