@@ -202,3 +202,38 @@ async fn generated_tickets_move_with_their_search_index() {
     );
     target.store().close().await;
 }
+
+/// The PostgreSQL migration set mirrors the SQLite one: the same tables with the same
+/// columns in the same order (the search index aside, which each does its own way).
+#[tokio::test]
+async fn both_migration_sets_make_the_same_tables_and_columns() {
+    if skip().await {
+        return;
+    }
+    let sb = Sandbox::new();
+    let sqlite = Store::open(sb.path().join("s.db").to_str().expect("utf-8"))
+        .await
+        .expect("sqlite");
+    let pg = TestDb::postgres().await;
+    let postgres = Store::open(&pg.location()).await.expect("postgres");
+    let lite: Vec<(String, String)> = sqlx::query_as(
+        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+            AND m.name NOT LIKE 'ticket_search%'
+          ORDER BY m.name, p.cid",
+    )
+    .fetch_all(sqlite.pool())
+    .await
+    .expect("sqlite columns");
+    let pgsql: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns
+          WHERE table_schema = current_schema() AND table_name <> 'ticket_search'
+          ORDER BY table_name, ordinal_position",
+    )
+    .fetch_all(postgres.pool())
+    .await
+    .expect("postgres columns");
+    assert!(lite.len() > 50, "{lite:?}");
+    assert_eq!(lite, pgsql);
+    postgres.close().await;
+}
