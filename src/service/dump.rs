@@ -85,6 +85,18 @@ impl Service {
         })
     }
 
+    /// Refuses a desk that holds tickets or people: an import never merges.
+    pub(super) async fn ensure_empty(&self) -> Result<()> {
+        let existing_tickets = self.count_tickets_unscoped().await?;
+        let existing_users = users::list(self.store.pool(), false).await?.len();
+        if existing_tickets > 0 || existing_users > 0 {
+            return Err(refuse(format!(
+                "the target desk is not empty ({existing_tickets} tickets, {existing_users} people); import into a new database"
+            )));
+        }
+        Ok(())
+    }
+
     /// Fills an empty desk (no tickets, no people) from a dump, in one transaction. The
     /// whole dump is checked first; a dump that does not hold together writes nothing.
     pub async fn import_all(&self, d: &DeskDump) -> Result<usize> {
@@ -99,14 +111,7 @@ impl Service {
         secrets: Option<&dump::Secrets>,
     ) -> Result<usize> {
         check(d, self.key_prefix())?;
-        let pool = self.store.pool();
-        let existing_tickets = self.count_tickets_unscoped().await?;
-        let existing_users = users::list(pool, false).await?.len();
-        if existing_tickets > 0 || existing_users > 0 {
-            return Err(refuse(format!(
-                "the target desk is not empty ({existing_tickets} tickets, {existing_users} people); import into a new database"
-            )));
-        }
+        self.ensure_empty().await?;
         let category_ids: HashMap<&str, i64> = d
             .categories
             .iter()

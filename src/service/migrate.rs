@@ -39,6 +39,8 @@ impl Service {
     /// mismatch the target is left as written (it was empty, so it can be dropped) and
     /// the error says what differs.
     pub async fn move_into(&self, target: &Service) -> Result<MoveReport, MoveError> {
+        // Checked again inside the import; this spares reading a big desk for nothing.
+        target.ensure_empty().await?;
         let pool = self.store().pool();
         let source = self.export_all().await?;
         let secrets = dump::read_secrets(pool).await?;
