@@ -4,6 +4,11 @@
 #
 #     benches/server.sh                 # 100,000 tickets
 #     TICKETS=10000 DURATION=5 benches/server.sh
+#     DATABASE=postgres://postgres@127.0.0.1/desk_bench benches/server.sh   # an empty
+#     DATABASE=postgres://... INSTANCES=2 benches/server.sh   # two servers, load split
+#
+# With INSTANCES=2 each server gets half the connections (its own wrk) and the printed
+# rates are per instance: add them up.
 #
 # Prints requests/s and latency percentiles per scenario, the server's memory, and its
 # CPU use while idle. Needs wrk (apt-get install wrk). Results go in BENCHMARKS.md.
@@ -15,7 +20,8 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 PORT=${PORT:-7499}
-DB=target/bench-data/server-$TICKETS.db
+INSTANCES=${INSTANCES:-1}
+DB=${DATABASE:-target/bench-data/server-$TICKETS.db}
 BASE=http://127.0.0.1:$PORT/api/v1
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
@@ -23,11 +29,17 @@ cargo build --release --quiet
 DESK=target/release/desk
 mkdir -p target/bench-data
 
-if [ ! -f "$DB" ]; then
+generate() {
   "$DESK" generate --db "$DB" --tickets "$TICKETS"
   echo "bench-password" | "$DESK" users add --db "$DB" --email bench@example.com \
     --name "Bench Agent" --role agent --password-stdin
-fi
+}
+case "$DB" in
+  postgres://*|postgresql://*)
+    # Generated once: a database that already holds the desk is used as it is.
+    if ! "$DESK" users list --db "$DB" 2>/dev/null | grep -q bench@example.com; then generate; fi ;;
+  *) [ -f "$DB" ] || generate ;;
+esac
 
 # Every seed-compatible surface on, as a migrating team would run it (tokens required).
 CONFIG=$(mktemp)
@@ -35,10 +47,14 @@ for surface in tracking intake service_requests reports helpdesk; do
   printf '[compat.%s]\nenabled = true\n' "$surface" >> "$CONFIG"
 done
 
-RUST_LOG=warn "$DESK" --config "$CONFIG" serve --listen 127.0.0.1:$PORT --db "$DB" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -f "$CONFIG"' EXIT
-for _ in $(seq 50); do curl -sf http://127.0.0.1:$PORT/healthz >/dev/null && break; sleep 0.2; done
+SERVERS=()
+trap 'kill "${SERVERS[@]}" 2>/dev/null || true; rm -f "$CONFIG"' EXIT
+for i in $(seq 0 $((INSTANCES - 1))); do
+  RUST_LOG=warn "$DESK" --config "$CONFIG" serve --listen 127.0.0.1:$((PORT + i)) --db "$DB" &
+  SERVERS+=($!)
+  for _ in $(seq 50); do curl -sf http://127.0.0.1:$((PORT + i))/healthz >/dev/null && break; sleep 0.2; done
+done
+SERVER=${SERVERS[0]}
 
 TOKEN=$(curl -sf -X POST "$BASE/auth/login" -H 'content-type: application/json' \
   -d '{"email":"bench@example.com","password":"bench-password"}' |
@@ -74,8 +90,27 @@ ETAG=$(curl -sfI "$BASE/changes?after=$LAST" -H "$AUTH" | awk -F': ' 'tolower($1
 run() {
   local name=$1; shift
   echo "== $name"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$AUTH" "$@" |
-    grep -E 'Requests/sec|Latency  |  50%|  99%|Non-2xx|Socket errors'
+  if [ "$INSTANCES" = 1 ]; then
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$AUTH" "$@" |
+      grep -E 'Requests/sec|Latency  |  50%|  99%|Non-2xx|Socket errors'
+    return
+  fi
+  # The same load split over the instances, at the same time; the URL's port is
+  # rewritten per instance.
+  local out; out=$(mktemp -d)
+  local pids=()
+  for i in $(seq 0 $((INSTANCES - 1))); do
+    local args=()
+    for a in "$@"; do args+=("${a//:$PORT\//:$((PORT + i))/}"); done
+    wrk -t1 -c$((CONNECTIONS / INSTANCES)) -d"${DURATION}s" --latency -H "$AUTH" "${args[@]}" \
+      > "$out/$i" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  for i in $(seq 0 $((INSTANCES - 1))); do
+    echo "-- instance $i"
+    grep -E 'Requests/sec|Latency  |  50%|  99%|Non-2xx|Socket errors' "$out/$i"
+  done
 }
 
 run "GET one ticket (with timeline)" -s "$LUA/get.lua" "$BASE/tickets/TKT-1"

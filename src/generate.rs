@@ -449,7 +449,8 @@ pub async fn generate(service: &Service, shape: Shape) -> Result<usize, Generate
                 internal: internal.join(" "),
             });
         }
-        insert_tickets(&mut w.tx, &tickets).await?;
+        let postgres = service.store().backend() == crate::store::Backend::Postgres;
+        insert_tickets(&mut w.tx, &tickets, postgres).await?;
         insert_rows(
             &mut w.tx,
             &tags,
@@ -472,6 +473,10 @@ pub async fn generate(service: &Service, shape: Shape) -> Result<usize, Generate
             },
         )
         .await?;
+        if postgres {
+            crate::store::search::pg_index_range(&mut w.tx, made as i64 + 1, (made + n) as i64)
+                .await?;
+        }
         // Events in time order across the batch, so sequence numbers rise with time.
         events.sort_by_key(|e| (e.at, e.ticket_id));
         insert_rows(
@@ -609,6 +614,7 @@ fn values_sql(head: &str, columns: usize, rows: usize) -> String {
 async fn insert_tickets(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     rows: &[TicketRow],
+    postgres: bool,
 ) -> Result<(), GenerateError> {
     insert_rows(
         tx,
@@ -645,6 +651,10 @@ async fn insert_tickets(
         },
     )
     .await?;
+    if postgres {
+        // PostgreSQL builds its documents from the stored rows once comments are in.
+        return Ok(());
+    }
     insert_rows(
         tx,
         rows,

@@ -1,5 +1,6 @@
 //! `desk export` and `desk import`: a whole desk to and from one JSON document, straight
-//! on a database (the database's own authority, like `desk users add`).
+//! on a database (the database's own authority, like `desk users add`); `desk migrate`,
+//! the two at once from one database into another.
 
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
@@ -8,7 +9,7 @@ use color_eyre::eyre::Result;
 
 use crate::config::Loaded;
 use crate::domain::requests::DeskDump;
-use crate::service::{Service, ServiceError};
+use crate::service::{MoveError, Service, ServiceError};
 use crate::store::Store;
 
 use super::{server_database, service_config};
@@ -117,6 +118,54 @@ pub async fn import(loaded: &Loaded, file: &Path, db: Option<&str>) -> Result<i3
         }
         Err(e) => {
             eprintln!("desk: {e}; nothing was imported");
+            Ok(UNAVAILABLE)
+        }
+    }
+}
+
+pub async fn migrate(loaded: &Loaded, from: &str, to: &str) -> Result<i32> {
+    if from.trim() == to.trim() {
+        eprintln!("desk: --from and --to name the same database; nothing was copied");
+        return Ok(REFUSED);
+    }
+    let source = match open(loaded, Some(from)).await {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let target = match open(loaded, Some(to)).await {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let started = std::time::Instant::now();
+    match source.move_into(&target).await {
+        Ok(report) => {
+            let counts: Vec<String> = report
+                .counts
+                .iter()
+                .map(|(table, n)| format!("{n} {table}"))
+                .collect();
+            eprintln!(
+                "moved {} into {} in {:.1?}: {}; verified by row counts and checksum {}",
+                source.store().location(),
+                target.store().location(),
+                started.elapsed(),
+                counts.join(", "),
+                report.checksum
+            );
+            Ok(0)
+        }
+        Err(MoveError::Service(e @ (ServiceError::Invalid(_) | ServiceError::Forbidden(_)))) => {
+            eprintln!("desk: {e}; nothing was copied");
+            Ok(REFUSED)
+        }
+        Err(e @ MoveError::Mismatch(_)) => {
+            eprintln!("desk: {e}; do not use the target, drop it and try again");
+            Ok(UNAVAILABLE)
+        }
+        // The import is one transaction: the target holds nothing, or a whole copy
+        // that failed only while being read back.
+        Err(e) => {
+            eprintln!("desk: {e}; the target was not verified, drop it before trying again");
             Ok(UNAVAILABLE)
         }
     }

@@ -135,6 +135,18 @@ pub enum Command {
         #[arg(long, value_name = "PATH_OR_URL")]
         db: Option<String>,
     },
+    /// Move a whole desk to another database (e.g. SQLite to PostgreSQL): tickets,
+    /// comments, events with their sequence numbers, people with their passwords and
+    /// tokens, reference data. The target must be empty; the copy is checked by row
+    /// counts and a checksum before success is reported. The source is not changed.
+    Migrate {
+        /// The desk to copy: a SQLite file path, sqlite:PATH or a postgres:// URL.
+        #[arg(long, value_name = "PATH_OR_URL")]
+        from: String,
+        /// The empty database to fill.
+        #[arg(long, value_name = "PATH_OR_URL")]
+        to: String,
+    },
     /// Fill an empty database with generated tickets (for benchmarks).
     #[command(hide = true)]
     Generate {
@@ -235,6 +247,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Export { json, db }) => dump::export(&loaded, &json, db.as_deref()).await,
         Some(Command::Import { json, db }) => dump::import(&loaded, &json, db.as_deref()).await,
+        Some(Command::Migrate { from, to }) => dump::migrate(&loaded, &from, &to).await,
         Some(Command::Generate { db, tickets }) => {
             let store = Store::open(&db).await?;
             let service = Service::new(store, service_config(&loaded));
@@ -261,6 +274,7 @@ impl Command {
             | Command::Generate { .. }
             | Command::Export { .. }
             | Command::Import { .. }
+            | Command::Migrate { .. }
             | Command::Users(PeopleCommand::Add(_))
             | Command::Users(PeopleCommand::Password { .. }) => false,
             Command::Users(PeopleCommand::List { db, .. }) => db.is_none(),

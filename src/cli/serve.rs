@@ -48,7 +48,10 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
         .await
         .wrap_err("desk serve cannot start")?;
     let addr = bound.local_addr()?;
-    tracing::info!("desk serve listening on http://{addr} (database: {database})");
+    tracing::info!(
+        "desk serve listening on http://{addr} (database: {})",
+        crate::store::redact(&database)
+    );
     bound.serve(shutdown_signal()).await?;
     service.store().close().await;
     tracing::info!("desk serve stopped");

@@ -109,8 +109,9 @@ pub struct StreamParams {
     after: Option<i64>,
 }
 
-/// How long a stream waits for a wake-up before looking anyway: writes made by another
-/// process on the same database do not wake this one.
+/// How long a stream waits for a wake-up before looking anyway: on SQLite, writes made
+/// by another process on the same file do not wake this one (on PostgreSQL they do,
+/// through LISTEN/NOTIFY, and this only covers a lost notification connection).
 const FALLBACK_POLL: Duration = Duration::from_secs(5);
 
 /// Follow live events

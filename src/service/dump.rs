@@ -34,6 +34,7 @@ impl Service {
         loop {
             let page = tickets::page(
                 pool,
+                self.store.backend(),
                 &everything,
                 Page {
                     limit: PAGE,
@@ -84,18 +85,33 @@ impl Service {
         })
     }
 
-    /// Fills an empty desk (no tickets, no people) from a dump, in one transaction. The
-    /// whole dump is checked first; a dump that does not hold together writes nothing.
-    pub async fn import_all(&self, d: &DeskDump) -> Result<usize> {
-        check(d, self.key_prefix())?;
-        let pool = self.store.pool();
+    /// Refuses a desk that holds tickets or people: an import never merges.
+    pub(super) async fn ensure_empty(&self) -> Result<()> {
         let existing_tickets = self.count_tickets_unscoped().await?;
-        let existing_users = users::list(pool, false).await?.len();
+        let existing_users = users::list(self.store.pool(), false).await?.len();
         if existing_tickets > 0 || existing_users > 0 {
             return Err(refuse(format!(
                 "the target desk is not empty ({existing_tickets} tickets, {existing_users} people); import into a new database"
             )));
         }
+        Ok(())
+    }
+
+    /// Fills an empty desk (no tickets, no people) from a dump, in one transaction. The
+    /// whole dump is checked first; a dump that does not hold together writes nothing.
+    pub async fn import_all(&self, d: &DeskDump) -> Result<usize> {
+        self.import_with(d, None).await
+    }
+
+    /// [`Service::import_all`], plus the secrets of a desk being moved, in the same
+    /// transaction.
+    pub(super) async fn import_with(
+        &self,
+        d: &DeskDump,
+        secrets: Option<&dump::Secrets>,
+    ) -> Result<usize> {
+        check(d, self.key_prefix())?;
+        self.ensure_empty().await?;
         let category_ids: HashMap<&str, i64> = d
             .categories
             .iter()
@@ -146,6 +162,10 @@ impl Service {
         }
         let highest = d.tickets.iter().map(|t| t.id).max().unwrap_or(0);
         dump::set_ticket_counter(&mut w.tx, highest).await?;
+        if let Some(secrets) = secrets {
+            dump::write_secrets(&mut w.tx, secrets).await?;
+        }
+        dump::reset_sequences(&mut w.tx).await?;
         w.commit().await?;
         self.refs_changed();
         Ok(d.tickets.len())

@@ -62,7 +62,13 @@ impl Service {
         if cursor.is_some_and(|c| c.mode != filter.sort_mode()) {
             return Err(invalid("cursor", "this cursor belongs to a different query").into());
         }
-        let page = tickets::page(self.store.pool(), &filter, Page { limit, cursor }).await?;
+        let page = tickets::page(
+            self.store.pool(),
+            self.store.backend(),
+            &filter,
+            Page { limit, cursor },
+        )
+        .await?;
         Ok(TicketList {
             tickets: page.tickets,
             next_cursor: page.next.map(|c| c.encode()),
@@ -74,7 +80,7 @@ impl Service {
         actor.require_active()?;
         let parsed = parse_query(q)?;
         let filter = self.resolve(actor, &parsed, time::now()).await?;
-        Ok(tickets::count(self.store.pool(), &filter).await?)
+        Ok(tickets::count(self.store.pool(), self.store.backend(), &filter).await?)
     }
 
     /// The change feed: events after `after`, as this caller may see them.
@@ -192,7 +198,7 @@ impl Service {
             ],
             now,
         };
-        let breached = tickets::count(pool, &breached_filter).await?;
+        let breached = tickets::count(pool, self.store.backend(), &breached_filter).await?;
         let oldest_open_at: Option<i64> =
             sqlx::query_scalar("SELECT MIN(created_at) FROM tickets WHERE status_class = 'open'")
                 .fetch_one(pool)

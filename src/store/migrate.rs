@@ -8,16 +8,19 @@ use super::{Backend, Store, StoreError};
 struct Migration {
     version: i64,
     sqlite: &'static str,
+    postgres: &'static str,
 }
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         sqlite: include_str!("migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("migrations/postgres/0001_init.sql"),
     },
     Migration {
         version: 2,
         sqlite: include_str!("migrations/sqlite/0002_tokens.sql"),
+        postgres: include_str!("migrations/postgres/0002_tokens.sql"),
     },
 ];
 
@@ -26,7 +29,13 @@ pub fn latest_version() -> i64 {
 }
 
 pub async fn run(store: &Store) -> Result<(), StoreError> {
-    let current = current_version(store).await?;
+    match store.backend {
+        Backend::Sqlite => run_sqlite(store).await,
+        Backend::Postgres => run_postgres(store).await,
+    }
+}
+
+fn too_new(store: &Store, current: i64) -> Result<(), StoreError> {
     let known = latest_version();
     if current > known {
         return Err(StoreError::TooNew {
@@ -35,41 +44,56 @@ pub async fn run(store: &Store) -> Result<(), StoreError> {
             known,
         });
     }
-    if store.backend == Backend::Sqlite {
-        // WAL lets readers run beside the writer. It is a property of the file, so it is
-        // set once, now that the file is known to be a desk this version can open.
-        sqlx::query("PRAGMA journal_mode = WAL")
-            .execute(&store.pool)
-            .await?;
-    }
-    for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
-        let sql = match store.backend {
-            Backend::Sqlite => migration.sqlite,
-            Backend::Postgres => {
-                return Err(StoreError::Open {
-                    location: store.location.clone(),
-                    reason: "PostgreSQL support is not built yet".into(),
-                });
-            }
-        };
-        let mut w = store.write().await?;
-        sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut *w.tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO desk_meta (key, value) VALUES ('schema_version', $1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(migration.version.to_string())
-        .execute(&mut *w.tx)
+    Ok(())
+}
+
+async fn run_sqlite(store: &Store) -> Result<(), StoreError> {
+    let current = current_version(store, &mut *store.pool.acquire().await?).await?;
+    too_new(store, current)?;
+    // WAL lets readers run beside the writer. It is a property of the file, so it is
+    // set once, now that the file is known to be a desk this version can open.
+    sqlx::query("PRAGMA journal_mode = WAL")
+        .execute(&store.pool)
         .await?;
+    for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let mut w = store.write().await?;
+        apply(&mut w.tx, migration.version, migration.sqlite).await?;
         w.commit().await?;
     }
     Ok(())
 }
 
+/// One transaction under the writers' advisory lock: servers started together on an
+/// empty database queue here, and the second finds the schema the first made. DDL is
+/// transactional in PostgreSQL, so a failed step leaves nothing half made.
+async fn run_postgres(store: &Store) -> Result<(), StoreError> {
+    let mut w = store.write().await?;
+    let current = current_version(store, &mut w.tx).await?;
+    too_new(store, current)?;
+    for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        apply(&mut w.tx, migration.version, migration.postgres).await?;
+    }
+    w.commit().await
+}
+
+async fn apply(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    version: i64,
+    sql: &'static str,
+) -> Result<(), StoreError> {
+    sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **tx).await?;
+    sqlx::query(
+        "INSERT INTO desk_meta (key, value) VALUES ('schema_version', $1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(version.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// 0 for an empty database. A database with tables but no `desk_meta` is someone else's.
-async fn current_version(store: &Store) -> Result<i64, StoreError> {
+async fn current_version(store: &Store, conn: &mut sqlx::AnyConnection) -> Result<i64, StoreError> {
     let not_a_desk = |reason: String| StoreError::NotADesk {
         location: store.location.clone(),
         reason,
@@ -78,7 +102,7 @@ async fn current_version(store: &Store) -> Result<i64, StoreError> {
         Backend::Sqlite => sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
         )
-        .fetch_all(&store.pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(|e| not_a_desk(e.to_string()))?,
         Backend::Postgres => {
@@ -86,13 +110,13 @@ async fn current_version(store: &Store) -> Result<i64, StoreError> {
                 "SELECT table_name::text FROM information_schema.tables
                  WHERE table_schema = current_schema()",
             )
-            .fetch_all(&store.pool)
+            .fetch_all(&mut *conn)
             .await?
         }
     };
     if tables.is_empty() {
         sqlx::query("CREATE TABLE desk_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            .execute(&store.pool)
+            .execute(&mut *conn)
             .await?;
         return Ok(0);
     }
@@ -104,7 +128,7 @@ async fn current_version(store: &Store) -> Result<i64, StoreError> {
     }
     let version: Option<String> =
         sqlx::query_scalar("SELECT value FROM desk_meta WHERE key = 'schema_version'")
-            .fetch_optional(&store.pool)
+            .fetch_optional(&mut *conn)
             .await?;
     match version {
         None => Ok(0),

@@ -4,6 +4,7 @@
 
 mod error;
 mod migrate;
+mod notify;
 mod rows;
 pub mod search;
 mod sql;
@@ -27,6 +28,9 @@ use tokio::sync::{Mutex, MutexGuard, watch};
 
 pub use sql::{Clause, ClauseKind, Page, PageCursor, Scope, SortMode, TicketFilter};
 
+/// The advisory lock every PostgreSQL write transaction holds ("desk" in ASCII).
+const WRITE_LOCK_KEY: i64 = 0x6465_736b;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -43,6 +47,8 @@ pub struct Store {
     write_lock: Arc<Mutex<()>>,
     committed: Arc<watch::Sender<u64>>,
     location: String,
+    /// PostgreSQL only: the task that turns other servers' commits into wake-ups.
+    listener: Option<Arc<notify::Listener>>,
 }
 
 /// A write transaction: holds the writer lock until it commits or drops.
@@ -50,10 +56,16 @@ pub struct WriteTx<'s> {
     pub tx: Transaction<'static, Any>,
     _guard: MutexGuard<'s, ()>,
     committed: &'s watch::Sender<u64>,
+    backend: Backend,
 }
 
 impl WriteTx<'_> {
-    pub async fn commit(self) -> Result<(), StoreError> {
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            // Delivered at commit and only if it commits: every server listening on
+            // this database wakes its followers, including this one.
+            sqlx::query(notify::NOTIFY).execute(&mut *self.tx).await?;
+        }
         self.tx.commit().await?;
         // Wake whoever follows changes (the event stream); they read what changed
         // from the feed, so the count itself means nothing.
@@ -68,13 +80,14 @@ impl Store {
     /// a newer desk or one that is not a desk database, touching nothing.
     pub async fn open(location: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
+        let shown = redact(location);
         let (url, backend) = resolve_url(location)?;
         if backend == Backend::Sqlite {
             check_sqlite_file(location)?;
         }
         let options: AnyConnectOptions =
             url.parse().map_err(|e: sqlx::Error| StoreError::Open {
-                location: location.to_string(),
+                location: shown.clone(),
                 reason: e.to_string(),
             })?;
         let max = if backend == Backend::Sqlite { 8 } else { 16 };
@@ -102,15 +115,28 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Open {
-                location: location.to_string(),
+                location: shown.clone(),
                 reason: e.to_string(),
             })?;
+        let committed = Arc::new(watch::channel(0).0);
+        let listener = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(Arc::new(
+                notify::Listener::start(&url, committed.clone())
+                    .await
+                    .map_err(|e| StoreError::Open {
+                        location: shown.clone(),
+                        reason: e.to_string(),
+                    })?,
+            )),
+        };
         let store = Store {
             pool,
             backend,
             write_lock: Arc::new(Mutex::new(())),
-            committed: Arc::new(watch::channel(0).0),
-            location: location.to_string(),
+            committed,
+            location: shown.clone(),
+            listener,
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -136,16 +162,30 @@ impl Store {
             // IMMEDIATE takes the write lock up front, so another process on the same
             // file (the CLI beside the TUI) waits in busy_timeout instead of failing.
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                // One writer at a time across every server on the database, as SQLite
+                // has per file. Event sequence numbers are taken under this lock and it
+                // is released only after commit, so they commit in the order they
+                // were handed out: the change feed has no holes for a poller to skip.
+                // Taken first in every write, it cannot deadlock with row locks.
+                sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
         };
         Ok(WriteTx {
             tx,
             _guard: guard,
             committed: &self.committed,
+            backend: self.backend,
         })
     }
 
-    /// Changes whenever a write commits through this handle (or a clone of it).
+    /// Changes whenever a write commits through this handle (or a clone of it), and on
+    /// PostgreSQL whenever any server on the same database commits one.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.committed.subscribe()
     }
@@ -161,7 +201,24 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(listener) = &self.listener {
+            listener.stop();
+        }
         self.pool.close().await;
+    }
+}
+
+/// A database location fit for logs and messages: a URL's password replaced by `***`.
+pub fn redact(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location.to_string();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return location.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => location.to_string(),
     }
 }
 
@@ -229,5 +286,21 @@ fn check_sqlite_file(location: &str) -> Result<(), StoreError> {
             location: location.to_string(),
             reason: e.to_string(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            super::redact("postgres://desk:s3cret@db:5432/desk"),
+            "postgres://desk:***@db:5432/desk"
+        );
+        assert_eq!(
+            super::redact("postgres://desk@db/desk"),
+            "postgres://desk@db/desk"
+        );
+        assert_eq!(super::redact("/var/lib/desk.db"), "/var/lib/desk.db");
     }
 }

@@ -42,6 +42,14 @@ where
     found.iter().map(rows::status).collect()
 }
 
+/// An optional number of hours as text for `CAST(.. AS DOUBLE PRECISION)`. The `Any`
+/// driver sends a missing f64 as a PostgreSQL float4 NULL; the prepared statement then
+/// keeps float4 for that parameter and refuses the next call's 8-byte float. Text has
+/// one type whether present or not. Display of an f64 round-trips exactly.
+pub(super) fn optional_hours(hours: Option<f64>) -> Option<String> {
+    hours.map(|h| h.to_string())
+}
+
 /// Inserts (id 0) or updates a category; returns its id.
 pub async fn save_category<'c, E>(ex: E, c: &Category) -> Result<i64, StoreError>
 where
@@ -50,18 +58,19 @@ where
     let q = if c.id == 0 {
         sqlx::query_scalar(
             "INSERT INTO categories (name, description, sla_hours, requires_approval, active)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+             VALUES ($1, $2, CAST($3 AS DOUBLE PRECISION), $4, $5) RETURNING id",
         )
     } else {
         sqlx::query_scalar(
-            "UPDATE categories SET name = $1, description = $2, sla_hours = $3,
+            "UPDATE categories SET name = $1, description = $2,
+                sla_hours = CAST($3 AS DOUBLE PRECISION),
                 requires_approval = $4, active = $5 WHERE id = $6 RETURNING id",
         )
     };
     let q = q
         .bind(&c.name)
         .bind(&c.description)
-        .bind(c.sla_hours)
+        .bind(optional_hours(c.sla_hours))
         .bind(i64::from(c.requires_approval))
         .bind(i64::from(c.active));
     let q = if c.id == 0 { q } else { q.bind(c.id) };

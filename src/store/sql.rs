@@ -11,7 +11,7 @@ use sqlx::{Any, AssertSqlSafe};
 use crate::domain::query::{Cmp, SlaState, TimeField};
 use crate::domain::time::Millis;
 
-use super::search;
+use super::{Backend, search};
 
 /// Whose tickets a caller may see at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,7 +245,7 @@ impl TicketFilter {
 
     /// `SELECT` of one page of tickets (asks for `limit + 1` rows to learn whether there
     /// is a next page).
-    pub(super) fn page_sql(&self, page: Page) -> SqlBuilder {
+    pub(super) fn page_sql(&self, page: Page, backend: Backend) -> SqlBuilder {
         let (driver, skip) = self.driver();
         let mode = self.sort_mode();
         let mut b = SqlBuilder::default();
@@ -259,23 +259,37 @@ impl TicketFilter {
                 b.push(" FROM ticket_tags d JOIN tickets t ON t.id = d.ticket_id");
                 ("d.updated_at", "d.ticket_id")
             }
+            Driver::Text(_) if backend == Backend::Postgres => {
+                b.push(" FROM ticket_search sx JOIN tickets t ON t.id = sx.ticket_id");
+                ("t.updated_at", "sx.ticket_id")
+            }
             Driver::Text(_) => {
                 b.push(" FROM ticket_search s JOIN tickets t ON t.id = s.rowid");
                 ("t.updated_at", "s.rowid")
             }
         };
+        if backend == Backend::Postgres && !matches!(driver, Driver::Text(_)) {
+            self.push_pg_search_join(&mut b);
+        }
         b.push(" WHERE 1 = 1");
         match &driver {
             Driver::Tickets => {}
             Driver::Tag(tag) => {
                 b.push(" AND d.tag = ").text(tag.clone());
             }
+            Driver::Text(text) if backend == Backend::Postgres => {
+                let (func, query) = search::pg_query(text);
+                let column = search::pg_column(self.scope != Scope::All);
+                b.push(&format!(" AND sx.{column} @@ {func}('simple', "))
+                    .text(query)
+                    .push(")");
+            }
             Driver::Text(text) => {
                 b.push(" AND ticket_search MATCH ")
                     .text(search::match_expr(text, self.scope != Scope::All));
             }
         }
-        self.push_where(&mut b, skip);
+        self.push_where(&mut b, skip, backend);
         if let Some(cursor) = page.cursor.filter(|c| c.mode == mode) {
             match mode {
                 SortMode::Updated => {
@@ -301,14 +315,31 @@ impl TicketFilter {
     }
 
     /// `SELECT COUNT(*)` of everything the filter matches.
-    pub(super) fn count_sql(&self) -> SqlBuilder {
+    pub(super) fn count_sql(&self, backend: Backend) -> SqlBuilder {
         let mut b = SqlBuilder::default();
-        b.push("SELECT COUNT(*) FROM tickets t WHERE 1 = 1");
-        self.push_where(&mut b, None);
+        b.push("SELECT COUNT(*) FROM tickets t");
+        if backend == Backend::Postgres {
+            self.push_pg_search_join(&mut b);
+        }
+        b.push(" WHERE 1 = 1");
+        self.push_where(&mut b, None, backend);
         b
     }
 
-    fn push_where(&self, b: &mut SqlBuilder, skip: Option<usize>) {
+    /// On PostgreSQL, text terms test the ticket's one search row through a single
+    /// join (`sx`) rather than one EXISTS each: the planner turns every EXISTS into a
+    /// semi-join, and a query of hundreds of words would cost it seconds to plan.
+    fn push_pg_search_join(&self, b: &mut SqlBuilder) {
+        let has_text = self
+            .clauses
+            .iter()
+            .any(|c| matches!(&c.kind, ClauseKind::Text(t) if search::has_words(t)));
+        if has_text {
+            b.push(" LEFT JOIN ticket_search sx ON sx.ticket_id = t.id");
+        }
+    }
+
+    fn push_where(&self, b: &mut SqlBuilder, skip: Option<usize>, backend: Backend) {
         if let Scope::Requester(id) = self.scope {
             b.push(" AND t.requester_id = ").int(id);
         }
@@ -329,12 +360,12 @@ impl TicketFilter {
             } else {
                 " AND (("
             });
-            self.push_clause(b, &clause.kind);
+            self.push_clause(b, &clause.kind, backend);
             b.push(if clause.negated { "), FALSE)" } else { "))" });
         }
     }
 
-    fn push_clause(&self, b: &mut SqlBuilder, kind: &ClauseKind) {
+    fn push_clause(&self, b: &mut SqlBuilder, kind: &ClauseKind, backend: Backend) {
         match kind {
             ClauseKind::Status { keys, classes } => match (keys.is_empty(), classes.is_empty()) {
                 (false, true) => {
@@ -407,6 +438,13 @@ impl TicketFilter {
                 .int(self.now)
                 .push(") THEN 1 ELSE 0 END = 1)");
             }
+            ClauseKind::Text(text) if backend == Backend::Postgres => {
+                let (func, query) = search::pg_query(text);
+                let column = search::pg_column(self.scope != Scope::All);
+                b.push(&format!("sx.{column} @@ {func}('simple', "))
+                    .text(query)
+                    .push(")");
+            }
             // Checked per candidate ticket: FTS5 answers `MATCH .. AND rowid = ?` with a
             // seek, where `IN (SELECT rowid ..)` would collect every match first.
             ClauseKind::Text(text) => {
@@ -445,7 +483,7 @@ mod tests {
             }],
             now: 0,
         };
-        let b = f.count_sql();
+        let b = f.count_sql(Backend::Sqlite);
         assert!(b.sql.contains("t.requester_id = $1"), "{}", b.sql);
         assert!(
             b.sql

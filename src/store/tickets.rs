@@ -6,7 +6,7 @@ use crate::domain::model::Ticket;
 use crate::domain::time::Millis;
 
 use super::sql::{Page, PageCursor, TICKET_COLUMNS, TicketFilter};
-use super::{StoreError, rows, search};
+use super::{Backend, StoreError, rows, search};
 
 /// Reference-data ids a ticket row points at; the domain ticket carries names.
 #[derive(Debug, Clone, Copy)]
@@ -176,11 +176,16 @@ pub struct TicketPage {
     pub next: Option<PageCursor>,
 }
 
-pub async fn page<'c, E>(ex: E, filter: &TicketFilter, page: Page) -> Result<TicketPage, StoreError>
+pub async fn page<'c, E>(
+    ex: E,
+    backend: Backend,
+    filter: &TicketFilter,
+    page: Page,
+) -> Result<TicketPage, StoreError>
 where
     E: Executor<'c, Database = Any>,
 {
-    let b = filter.page_sql(page);
+    let b = filter.page_sql(page, backend);
     let found = b.build().fetch_all(ex).await?;
     let mut tickets = found
         .iter()
@@ -199,11 +204,11 @@ where
     Ok(TicketPage { tickets, next })
 }
 
-pub async fn count<'c, E>(ex: E, filter: &TicketFilter) -> Result<i64, StoreError>
+pub async fn count<'c, E>(ex: E, backend: Backend, filter: &TicketFilter) -> Result<i64, StoreError>
 where
     E: Executor<'c, Database = Any>,
 {
-    let b = filter.count_sql();
+    let b = filter.count_sql(backend);
     let row = b.build().fetch_one(ex).await?;
     Ok(row.try_get(0)?)
 }

@@ -1,11 +1,15 @@
-//! A real `desk serve` on 127.0.0.1:0 over a temp SQLite file, with one signed-in person
-//! of each role, and a small HTTP client that keeps every answer whole (status, headers,
-//! body) so tests can say what a user of the API would check.
+//! A real `desk serve` on 127.0.0.1:0 over a temp SQLite file — or, with
+//! `DESK_TEST_DB=postgres`, over a fresh PostgreSQL database made for this one server and
+//! dropped after it — with one signed-in person of each role, and a small HTTP client
+//! that keeps every answer whole (status, headers, body) so tests can say what a user of
+//! the API would check.
 //!
 //! Used by the `tests/api_*.rs` files through `#[path = "common/server.rs"] mod server;`.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use desk::domain::model::{Role, User};
@@ -63,7 +67,115 @@ pub struct TestServer {
     pub admin: Person,
     shutdown: Option<oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    _dir: tempfile::TempDir,
+    pub db: Arc<TestDb>,
+}
+
+/// The PostgreSQL server the tests may use: `DESK_TEST_PG`, else the local one.
+pub fn pg_admin_url() -> String {
+    std::env::var("DESK_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// True when `DESK_TEST_DB=postgres` asks for the suites to run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("DESK_TEST_DB").is_ok_and(|v| v.eq_ignore_ascii_case("postgres"))
+}
+
+/// Whether the PostgreSQL server answers at all (for tests that need it and skip
+/// without it).
+pub async fn pg_reachable() -> bool {
+    use sqlx::Connection;
+    let connect = sqlx::postgres::PgConnection::connect(&pg_admin_url());
+    matches!(
+        tokio::time::timeout(Duration::from_secs(3), connect).await,
+        Ok(Ok(_))
+    )
+}
+
+/// Where one test server keeps its data; removed when dropped.
+pub enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { name: String, url: String },
+}
+
+impl TestDb {
+    /// A SQLite file, or a new PostgreSQL database when `DESK_TEST_DB=postgres`.
+    pub async fn new() -> TestDb {
+        if on_postgres() {
+            TestDb::postgres().await
+        } else {
+            TestDb::Sqlite(tempfile::tempdir().expect("temp dir"))
+        }
+    }
+
+    /// A new, empty PostgreSQL database with a name no other test uses.
+    pub async fn postgres() -> TestDb {
+        use sqlx::{Connection, Executor};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let name = format!(
+            "desk_test_{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = pg_admin_url();
+        let mut conn = sqlx::postgres::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("DESK_TEST_DB=postgres but no PostgreSQL answers at {admin}: {e}")
+            });
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create test database");
+        let _ = conn.close().await;
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        TestDb::Postgres { name, url }
+    }
+
+    /// What `Store::open` and `--db` take.
+    pub fn location(&self) -> String {
+        match self {
+            TestDb::Sqlite(dir) => dir
+                .path()
+                .join("desk.db")
+                .to_str()
+                .expect("utf-8 path")
+                .to_string(),
+            TestDb::Postgres { url, .. } => url.clone(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let TestDb::Postgres { name, .. } = self else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on; a thread
+        // with its own runtime can. FORCE ends the connections the server still holds.
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let admin = pg_admin_url();
+        let dropped = std::thread::spawn(move || {
+            use sqlx::{Connection, Executor};
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let mut conn = sqlx::postgres::PgConnection::connect(&admin).await?;
+                conn.execute(sqlx::AssertSqlSafe(sql)).await?;
+                conn.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {name}: {dropped:?}");
+        }
+    }
 }
 
 /// One answer, read whole.
@@ -140,11 +252,13 @@ impl TestServer {
     }
 
     async fn launch(options: ServerOptions, log_in: bool) -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("desk.db");
-        let store = Store::open(path.to_str().expect("utf-8 path"))
-            .await
-            .expect("open store");
+        let db = Arc::new(TestDb::new().await);
+        TestServer::launch_on(db, options, log_in).await
+    }
+
+    /// A server over `db`, which must be empty.
+    pub async fn launch_on(db: Arc<TestDb>, options: ServerOptions, log_in: bool) -> TestServer {
+        let store = Store::open(&db.location()).await.expect("open store");
         let service = Service::new(store, ServiceConfig::default());
         service.seed_defaults().await.expect("seed");
         let hash = password_hash().await;
@@ -210,7 +324,36 @@ impl TestServer {
             admin: next(),
             shutdown: Some(tx),
             served: Some(served),
-            _dir: dir,
+            db,
+        }
+    }
+
+    /// Another server process-alike on the same database: its own store, pool, event
+    /// listener and rate limits, and the first server's people with the same tokens.
+    pub async fn second_instance(&self, options: ServerOptions) -> TestServer {
+        let store = Store::open(&self.db.location()).await.expect("open store");
+        let service = Service::new(store, ServiceConfig::default());
+        let app = App::new(service.clone(), options);
+        let bound = Bound::bind("127.0.0.1:0", app).await.expect("bind");
+        let addr = bound.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let served = tokio::spawn(bound.serve(async {
+            let _ = rx.await;
+        }));
+        TestServer {
+            addr,
+            base: format!("http://{addr}"),
+            service,
+            http: client(),
+            customer: self.customer.clone(),
+            other_customer: self.other_customer.clone(),
+            agent: self.agent.clone(),
+            other_agent: self.other_agent.clone(),
+            supervisor: self.supervisor.clone(),
+            admin: self.admin.clone(),
+            shutdown: Some(tx),
+            served: Some(served),
+            db: self.db.clone(),
         }
     }
 
