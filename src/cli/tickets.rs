@@ -7,8 +7,8 @@ use clap::{ArgGroup, Args, Subcommand};
 use serde_json::Value;
 
 use crate::client::Desk;
-use crate::domain::model::{Comment, Event, EventKind, Ticket, Visibility};
-use crate::domain::requests::{NewTicket, TicketEdit, TicketList, TicketView};
+use crate::domain::model::{Event, EventKind, Ticket, Visibility};
+use crate::domain::requests::{NewTicket, TicketEdit, TicketList, TicketView, TimelineEntry};
 use crate::domain::time::{self, Millis};
 
 use super::fail::{Fail, Outcome};
@@ -731,9 +731,9 @@ pub fn show(view: &TicketView, now: Millis, width: Option<usize>) -> String {
         }
     }
     out.push_str("\nTimeline\n");
-    for entry in timeline(&view.comments, &view.events) {
+    for entry in view.timeline() {
         match entry {
-            Entry::Comment(c) => {
+            TimelineEntry::Comment(c) => {
                 let who = c
                     .author
                     .as_ref()
@@ -755,7 +755,7 @@ pub fn show(view: &TicketView, now: Millis, width: Option<usize>) -> String {
                     wrap_at.map(|w| w.saturating_sub(4)),
                 ));
             }
-            Entry::Event(e) => {
+            TimelineEntry::Event(e) => {
                 let who = e.actor.as_ref().map_or("desk", |a| a.name.as_str());
                 out.push_str(&format!(
                     "  {}  {} {}\n",
@@ -767,28 +767,6 @@ pub fn show(view: &TicketView, now: Millis, width: Option<usize>) -> String {
         }
     }
     out
-}
-
-enum Entry<'a> {
-    Comment(&'a Comment),
-    Event(&'a Event),
-}
-
-/// Comments and events in time order; the `commented` events are the comments
-/// themselves, shown once.
-fn timeline<'a>(comments: &'a [Comment], events: &'a [Event]) -> Vec<Entry<'a>> {
-    let mut entries: Vec<(Millis, i64, Entry<'a>)> = events
-        .iter()
-        .filter(|e| e.kind != EventKind::Commented)
-        .map(|e| (e.at, e.seq, Entry::Event(e)))
-        .chain(
-            comments
-                .iter()
-                .map(|c| (c.created_at, i64::MAX, Entry::Comment(c))),
-        )
-        .collect();
-    entries.sort_by_key(|(at, seq, _)| (*at, *seq));
-    entries.into_iter().map(|(_, _, e)| e).collect()
 }
 
 fn describe(e: &Event) -> String {

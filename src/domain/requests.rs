@@ -78,6 +78,33 @@ pub struct TicketView {
     pub events: Vec<Event>,
 }
 
+impl TicketView {
+    /// Comments and events in time order, as a timeline reads: a comment's own
+    /// `commented` event is the comment, shown once.
+    pub fn timeline(&self) -> Vec<TimelineEntry<'_>> {
+        let mut entries: Vec<(Millis, i64, TimelineEntry<'_>)> = self
+            .events
+            .iter()
+            .filter(|e| e.kind != super::model::EventKind::Commented)
+            .map(|e| (e.at, e.seq, TimelineEntry::Event(e)))
+            .chain(
+                self.comments
+                    .iter()
+                    .map(|c| (c.created_at, i64::MAX, TimelineEntry::Comment(c))),
+            )
+            .collect();
+        entries.sort_by_key(|(at, seq, _)| (*at, *seq));
+        entries.into_iter().map(|(_, _, e)| e).collect()
+    }
+}
+
+/// One line of a ticket's timeline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TimelineEntry<'a> {
+    Comment(&'a Comment),
+    Event(&'a Event),
+}
+
 /// A page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TicketList {

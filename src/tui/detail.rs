@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
 use crate::domain::model::{Event, EventKind, Visibility};
-use crate::domain::requests::TicketView;
+use crate::domain::requests::{TicketView, TimelineEntry};
 use crate::domain::time::{Millis, humanize};
 
 use super::refs::Reference;
@@ -144,9 +144,9 @@ pub fn lines(
     }
     out.push(Line::default());
     out.push(Line::styled("Timeline", theme.header()));
-    for entry in timeline(view) {
+    for entry in view.timeline() {
         match entry {
-            Entry::Comment(c) => {
+            TimelineEntry::Comment(c) => {
                 let who = c
                     .author
                     .as_ref()
@@ -173,7 +173,7 @@ pub fn lines(
                     push_wrapped_styled(&mut out, "          │ ", paragraph, width, style, theme);
                 }
             }
-            Entry::Event(e) => {
+            TimelineEntry::Event(e) => {
                 let who = e
                     .actor
                     .as_ref()
@@ -196,26 +196,6 @@ pub fn lines(
         }
     }
     out
-}
-
-enum Entry<'a> {
-    Comment(&'a crate::domain::model::Comment),
-    Event(&'a Event),
-}
-
-/// Comments and events in time order; a comment's own `commented` event is the comment.
-fn timeline(view: &TicketView) -> Vec<Entry<'_>> {
-    let mut entries: Vec<(Millis, i64, Entry<'_>)> = Vec::new();
-    for c in &view.comments {
-        entries.push((c.created_at, c.id, Entry::Comment(c)));
-    }
-    for e in &view.events {
-        if e.kind != EventKind::Commented {
-            entries.push((e.at, e.seq, Entry::Event(e)));
-        }
-    }
-    entries.sort_by_key(|(at, id, _)| (*at, *id));
-    entries.into_iter().map(|(_, _, e)| e).collect()
 }
 
 fn describe_event(e: &Event, refs: &Reference) -> String {

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+mod choices;
 pub mod detail;
 pub mod drafts;
 pub mod headless;

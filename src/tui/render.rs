@@ -430,15 +430,21 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
+/// A bordered box over whatever is below it; returns its inside.
+fn popup(frame: &mut Frame, app: &App, rect: Rect, title: &str) -> Rect {
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .title(format!(" {title} "))
+        .border_style(app.theme().border(true));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    inner
+}
+
 fn draw_help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
     let theme = app.theme();
     let rect = centered(area, 76, area.height.saturating_sub(2));
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .title(" Keys — any other key closes; j/k scroll ")
-        .border_style(theme.border(true));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let inner = popup(frame, app, rect, "Keys — any other key closes; j/k scroll");
     let mut lines = Vec::new();
     for pane in Pane::ALL {
         let bindings: Vec<_> = app
@@ -493,13 +499,7 @@ fn draw_picker(frame: &mut Frame, app: &App, area: Rect, p: &Picker) {
     let theme = app.theme();
     let visible = p.visible();
     let height = (visible.len() as u16 + 4).clamp(6, area.height.saturating_sub(2));
-    let rect = centered(area, 60, height);
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .title(format!(" {} ", p.title))
-        .border_style(theme.border(true));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let inner = popup(frame, app, centered(area, 60, height), &p.title);
     let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     let typed = text_of(&p.filter);
     let prompt = if typed.is_empty() {
@@ -546,13 +546,7 @@ fn draw_picker(frame: &mut Frame, app: &App, area: Rect, p: &Picker) {
 
 fn draw_prompt(frame: &mut Frame, app: &App, area: Rect, p: &Prompt) {
     let theme = app.theme();
-    let rect = centered(area, 70, 5);
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .title(format!(" {} ", p.title))
-        .border_style(theme.border(true));
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let inner = popup(frame, app, centered(area, 70, 5), &p.title);
     let [help, input] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
     frame.render_widget(
