@@ -192,6 +192,21 @@ async fn comments_go_public_or_internal_and_show_in_the_timeline() {
 }
 
 #[tokio::test]
+async fn ctrl_e_hands_the_comment_to_the_editor_and_takes_back_what_it_saved() {
+    let demo = demo().await;
+    let mut h = start(&demo, NARROW).await;
+    h.press("c").await;
+    h.type_text("draft in the TUI").await;
+    h.editor_saves
+        .push_back("A longer reply\n\nwritten in vi\n".to_string());
+    h.press("ctrl-e").await;
+    let screen = h.screen();
+    assert!(screen.contains("A longer reply"), "{screen}");
+    assert!(screen.contains("written in vi"), "{screen}");
+    assert!(!screen.contains("draft in the TUI"), "{screen}");
+}
+
+#[tokio::test]
 async fn esc_asks_before_text_is_lost_and_a_kept_draft_comes_back() {
     let demo = demo().await;
     let dir = tempfile::tempdir().expect("temp dir");

@@ -237,6 +237,9 @@ async fn a_supervisor_works_the_desk_over_the_server_and_survives_it_going_away(
     let server = Server::start(&db, port, true);
     let token = login(&base, "almaz.tesfaye@example.com").await;
     let mike = login(&base, "mike.chen@example.com").await;
+    // Polling off: what others change must arrive through the server's event stream.
+    let config = dir.path().join("no-polling.toml");
+    std::fs::write(&config, "[ui]\nrefresh_interval = 0\n").expect("config");
     let envs = vec![
         ("DESK_SERVER_URL", base.clone()),
         ("DESK_TOKEN", token.clone()),
@@ -244,11 +247,12 @@ async fn a_supervisor_works_the_desk_over_the_server_and_survives_it_going_away(
             "DESK_DATA_DIR",
             dir.path().join("data").display().to_string(),
         ),
-        ("DESK_CONFIG", tui_config(dir.path()).display().to_string()),
+        ("DESK_CONFIG", config.display().to_string()),
         ("HOME", dir.path().display().to_string()),
     ];
     let mut tui = Tui::spawn(&[], &envs, (80, 24));
     tui.wait_for("● online");
+    tui.wait_for("live ·");
     tui.wait_for("TKT-");
     tui.wait_for("Almaz Tesfaye (supervisor)");
 

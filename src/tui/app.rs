@@ -603,8 +603,15 @@ impl App {
             Msg::Commented { key, result } => self.on_commented(key, result),
             Msg::Created(result) => self.on_created(result),
             Msg::Live(live) => {
+                let dropped = self.sync.live && !live;
                 self.sync.live = live;
-                Vec::new()
+                // A dropped stream may mean the server went away: find out now rather
+                // than at the next poll (which may be off).
+                if dropped {
+                    self.start_refresh()
+                } else {
+                    Vec::new()
+                }
             }
             Msg::Nudge => self.start_refresh(),
             Msg::Woke(wake) => self.on_wake(wake),

@@ -88,7 +88,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => draw_help(frame, app, area, *scroll),
         Some(Overlay::Filter { input, error }) => {
-            let h = if error.is_some() { 4 } else { 3 };
+            // The whole message, however long: it names the column and what was expected.
+            let message = error
+                .as_ref()
+                .map(|e| detail::wrap(&format!("✗ {e}"), usize::from(area.width.saturating_sub(2))))
+                .unwrap_or_default();
+            let h = 3 + message.len() as u16;
             let rect = Rect::new(area.x, area.y, area.width, h.min(area.height));
             frame.render_widget(Clear, rect);
             let block = Block::bordered()
@@ -99,12 +104,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
             let [input_area, error_area] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
             frame.render_widget(input, input_area);
-            if let Some(e) = error {
-                frame.render_widget(
-                    Paragraph::new(Line::styled(format!("✗ {e}"), app.theme().error())),
-                    error_area,
-                );
-            }
+            let lines: Vec<Line> = message
+                .into_iter()
+                .map(|l| Line::styled(l, app.theme().error()))
+                .collect();
+            frame.render_widget(Paragraph::new(lines), error_area);
         }
         Some(Overlay::Picker(p)) => draw_picker(frame, app, area, p),
         Some(Overlay::Prompt(p)) => draw_prompt(frame, app, area, p),
