@@ -279,3 +279,92 @@ impl Rows {
         self.rows.iter().find(|r| r.key == key).map(|r| r.version)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::{Requester, SlaClock};
+
+    fn ticket(id: i64, updated_at: Millis) -> Ticket {
+        Ticket {
+            id,
+            key: format!("TKT-{id}"),
+            title: format!("Ticket {id}"),
+            description: String::new(),
+            requester: Requester {
+                user_id: None,
+                email: "a@example.com".into(),
+                name: None,
+            },
+            category: "General".into(),
+            priority: "Medium".into(),
+            status: "new".into(),
+            status_class: StatusClass::Open,
+            assignee: None,
+            tags: vec!["vip".into()],
+            custom_fields: Default::default(),
+            version: 1,
+            created_at: updated_at,
+            updated_at,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            approved_at: None,
+            sla: SlaClock::default(),
+        }
+    }
+
+    fn keys(rows: &Rows) -> Vec<&str> {
+        rows.rows.iter().map(|r| r.key.as_str()).collect()
+    }
+
+    #[test]
+    fn a_merge_puts_changes_in_order_drops_the_gone_and_keeps_the_selection() {
+        let mut rows = Rows::new(Order::Updated);
+        rows.append(&[ticket(3, 30), ticket(2, 20), ticket(1, 10)], None);
+        rows.select(1, 10);
+        rows.merge(&[ticket(1, 40), ticket(4, 25)], &["TKT-3".into()]);
+        assert_eq!(keys(&rows), ["TKT-1", "TKT-4", "TKT-2"]);
+        assert_eq!(rows.selected_row().map(|r| r.key.as_str()), Some("TKT-2"));
+        // At the top the view stays at the top, so what arrived is seen.
+        assert_eq!(rows.offset, 0);
+    }
+
+    #[test]
+    fn a_change_past_the_loaded_end_waits_for_its_page() {
+        let mut rows = Rows::new(Order::Updated);
+        rows.append(&[ticket(3, 30), ticket(2, 20)], Some("more".into()));
+        rows.merge(&[ticket(9, 5)], &[]);
+        assert_eq!(keys(&rows), ["TKT-3", "TKT-2"]);
+        // Pages that overlap (a ticket moved between them) do not duplicate it.
+        rows.append(&[ticket(2, 20), ticket(1, 10)], None);
+        assert_eq!(keys(&rows), ["TKT-3", "TKT-2", "TKT-1"]);
+    }
+
+    #[test]
+    fn marks_are_the_targets_in_list_order_and_strings_are_shared() {
+        let mut rows = Rows::new(Order::Updated);
+        rows.append(&[ticket(3, 30), ticket(2, 20), ticket(1, 10)], None);
+        assert_eq!(rows.targets(), ["TKT-3"]);
+        rows.select(2, 10);
+        rows.toggle_mark();
+        rows.select(0, 10);
+        rows.toggle_mark();
+        assert_eq!(rows.targets(), ["TKT-3", "TKT-1"]);
+        assert!(Arc::ptr_eq(&rows.rows[0].status, &rows.rows[1].status));
+        assert!(Arc::ptr_eq(&rows.rows[0].tags[0], &rows.rows[2].tags[0]));
+    }
+
+    #[test]
+    fn moving_keeps_the_selection_on_screen() {
+        let mut rows = Rows::new(Order::Updated);
+        let many: Vec<Ticket> = (1..=50).rev().map(|i| ticket(i, i)).collect();
+        rows.append(&many, None);
+        rows.move_by(15, 10);
+        assert_eq!((rows.selected, rows.offset), (15, 6));
+        rows.move_by(-100, 10);
+        assert_eq!((rows.selected, rows.offset), (0, 0));
+        rows.move_by(1000, 10);
+        assert_eq!((rows.selected, rows.offset), (49, 40));
+    }
+}
