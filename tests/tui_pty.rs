@@ -360,7 +360,19 @@ async fn a_supervisor_works_the_desk_over_the_server_and_survives_it_going_away(
 async fn offline_on_a_local_store_files_and_comments() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("local.db");
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\necho 'Written in the editor' > \"$1\"\n",
+    )
+    .expect("editor");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
     let envs = vec![
+        ("VISUAL", editor.display().to_string()),
         ("DESK_DB", db.display().to_string()),
         (
             "DESK_DATA_DIR",
@@ -389,6 +401,13 @@ async fn offline_on_a_local_store_files_and_comments() {
     tui.typing("Bulb ordered");
     tui.send("\x13");
     tui.wait_for("internal note added to TKT-1");
+    // A longer reply in $EDITOR: the screen is handed over and taken back.
+    tui.send("c");
+    tui.wait_for("public reply");
+    tui.send("\x05");
+    tui.wait_for("Written in the editor");
+    tui.send("\x13");
+    tui.wait_for("reply sent on TKT-1");
     let (status, alternate) = tui.quit();
     assert!(status.success());
     assert!(!alternate);
@@ -403,6 +422,8 @@ async fn offline_on_a_local_store_files_and_comments() {
     let view: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(view["ticket"]["description"], "Since Monday");
     assert_eq!(view["comments"][0]["visibility"], "internal");
+    assert_eq!(view["comments"][1]["body"], "Written in the editor");
+    assert_eq!(view["comments"][1]["visibility"], "public");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::layout::Size;
 
@@ -99,9 +99,13 @@ impl Term {
         execute!(
             std::io::stdout(),
             EnterAlternateScreen,
-            EnableBracketedPaste
+            EnableBracketedPaste,
+            Clear(ClearType::All)
         )?;
-        self.terminal.clear()
+        // ratatui's own `clear` asks the terminal where its cursor is, which some
+        // terminals never answer (and costs a round trip over SSH). An empty frame
+        // makes ratatui forget the old screen just as well, so the next one is whole.
+        self.terminal.draw(|_| {}).map(|_| ())
     }
 
     pub fn leave(mut self) -> std::io::Result<()> {
