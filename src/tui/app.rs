@@ -692,9 +692,7 @@ impl App {
                 self.sync.head = Some(found.last_seq);
                 self.sync.synced_at = Some(self.now);
                 if found.reload {
-                    let keep = self.rows.selected_row().map(|r| r.key.clone());
                     effects.extend(self.apply_query(self.query.clone()));
-                    self.detail.key = keep;
                 } else {
                     let mut changed: Vec<String> =
                         found.matching.iter().map(|t| t.key.clone()).collect();
@@ -738,24 +736,27 @@ impl App {
     ) -> Vec<Effect> {
         match result {
             Ok(targets) if targets.is_empty() => {
-                self.warn(format!("{} cannot move anywhere you may take it", keys[0]));
+                self.warn(format!(
+                    "{} cannot move anywhere you may take it",
+                    describe_keys(&keys)
+                ));
             }
             Ok(targets) => {
                 let items = targets
                     .iter()
                     .map(|to| PickItem::new(self.refs.status_name(to), to.clone()))
                     .collect();
-                let title = match keys.len() {
-                    1 => format!("Move {} to", keys[0]),
-                    n => format!("Move {n} tickets to"),
-                };
+                let title = format!("Move {} to", describe_keys(&keys));
                 self.overlay = Some(Overlay::Picker(Picker::new(
                     title,
                     Pick::Status { keys },
                     items,
                 )));
             }
-            Err(e) => self.warn(format!("cannot read where {} may go: {e}", keys[0])),
+            Err(e) => self.warn(format!(
+                "cannot read where {} may go: {e}",
+                describe_keys(&keys)
+            )),
         }
         Vec::new()
     }
