@@ -723,10 +723,7 @@ pub fn show(view: &TicketView, now: Millis, width: Option<usize>) -> String {
             .max()
             .unwrap_or(0);
         for (k, v) in &t.custom_fields {
-            let value = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
+            let value = crate::domain::model::custom_field_text(v);
             out.push_str(&format!("  {:<wide$}  {}\n", clean(k), clean(&value)));
         }
     }
@@ -734,12 +731,7 @@ pub fn show(view: &TicketView, now: Millis, width: Option<usize>) -> String {
     for entry in view.timeline() {
         match entry {
             TimelineEntry::Comment(c) => {
-                let who = c
-                    .author
-                    .as_ref()
-                    .map(|a| a.name.clone())
-                    .or_else(|| c.author_email.clone())
-                    .unwrap_or_else(|| "someone".into());
+                let who = c.author_name();
                 let kind = match c.visibility {
                     Visibility::Internal => "internal note",
                     Visibility::Public => "comment",

@@ -286,6 +286,25 @@ pub struct Comment {
     pub created_at: Millis,
 }
 
+impl Comment {
+    /// Who wrote it, for people: the author's name, or the contact's email.
+    pub fn author_name(&self) -> String {
+        self.author
+            .as_ref()
+            .map(|a| a.name.clone())
+            .or_else(|| self.author_email.clone())
+            .unwrap_or_else(|| "someone".into())
+    }
+}
+
+/// A custom field's value for people: text as it is, anything else as JSON.
+pub fn custom_field_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {

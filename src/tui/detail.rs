@@ -125,10 +125,7 @@ pub fn lines(
         out.push(Line::default());
         out.push(Line::styled("Fields", theme.header()));
         for (name, value) in &t.custom_fields {
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
+            let text = crate::domain::model::custom_field_text(value);
             let prefix = format!("  {name}: ");
             push_wrapped(&mut out, &prefix, &text, width, theme);
         }
@@ -147,12 +144,7 @@ pub fn lines(
     for entry in view.timeline() {
         match entry {
             TimelineEntry::Comment(c) => {
-                let who = c
-                    .author
-                    .as_ref()
-                    .map(|a| a.name.clone())
-                    .or_else(|| c.author_email.clone())
-                    .unwrap_or_else(|| "someone".into());
+                let who = c.author_name();
                 let internal = c.visibility == Visibility::Internal;
                 let mut head = vec![
                     Span::styled(format!("{:>8}  ", ago(c.created_at, now)), theme.dim()),
