@@ -3,7 +3,7 @@
 // their place and anything typed into the reply box. The pages work without it.
 (function () {
   "use strict";
-  var KEY = "desk.track.key", EMAIL = "desk.track.email", EVERY = 30000;
+  var KEY = "desk.track.key", EMAIL = "desk.track.email";
 
   function store(k, v) { try { if (v) { localStorage.setItem(k, v); } } catch (e) { /* private mode */ } }
   function load(k) { try { return localStorage.getItem(k) || ""; } catch (e) { return ""; } }
@@ -23,7 +23,9 @@
   var ticket = document.getElementById("ticket");
   if (!refresh || !ticket) { return; }
   store(KEY, refresh.elements.key.value); store(EMAIL, refresh.elements.email.value);
+  var EVERY = 1000 * (parseInt(refresh.dataset.every, 10) || 30);
   var state = document.getElementById("refresh-state");
+  var calm = state.textContent;
   var announce = document.getElementById("announce");
   var updated = document.getElementById("updated");
   function shown(d) { return d.toLocaleTimeString(); }
@@ -50,10 +52,10 @@
         var now = new Date();
         updated.setAttribute("datetime", now.toISOString());
         updated.textContent = shown(now);
-        state.textContent = "This page checks for news every 30 seconds.";
+        state.textContent = calm;
         if (before !== fresh.dataset.status) { announce.textContent = "Status is now " + fresh.dataset.status; }
       })
-      .catch(function () { state.textContent = "Could not check for news; trying again in 30 seconds."; })
+      .catch(function () { state.textContent = "Could not check for news; trying again soon."; })
       .then(function () { window.setTimeout(tick, EVERY); });
   }
   window.setTimeout(tick, EVERY);

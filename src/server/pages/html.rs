@@ -145,6 +145,8 @@ fn time_el(at: Millis) -> String {
 pub struct Offers {
     pub reply: bool,
     pub reopen: bool,
+    /// How often the script checks for news.
+    pub refresh_secs: u64,
 }
 
 /// The ticket as its requester sees it, with the forms to refresh, reply and reopen.
@@ -157,6 +159,7 @@ pub fn ticket_page(
     error: Option<&str>,
     now: Millis,
 ) -> String {
+    let refresh_secs = offers.refresh_secs;
     let mut m = String::new();
     let proof = format!(
         "{}{}{}",
@@ -284,9 +287,9 @@ pub fn ticket_page(
     let _ = write!(
         m,
         r#"<div class="refresh">
-<p id="updated-line">Last updated <time id="updated" datetime="{iso}">{shown}</time>. <span id="refresh-state">This page checks for news every 30 seconds.</span></p>
+<p id="updated-line">Last updated <time id="updated" datetime="{iso}">{shown}</time>. <span id="refresh-state">This page checks for news every {refresh_secs} seconds.</span></p>
 <p id="announce" class="sr-only" aria-live="polite"></p>
-<form method="post" action="/track" id="refresh">{proof}<button type="submit" class="secondary">Refresh now</button></form>
+<form method="post" action="/track" id="refresh" data-every="{refresh_secs}">{proof}<button type="submit" class="secondary">Refresh now</button></form>
 </div>
 "#,
         iso = esc(&crate::domain::time::to_rfc3339(now)),

@@ -32,6 +32,8 @@ pub struct PagesOptions {
     /// Requests filed through `/new` per address: a burst, then one every period.
     pub filing_burst: u32,
     pub filing_period: Duration,
+    /// How often an open tracking page checks for news (the seed tracker's 30 s).
+    pub refresh_every: Duration,
 }
 
 impl Default for PagesOptions {
@@ -42,6 +44,7 @@ impl Default for PagesOptions {
             allow_reopen: true,
             filing_burst: 5,
             filing_period: Duration::from_secs(12),
+            refresh_every: Duration::from_secs(30),
         }
     }
 }
@@ -239,6 +242,7 @@ async fn show(
                 reply: app.options.pages.allow_replies && t.status_class != StatusClass::Done,
                 reopen: app.options.pages.allow_reopen
                     && t.status == crate::domain::workflow::RESOLVED,
+                refresh_secs: app.options.pages.refresh_every.as_secs().max(1),
             };
             let body = html::ticket_page(
                 &t,
