@@ -92,16 +92,16 @@ pub fn track_form(csrf: &str, key: &str, email: &str, error: Option<&str>) -> St
     layout("Track your request", &main)
 }
 
-/// Words a customer reads for a status. A status an admin renamed keeps its new name.
-fn status_words(t: &PublicTicket) -> String {
+/// Words a customer reads for a status, by its key and its current name. A status an
+/// admin renamed keeps its new name: the operator chose those words.
+fn customer_words(key: &str, name: &str) -> String {
     let default = crate::domain::workflow::STATUSES
         .iter()
-        .find(|(key, _, _)| *key == t.status)
-        .is_some_and(|(_, name, _)| *name == t.status_name);
+        .any(|(k, n, _)| *k == key && *n == name);
     if !default {
-        return t.status_name.clone();
+        return name.to_string();
     }
-    match t.status.as_str() {
+    match key {
         "new" => "Received",
         "under_review" => "Being reviewed",
         "approved" => "Approved",
@@ -111,9 +111,21 @@ fn status_words(t: &PublicTicket) -> String {
         "waiting_on_customer" => "Waiting for your reply",
         "resolved" => "Resolved",
         "closed" => "Closed",
-        _ => t.status_name.as_str(),
+        _ => name,
     }
     .to_string()
+}
+
+fn status_words(t: &PublicTicket) -> String {
+    customer_words(&t.status, &t.status_name)
+}
+
+/// The timeline names statuses by name only; default names map back to their keys.
+fn words_for_name(name: &str) -> String {
+    crate::domain::workflow::STATUSES
+        .iter()
+        .find(|(_, n, _)| *n == name)
+        .map_or_else(|| name.to_string(), |(k, n, _)| customer_words(k, n))
 }
 
 fn class_name(c: StatusClass) -> &'static str {
@@ -254,7 +266,7 @@ pub fn ticket_page(
         let what = match e.kind {
             EventKind::Created => "Request received".to_string(),
             EventKind::StatusChanged => match &e.status {
-                Some(s) => format!("Status changed to {s}"),
+                Some(s) => format!("Status: {}", words_for_name(s)),
                 None => "Status changed".to_string(),
             },
             EventKind::Assigned => match &e.actor_name {
