@@ -521,3 +521,33 @@ async fn filings_and_lookups_are_rate_limited() {
     v.get("/track").await.expect(StatusCode::OK);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_ticket_filed_from_an_account_is_tracked_but_changed_only_signed_in() {
+    let s = TestServer::start().await;
+    let key = s.file(&s.customer, "From my account", "General").await;
+    let mut v = Visitor::new(&s);
+    let page = v.track(&key, s.customer.email()).await;
+    page.expect(StatusCode::OK);
+    assert!(page.text().contains("From my account"));
+    // An email alone is not proof of an account: the reply is refused, with a reason.
+    let token = v.token().await;
+    let r = v
+        .post(
+            "/track/reply",
+            &[
+                ("csrf", &token),
+                ("key", &key),
+                ("email", s.customer.email()),
+                ("body", "anonymous words"),
+            ],
+        )
+        .await;
+    r.expect(StatusCode::FORBIDDEN);
+    assert!(r.text().contains("sign in"), "{}", r.text());
+    let api = s
+        .get(&format!("/tickets/{key}"), Some(&s.agent.token))
+        .await;
+    assert!(!api.text().contains("anonymous words"));
+    s.stop().await;
+}
