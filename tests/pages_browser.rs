@@ -235,7 +235,9 @@ fn lit(s: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_files_tracks_and_replies_in_a_real_browser() {
     let Some(program) = chromium() else {
-        println!(
+        // Straight to stderr: the test harness captures println!, and a skip must show.
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED: chromium not found (apt-get install chromium, or set DESK_CHROMIUM); the browser test did not run"
         );
         return;
@@ -381,6 +383,6 @@ async fn a_customer_files_tracks_and_replies_in_a_real_browser() {
     assert!(!html.as_str().unwrap_or("").contains("SECRET-NOTE"));
 
     drop(b);
-    println!("screenshots in {}", shots.display());
+    let _ = writeln!(std::io::stderr(), "screenshots in {}", shots.display());
     s.stop().await;
 }
