@@ -41,6 +41,13 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
         ServerOptions {
             token_ttl_hours: loaded.config.server.token_ttl_hours,
             compat: compat_options(&loaded.config.compat),
+            show_assignee: loaded.config.pages.show_assignee,
+            pages: crate::server::PagesOptions {
+                enabled: loaded.config.pages.enabled,
+                allow_replies: loaded.config.pages.allow_replies,
+                allow_reopen: loaded.config.pages.allow_reopen,
+                ..crate::server::PagesOptions::default()
+            },
             ..ServerOptions::default()
         },
     );

@@ -49,6 +49,9 @@ pub struct Config {
     /// The seed systems' wire formats, each off until enabled.
     #[serde(default)]
     pub compat: Compat,
+    /// The customer pages `/track` and `/new`.
+    #[serde(default)]
+    pub pages: Pages,
     /// At most [`MAX_VIEWS`].
     #[serde(default)]
     pub views: Vec<View>,
@@ -155,6 +158,30 @@ impl Default for Server {
             listen: "127.0.0.1:7420".to_owned(),
             database_url: None,
             token_ttl_hours: 720,
+        }
+    }
+}
+
+/// `[pages]`: the tracking page and request form `desk serve` shows customers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Pages {
+    pub enabled: bool,
+    /// Customers see who works on their ticket (also on `/api/v1/track`).
+    pub show_assignee: bool,
+    /// Customers may reply to an open ticket from the tracking page.
+    pub allow_replies: bool,
+    /// Customers may reopen a resolved ticket from the tracking page.
+    pub allow_reopen: bool,
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Pages {
+            enabled: true,
+            show_assignee: true,
+            allow_replies: true,
+            allow_reopen: true,
         }
     }
 }

@@ -505,6 +505,10 @@ fn the_example_documents_every_key_with_a_valid_value() {
     );
     assert_eq!(keys("ui"), ["refresh_interval", "theme"]);
     assert_eq!(
+        keys("pages"),
+        ["allow_reopen", "allow_replies", "enabled", "show_assignee"]
+    );
+    assert_eq!(
         keys("compat"),
         [
             "helpdesk",
@@ -528,8 +532,20 @@ fn the_example_documents_every_key_with_a_valid_value() {
     sections.sort_unstable();
     assert_eq!(
         sections,
-        ["compat", "desk", "keys", "local", "server", "ui", "views"]
+        [
+            "compat", "desk", "keys", "local", "pages", "server", "ui", "views"
+        ]
     );
+}
+
+#[test]
+fn customer_pages_are_on_by_default_and_strict() {
+    let p = parse_ok("").pages;
+    assert!(p.enabled && p.show_assignee && p.allow_replies && p.allow_reopen);
+    let c = parse_ok("[pages]\nallow_replies = false\nshow_assignee = false\n");
+    assert!(c.pages.enabled && !c.pages.allow_replies && !c.pages.show_assignee);
+    let err = parse_err("[pages]\nallow_reply = true\n");
+    assert!(err.contains("allow_reply"), "{err}");
 }
 
 #[test]

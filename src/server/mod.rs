@@ -8,6 +8,7 @@ mod etag;
 mod extract;
 mod feed;
 mod openapi;
+mod pages;
 mod reference;
 mod tickets;
 
@@ -31,6 +32,7 @@ use tower_http::trace::TraceLayer;
 use crate::service::Service;
 
 pub use error::ApiError;
+pub use pages::PagesOptions;
 
 /// Request bodies above this are refused with 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -50,6 +52,8 @@ pub struct ServerOptions {
     pub show_assignee: bool,
     /// Which seed-compatible surfaces are served, and how.
     pub compat: compat::CompatOptions,
+    /// The customer pages (`/track`, `/new`).
+    pub pages: PagesOptions,
 }
 
 impl Default for ServerOptions {
@@ -63,6 +67,7 @@ impl Default for ServerOptions {
             request_timeout: Duration::from_secs(30),
             show_assignee: true,
             compat: compat::CompatOptions::default(),
+            pages: PagesOptions::default(),
         }
     }
 }
@@ -199,6 +204,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
         .merge(compat::routes(&options))
+        .merge(pages::routes(&options))
         .merge(openapi::docs())
         .fallback(api_not_found)
         .with_state(app)

@@ -159,3 +159,60 @@ impl Service {
         Ok(ticket)
     }
 }
+
+impl Service {
+    /// A reply from the tracking page, by a customer proven only by key and email. It
+    /// acts as that contact, so the same checks as every other customer comment apply;
+    /// a ticket filed from an account needs that account (an email alone is not proof
+    /// of it, see [`super::Actor::is_requester`]).
+    pub async fn tracker_reply(&self, key: &str, email: &str, body: &str) -> Result<()> {
+        let (contact, ticket) = self.tracker_contact(key, email).await?;
+        if ticket.status_class == StatusClass::Done {
+            return Err(ServiceError::Invalid(crate::domain::validate::invalid(
+                "body",
+                "this ticket is finished; reopen it to reply",
+            )));
+        }
+        self.comment(
+            &contact,
+            key,
+            body,
+            crate::domain::model::Visibility::Public,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Reopens a resolved ticket from the tracking page: the workflow's own
+    /// requester-may-reopen step, taken as the contact who filed it.
+    pub async fn tracker_reopen(&self, key: &str, email: &str) -> Result<()> {
+        let (contact, _) = self.tracker_contact(key, email).await?;
+        self.transition(
+            &contact,
+            key,
+            crate::domain::workflow::IN_PROGRESS,
+            Some("Reopened by the customer"),
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn tracker_contact(
+        &self,
+        key: &str,
+        email: &str,
+    ) -> Result<(super::Actor, crate::domain::model::Ticket)> {
+        let ticket = self.track_ticket(key, email).await?;
+        if ticket.requester.user_id.is_some() {
+            return Err(ServiceError::Forbidden(
+                "this ticket belongs to an account; sign in to change it".into(),
+            ));
+        }
+        let contact = super::Actor::Contact {
+            email: ticket.requester.email.clone(),
+        };
+        Ok((contact, ticket))
+    }
+}
