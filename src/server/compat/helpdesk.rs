@@ -547,13 +547,7 @@ async fn update(
 /// Public comments only: internal notes never leave through a compat surface, even to
 /// the staff this helpdesk served (they read them in desk itself).
 async fn comments(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    let key = path_id(&id)?;
-    let actor = who(&app, &headers).await?;
-    let view = app
-        .service
-        .get_ticket(&actor, &key)
-        .await
-        .map_err(service_error)?;
+    let view = ticket_view(&app, &headers, &id).await?;
     let rows: Vec<Value> = view
         .comments
         .iter()
@@ -615,14 +609,22 @@ async fn add_comment(
     .into_response())
 }
 
-async fn history(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
-    let key = path_id(&id)?;
-    let actor = who(&app, &headers).await?;
-    let view = app
-        .service
+/// The ticket `id` names with its timeline, as the caller may see it.
+async fn ticket_view(
+    app: &App,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<crate::domain::requests::TicketView, Rejection> {
+    let key = path_id(id)?;
+    let actor = who(app, headers).await?;
+    app.service
         .get_ticket(&actor, &key)
         .await
-        .map_err(service_error)?;
+        .map_err(service_error)
+}
+
+async fn history(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    let view = ticket_view(&app, &headers, &id).await?;
     let rows: Vec<Value> = view
         .events
         .iter()
