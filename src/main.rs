@@ -1,5 +1,10 @@
 use clap::Parser;
 
+// The server copies many small values between SQLite's connection threads and the
+// async workers; glibc's allocator serialises those threads on its arenas' locks.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> color_eyre::Result<()> {
     // color-eyre formats panics; errors a user can act on are one plain line below.
     color_eyre::install()?;

@@ -391,3 +391,75 @@ async fn a_cursor_the_desk_did_not_hand_out_is_invalid() {
         );
     }
 }
+
+/// A ticket's view comes back in one statement; it must hold exactly what the ticket,
+/// comment and event reads return one by one, in the same order, for staff and for
+/// customers (who never get internal notes or internal events).
+#[tokio::test]
+async fn a_ticket_view_in_one_statement_matches_its_parts() {
+    use desk::store::{comments, events, tickets, view};
+    let d = TestDesk::new().await;
+    desk::demo::load(&d.service).await.expect("demo data");
+    let store = d.service.store();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tickets ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert!(ids.len() >= 20, "the demo desk has its tickets");
+    let (mut internal_left_out, mut with_comments) = (0, 0);
+    for id in ids {
+        for public_only in [false, true] {
+            let (ticket, got_comments, got_events) =
+                view::ticket_view(store.pool(), store.backend(), id, public_only)
+                    .await
+                    .unwrap()
+                    .expect("the ticket exists");
+            let want_ticket = tickets::get(store.pool(), id).await.unwrap().unwrap();
+            let want_comments = comments::for_ticket(store.pool(), id, public_only)
+                .await
+                .unwrap();
+            let want_events = events::for_ticket(store.pool(), id, public_only)
+                .await
+                .unwrap();
+            assert_eq!(json(&ticket), json(&want_ticket), "ticket {id}");
+            assert_eq!(
+                json(&got_comments),
+                json(&want_comments),
+                "comments of {id}"
+            );
+            assert_eq!(json(&got_events), json(&want_events), "events of {id}");
+            if public_only {
+                assert!(
+                    got_comments
+                        .iter()
+                        .all(|c| c.visibility == Visibility::Public)
+                );
+                assert!(
+                    got_events
+                        .iter()
+                        .all(|e| e.visibility == Visibility::Public)
+                );
+                let all = comments::for_ticket(store.pool(), id, false).await.unwrap();
+                internal_left_out += all.len() - got_comments.len();
+            }
+            with_comments += usize::from(!got_comments.is_empty());
+        }
+    }
+    assert!(
+        internal_left_out > 0,
+        "the demo desk has internal notes to leave out"
+    );
+    assert!(with_comments > 0, "the demo desk has comments to compare");
+    assert!(
+        view::ticket_view(store.pool(), store.backend(), 999_999, false)
+            .await
+            .unwrap()
+            .is_none(),
+        "no such ticket"
+    );
+}
+
+/// Compared as the API would show them.
+fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).expect("serialisable")
+}

@@ -2,14 +2,15 @@
 
 use sqlx::Row;
 
+use crate::domain::key::parse_key_number;
 use crate::domain::model::Ticket;
 use crate::domain::query::{self, SlaState};
 use crate::domain::requests::{Changes, Count, Stats, TicketList, TicketView};
 use crate::domain::time;
 use crate::domain::validate::invalid;
-use crate::store::{Clause, ClauseKind, Page, PageCursor, Scope, comments, events, tickets};
+use crate::store::{Clause, ClauseKind, Page, PageCursor, Scope, events, tickets, view};
 
-use super::{Actor, Result, Service};
+use super::{Actor, Result, Service, ServiceError};
 
 pub const PAGE_DEFAULT: u32 = 50;
 pub const PAGE_MAX: u32 = 500;
@@ -20,13 +21,18 @@ impl Service {
     /// comments and events, and only on their own tickets.
     pub async fn get_ticket(&self, actor: &Actor, key: &str) -> Result<TicketView> {
         actor.require_active()?;
-        let pool = self.store.pool();
-        let ticket = self.find(pool, actor, key).await?;
+        let not_found = || ServiceError::NotFound(format!("ticket {}", key.trim()));
+        let id = parse_key_number(self.key_prefix(), key).ok_or_else(not_found)?;
         let public_only = !actor.is_staff();
-        let (comments, events) = tokio::try_join!(
-            comments::for_ticket(pool, ticket.id, public_only),
-            events::for_ticket(pool, ticket.id, public_only),
-        )?;
+        let (ticket, comments, events) =
+            view::ticket_view(self.store.pool(), self.store.backend(), id, public_only)
+                .await?
+                .ok_or_else(not_found)?;
+        // The same rule as every other read of one ticket (`find`): a ticket the caller
+        // may not see does not exist for them.
+        if !actor.may_read(&ticket) {
+            return Err(not_found());
+        }
         Ok(TicketView {
             ticket,
             comments,

@@ -16,6 +16,7 @@ pub mod reference;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -104,10 +105,11 @@ impl Store {
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        // 4 MiB of page cache per connection: the OS caches the file
-                        // too, and eight connections at 32 MiB put a server past 300 MB
-                        // (measured with benches/server.sh).
-                        conn.execute("PRAGMA cache_size = -4000").await?;
+                        // 2 MiB of page cache per connection: the OS caches the file
+                        // too. Eight connections at 32 MiB put a server past 300 MB, and
+                        // at 4 MiB past 100 MB under load; 2 MiB reads as fast
+                        // (benches/server.sh, BENCHMARKS.md).
+                        conn.execute("PRAGMA cache_size = -2000").await?;
                     }
                     Ok(())
                 })

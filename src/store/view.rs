@@ -1,0 +1,150 @@
+//! A ticket with its whole timeline in one statement.
+//!
+//! Reading a ticket is the server's most frequent call. Three statements (ticket,
+//! comments, events) cost three round trips to the database's connection thread, and
+//! those trips, not SQLite, were most of a request's time (benches/server.sh). The
+//! comments and events therefore come back as JSON arrays beside the ticket's columns,
+//! aggregated by the database itself.
+
+use sqlx::{Any, Executor, Row};
+
+use crate::domain::model::{Comment, Event, EventKind, Ticket, UserRef, Visibility};
+
+use super::sql::TICKET_COLUMNS;
+use super::{Backend, StoreError, rows};
+
+/// A comment's columns, in the order the statement lists them.
+type CommentColumns = (
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    i64,
+);
+
+/// An event's columns, in the order the statement lists them.
+type EventColumns = (
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+const COMMENT_ROW: &str = "c.id, c.author_id, u.email, u.name, c.author_email, c.body, \
+    c.visibility, c.created_at";
+const COMMENT_FROM: &str = "FROM comments c LEFT JOIN users u ON u.id = c.author_id \
+    WHERE c.ticket_id = t.id AND ($2 = 0 OR c.visibility = 'public')";
+const EVENT_ROW: &str = "e.seq, e.version, e.kind, e.actor_id, u.email, u.name, e.at, \
+    e.field, e.old_value, e.new_value, e.note, e.visibility";
+const EVENT_FROM: &str = "FROM events e LEFT JOIN users u ON u.id = e.actor_id \
+    WHERE e.ticket_id = t.id AND ($2 = 0 OR e.visibility = 'public')";
+
+fn statement(backend: Backend) -> String {
+    let (array, aggregate, empty) = match backend {
+        Backend::Sqlite => ("json_array", "json_group_array", "'[]'"),
+        Backend::Postgres => ("json_build_array", "json_agg", "'[]'::json"),
+    };
+    let cast = if backend == Backend::Postgres {
+        "::text"
+    } else {
+        ""
+    };
+    format!(
+        "SELECT {TICKET_COLUMNS},
+           COALESCE((SELECT {aggregate}({array}({COMMENT_ROW}) ORDER BY c.id) {COMMENT_FROM}),
+                    {empty}){cast} AS comments_json,
+           COALESCE((SELECT {aggregate}({array}({EVENT_ROW}) ORDER BY e.seq) {EVENT_FROM}),
+                    {empty}){cast} AS events_json
+         FROM tickets t WHERE t.id = $1"
+    )
+}
+
+/// The ticket `id` with its comments and events, oldest first; `public_only` leaves
+/// out internal notes and internal events (for customers).
+pub async fn ticket_view<'c, E>(
+    ex: E,
+    backend: Backend,
+    id: i64,
+    public_only: bool,
+) -> Result<Option<(Ticket, Vec<Comment>, Vec<Event>)>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(statement(backend)))
+        .bind(id)
+        .bind(i64::from(public_only))
+        .fetch_optional(ex)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let ticket = rows::ticket(&row)?;
+    let comments_json: String = row.try_get("comments_json")?;
+    let events_json: String = row.try_get("events_json")?;
+    let comments = serde_json::from_str::<Vec<CommentColumns>>(&comments_json)
+        .map_err(|e| StoreError::Corrupt(format!("comments of ticket {id}: {e}")))?
+        .into_iter()
+        .map(|c| comment(id, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let events = serde_json::from_str::<Vec<EventColumns>>(&events_json)
+        .map_err(|e| StoreError::Corrupt(format!("events of ticket {id}: {e}")))?
+        .into_iter()
+        .map(|e| event(&ticket.key, id, e))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some((ticket, comments, events)))
+}
+
+fn user_ref(id: Option<i64>, email: Option<String>, name: Option<String>) -> Option<UserRef> {
+    id.map(|id| UserRef {
+        id,
+        email: email.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+    })
+}
+
+fn visibility(v: &str) -> Result<Visibility, StoreError> {
+    Visibility::parse(v).ok_or_else(|| StoreError::Corrupt(format!("visibility `{v}`")))
+}
+
+fn comment(ticket_id: i64, c: CommentColumns) -> Result<Comment, StoreError> {
+    let (id, author_id, user_email, user_name, author_email, body, vis, created_at) = c;
+    Ok(Comment {
+        id,
+        ticket_id,
+        author: user_ref(author_id, user_email, user_name),
+        author_email,
+        body,
+        visibility: visibility(&vis)?,
+        created_at,
+    })
+}
+
+fn event(ticket_key: &str, ticket_id: i64, e: EventColumns) -> Result<Event, StoreError> {
+    let (seq, version, kind, actor_id, email, name, at, field, old, new, note, vis) = e;
+    Ok(Event {
+        seq,
+        ticket_id,
+        ticket_key: ticket_key.to_string(),
+        version,
+        kind: EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("event kind `{kind}`")))?,
+        actor: user_ref(actor_id, email, name),
+        at,
+        field,
+        old,
+        new,
+        note,
+        visibility: visibility(&vis)?,
+    })
+}
