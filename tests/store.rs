@@ -463,3 +463,124 @@ async fn a_ticket_view_in_one_statement_matches_its_parts() {
 fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).expect("serialisable")
 }
+
+/// Files `titles` all at once, each from its own task, as a busy server would.
+async fn file_at_once(d: &TestDesk, titles: Vec<String>) -> Vec<Result<String, ServiceError>> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, title) in titles.into_iter().enumerate() {
+        let (service, customer) = (d.service.clone(), d.customer.clone());
+        tasks.spawn(async move {
+            let new = NewTicket {
+                title,
+                tags: vec!["burst".into()],
+                ..Default::default()
+            };
+            (
+                i,
+                service.create_ticket(&customer, new).await.map(|t| t.key),
+            )
+        });
+    }
+    let mut results: Vec<_> = tasks.join_all().await;
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+fn numbers(keys: &[String]) -> Vec<i64> {
+    let mut n: Vec<i64> = keys
+        .iter()
+        .map(|k| k.trim_start_matches("TKT-").parse().expect("a ticket key"))
+        .collect();
+    n.sort();
+    n
+}
+
+/// Creates that arrive together share transactions (group commit); each must still come
+/// out whole: its own number, its `created` event in the feed, its words in the index.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tickets_filed_at_once_each_get_a_number_an_event_and_their_words_indexed() {
+    let d = TestDesk::new().await;
+    let before = d.service.last_seq().await.unwrap();
+    let n = 150;
+    let titles = (0..n).map(|i| format!("Burst filing burst{i}")).collect();
+    let keys: Vec<String> = file_at_once(&d, titles)
+        .await
+        .into_iter()
+        .map(|r| r.expect("filed"))
+        .collect();
+    assert_eq!(
+        numbers(&keys),
+        (1..=n as i64).collect::<Vec<_>>(),
+        "no number twice, none skipped"
+    );
+
+    let feed = d.service.changes(&d.agent, before, None).await.unwrap();
+    assert_eq!(feed.events.len(), n, "one event per ticket");
+    let mut event_keys: Vec<String> = feed.events.iter().map(|e| e.ticket_key.clone()).collect();
+    event_keys.sort();
+    let mut sorted_keys = keys.clone();
+    sorted_keys.sort();
+    assert_eq!(event_keys, sorted_keys);
+    assert!(
+        feed.events
+            .iter()
+            .all(|e| e.kind == desk::domain::model::EventKind::Created)
+    );
+    assert!(feed.events.windows(2).all(|w| w[0].seq < w[1].seq));
+
+    for (i, key) in keys.iter().enumerate() {
+        let found = d
+            .service
+            .list_tickets(&d.agent, &format!("burst{i}"), None, None)
+            .await
+            .unwrap();
+        let found: Vec<&str> = found.tickets.iter().map(|t| t.key.as_str()).collect();
+        assert_eq!(found, [key.as_str()], "burst{i} finds its own ticket");
+    }
+    let count = d
+        .service
+        .count_tickets(&d.agent, "tag:burst")
+        .await
+        .unwrap();
+    assert_eq!(count, n as i64);
+}
+
+/// When the database refuses one ticket of a group, the rest are still filed and only
+/// that one caller gets the error; the refused ticket leaves no trace and no gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_the_database_refuses_fails_alone() {
+    let d = TestDesk::new().await;
+    sqlx::query(
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON tickets WHEN NEW.title = 'Poison'
+         BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END",
+    )
+    .execute(d.service.store().pool())
+    .await
+    .unwrap();
+    let titles = (0..40)
+        .map(|i| {
+            if i == 20 {
+                "Poison".into()
+            } else {
+                format!("Fine {i}")
+            }
+        })
+        .collect();
+    let results = file_at_once(&d, titles).await;
+    for (i, r) in results.iter().enumerate() {
+        match (i, r) {
+            (20, Err(ServiceError::Store(e))) => {
+                assert!(e.to_string().contains("refused by the test trigger"), "{e}")
+            }
+            (20, other) => panic!("the poisoned ticket: {other:?}"),
+            (_, Err(e)) => panic!("ticket {i} failed with the poisoned one: {e}"),
+            (_, Ok(_)) => {}
+        }
+    }
+    let keys: Vec<String> = results.into_iter().filter_map(Result::ok).collect();
+    assert_eq!(numbers(&keys), (1..=39).collect::<Vec<_>>());
+    let poisoned = d.service.count_tickets(&d.agent, "poison").await.unwrap();
+    assert_eq!(poisoned, 0);
+    let events = d.service.changes(&d.agent, 0, None).await.unwrap().events;
+    assert_eq!(events.len(), 39, "no event for the refused ticket");
+}

@@ -8,6 +8,7 @@ mod change;
 mod comments;
 mod dump;
 mod error;
+mod filing;
 mod migrate;
 mod query;
 mod reads;
@@ -50,6 +51,7 @@ pub struct Service {
     config: ServiceConfig,
     tokens: std::sync::Arc<token_cache::TokenCache>,
     refs: std::sync::Arc<RefCache>,
+    filings: std::sync::Arc<filing::Queue>,
 }
 
 /// The reference data operations resolve names against. Small and rarely changed, so
@@ -140,6 +142,7 @@ impl Service {
             config,
             tokens: Default::default(),
             refs: Default::default(),
+            filings: Default::default(),
         }
     }
 

@@ -1,12 +1,12 @@
 //! Filing tickets and editing their fields, tags and custom fields.
 
-use crate::domain::model::{EventKind, Requester, StatusClass, Ticket, Visibility};
+use crate::domain::model::{EventKind, Requester, Ticket};
 use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::domain::validate::{self, invalid};
-use crate::domain::{sla, tags, time, workflow};
-use crate::store::{events, tickets};
+use crate::domain::{sla, tags};
 
 use super::change::Pending;
+use super::filing::Filing;
 use super::{Actor, Result, Service, ServiceError};
 
 const DEFAULT_CATEGORY: &str = "General";
@@ -32,14 +32,11 @@ impl Service {
             .transpose()?
             .filter(|n| !n.is_empty());
 
-        let mut w = self.store.write().await?;
+        // Resolved before the writer lock is taken: the lock serialises every write in
+        // the desk, so only what must be atomic runs under it. An account made for the
+        // requester a moment later is linked on the tickets they file after it.
         let requester = self
-            .requester_for(
-                &mut w.tx,
-                actor,
-                new.requester_email.as_deref(),
-                requester_name,
-            )
+            .requester_for(actor, new.requester_email.as_deref(), requester_name)
             .await?;
         let refs = self.refs().await?;
         let category = match new.category.as_deref().filter(|c| !c.trim().is_empty()) {
@@ -66,57 +63,21 @@ impl Service {
                 .ok_or_else(|| invalid("priority", "the desk has no priorities yet"))?,
         };
 
-        let now = time::now();
-        let number = tickets::next_number(&mut w.tx).await?;
-        let ticket = Ticket {
-            id: number,
-            key: self.key_of(number),
+        self.file(Filing {
             title,
             description,
             requester,
-            category: category.name.clone(),
-            priority: priority.name.clone(),
-            status: workflow::NEW.into(),
-            status_class: StatusClass::Open,
-            assignee: None,
+            category: category.clone(),
+            priority: priority.clone(),
             tags,
             custom_fields: new.custom_fields,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            first_response_at: None,
-            resolved_at: None,
-            closed_at: None,
-            approved_at: None,
-            sla: sla::start(now, category, priority),
-        };
-        let ids = refs.ids(&ticket)?;
-        tickets::insert(&mut w.tx, &ticket, ids).await?;
-        events::insert(
-            &mut w.tx,
-            events::NewEvent {
-                ticket_id: ticket.id,
-                version: ticket.version,
-                kind: EventKind::Created,
-                actor_id: actor.user_id(),
-                at: now,
-                field: None,
-                old: None,
-                new: Some(&ticket.status),
-                note: None,
-                visibility: Visibility::Public,
-            },
-        )
-        .await?;
-        w.commit().await?;
-        let mut ticket = ticket;
-        sla::stamp(&mut ticket, now);
-        Ok(ticket)
+            actor_id: actor.user_id(),
+        })
+        .await
     }
 
     async fn requester_for(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         actor: &Actor,
         on_behalf_of: Option<&str>,
         name: Option<String>,
@@ -127,7 +88,7 @@ impl Service {
             .transpose()?;
         match (actor, given) {
             (Actor::User(u), Some(email)) if u.role.is_staff() => {
-                let account = crate::store::users::by_email(&mut **tx, &email).await?;
+                let account = crate::store::users::by_email(self.store.pool(), &email).await?;
                 Ok(Requester {
                     user_id: account.as_ref().map(|a| a.id),
                     name: account.map(|a| a.name).or(name),

@@ -17,6 +17,9 @@ pub enum StoreError {
     },
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// The task writing a group of changes stopped before it committed them.
+    #[error("the write stopped before it was saved; nothing was written, try again")]
+    Interrupted,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

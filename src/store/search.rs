@@ -74,16 +74,17 @@ pub async fn reindex(tx: &mut Transaction<'static, Any>, ticket_id: i64) -> Resu
         .bind(ticket_id)
         .execute(&mut **tx)
         .await?;
-    index_new(tx, ticket_id).await
+    index_new(tx, ticket_id, ticket_id).await
 }
 
-/// Adds a ticket's row; for tickets not yet in the index.
+/// Adds the rows of tickets `from..=to`, none of which is in the index yet.
 pub async fn index_new(
     tx: &mut Transaction<'static, Any>,
-    ticket_id: i64,
+    from: i64,
+    to: i64,
 ) -> Result<(), StoreError> {
     if backend_of(tx) == Backend::Postgres {
-        return pg_index_range(tx, ticket_id, ticket_id).await;
+        return pg_index_range(tx, from, to).await;
     }
     // group_concat over an empty set is NULL, which FTS5 indexes as no words.
     sqlx::query(
@@ -93,9 +94,10 @@ pub async fn index_new(
                   WHERE ticket_id = t.id AND visibility = 'public'),
                 (SELECT group_concat(body, ' ') FROM comments
                   WHERE ticket_id = t.id AND visibility = 'internal')
-           FROM tickets t WHERE t.id = $1",
+           FROM tickets t WHERE t.id BETWEEN $1 AND $2",
     )
-    .bind(ticket_id)
+    .bind(from)
+    .bind(to)
     .execute(&mut **tx)
     .await?;
     Ok(())

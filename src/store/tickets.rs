@@ -18,17 +18,35 @@ pub struct RefIds {
 /// Takes the next ticket number. A counter row (not MAX(id)+1) stays unique across
 /// several servers on one PostgreSQL database.
 pub async fn next_number(tx: &mut Transaction<'static, Any>) -> Result<i64, StoreError> {
-    let n: i64 = sqlx::query_scalar(
-        "UPDATE counters SET value = value + 1 WHERE name = 'ticket' RETURNING value",
+    take_numbers(tx, 1).await
+}
+
+/// Takes the next `n` ticket numbers at once and returns the last: the numbers are
+/// `last - n + 1 ..= last`, consecutive because the writer lock is held.
+pub async fn take_numbers(tx: &mut Transaction<'static, Any>, n: i64) -> Result<i64, StoreError> {
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + $1 WHERE name = 'ticket' RETURNING value",
     )
+    .bind(n)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(n)
+    Ok(last)
 }
 
 /// Inserts a new ticket whose `id` was taken with [`next_number`], with its tags and
 /// its row in the search index.
 pub async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    t: &Ticket,
+    ids: RefIds,
+) -> Result<(), StoreError> {
+    insert_unindexed(tx, t, ids).await?;
+    search::index_new(tx, t.id, t.id).await
+}
+
+/// Inserts a new ticket with its tags but leaves it out of the search index, for
+/// writers that index a run of new tickets at once with [`search::index_new`].
+pub async fn insert_unindexed(
     tx: &mut Transaction<'static, Any>,
     t: &Ticket,
     ids: RefIds,
@@ -69,8 +87,7 @@ pub async fn insert(
     .bind(t.sla.paused_ms)
     .execute(&mut **tx)
     .await?;
-    insert_tags(tx, t.id, &t.tags, t.updated_at).await?;
-    search::index_new(tx, t.id).await
+    insert_tags(tx, t.id, &t.tags, t.updated_at).await
 }
 
 /// Writes every mutable column of a ticket that was read at `based_on` version. Returns
