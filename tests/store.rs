@@ -409,12 +409,14 @@ async fn a_ticket_view_in_one_statement_matches_its_parts() {
     let (mut internal_left_out, mut with_comments) = (0, 0);
     for id in ids {
         for public_only in [false, true] {
-            let (ticket, got_comments, got_events) =
-                view::ticket_view(store.pool(), store.backend(), id, public_only)
-                    .await
-                    .unwrap()
-                    .expect("the ticket exists");
-            let want_ticket = tickets::get(store.pool(), id).await.unwrap().unwrap();
+            let (ticket, got_comments, got_events) = view::ticket_view(store, id, public_only)
+                .await
+                .unwrap()
+                .expect("the ticket exists");
+            let want_ticket = tickets::get(store.pool(), store.backend(), id)
+                .await
+                .unwrap()
+                .unwrap();
             let want_comments = comments::for_ticket(store.pool(), id, public_only)
                 .await
                 .unwrap();
@@ -451,7 +453,7 @@ async fn a_ticket_view_in_one_statement_matches_its_parts() {
     );
     assert!(with_comments > 0, "the demo desk has comments to compare");
     assert!(
-        view::ticket_view(store.pool(), store.backend(), 999_999, false)
+        view::ticket_view(store, 999_999, false)
             .await
             .unwrap()
             .is_none(),

@@ -112,7 +112,7 @@ impl Service {
         if !tickets::save(&mut w.tx, &after, ids, before.version, &before).await? {
             // Another process wrote between our read and our write; report it as the
             // same conflict a stale caller gets.
-            let current = tickets::get(&mut *w.tx, before.id)
+            let current = tickets::get(&mut *w.tx, self.store.backend(), before.id)
                 .await?
                 .ok_or_else(|| ServiceError::NotFound(format!("ticket {}", before.key)))?;
             let missed = visible(

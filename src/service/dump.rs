@@ -33,8 +33,7 @@ impl Service {
         let mut cursor = None;
         loop {
             let page = tickets::page(
-                pool,
-                self.store.backend(),
+                &self.store,
                 &everything,
                 Page {
                     limit: PAGE,

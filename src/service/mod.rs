@@ -188,7 +188,7 @@ impl Service {
     {
         let not_found = || ServiceError::NotFound(format!("ticket {}", key.trim()));
         let id = parse_key_number(&self.config.key_prefix, key).ok_or_else(not_found)?;
-        let ticket = crate::store::tickets::get(ex, id)
+        let ticket = crate::store::tickets::get(ex, self.store.backend(), id)
             .await?
             .ok_or_else(not_found)?;
         if !actor.may_read(&ticket) {

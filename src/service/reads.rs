@@ -24,10 +24,9 @@ impl Service {
         let not_found = || ServiceError::NotFound(format!("ticket {}", key.trim()));
         let id = parse_key_number(self.key_prefix(), key).ok_or_else(not_found)?;
         let public_only = !actor.is_staff();
-        let (ticket, comments, events) =
-            view::ticket_view(self.store.pool(), self.store.backend(), id, public_only)
-                .await?
-                .ok_or_else(not_found)?;
+        let (ticket, comments, events) = view::ticket_view(&self.store, id, public_only)
+            .await?
+            .ok_or_else(not_found)?;
         // The same rule as every other read of one ticket (`find`): a ticket the caller
         // may not see does not exist for them.
         if !actor.may_read(&ticket) {
@@ -68,13 +67,7 @@ impl Service {
         if cursor.is_some_and(|c| c.mode != filter.sort_mode()) {
             return Err(invalid("cursor", "this cursor belongs to a different query").into());
         }
-        let page = tickets::page(
-            self.store.pool(),
-            self.store.backend(),
-            &filter,
-            Page { limit, cursor },
-        )
-        .await?;
+        let page = tickets::page(&self.store, &filter, Page { limit, cursor }).await?;
         Ok(TicketList {
             tickets: page.tickets,
             next_cursor: page.next.map(|c| c.encode()),

@@ -70,7 +70,7 @@ impl Service {
         let pool = self.store.pool();
         let number =
             crate::domain::key::parse_key_number(self.key_prefix(), key).ok_or_else(not_found)?;
-        let ticket = crate::store::tickets::get(pool, number)
+        let ticket = crate::store::tickets::get(pool, self.store.backend(), number)
             .await?
             .ok_or_else(not_found)?;
         let email = email.trim().to_lowercase();
@@ -149,7 +149,7 @@ impl Service {
         let not_found = || ServiceError::NotFound(format!("ticket {} for that email", key.trim()));
         let number =
             crate::domain::key::parse_key_number(self.key_prefix(), key).ok_or_else(not_found)?;
-        let ticket = crate::store::tickets::get(self.store.pool(), number)
+        let ticket = crate::store::tickets::get(self.store.pool(), self.store.backend(), number)
             .await?
             .ok_or_else(not_found)?;
         let email = email.trim().to_lowercase();

@@ -22,6 +22,8 @@ pub enum StoreError {
     Interrupted,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 impl StoreError {

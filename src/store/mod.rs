@@ -5,6 +5,7 @@
 mod error;
 mod migrate;
 mod notify;
+mod readers;
 mod rows;
 pub mod search;
 mod sql;
@@ -27,6 +28,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, MutexGuard, watch};
 
+pub use readers::Param;
 pub use sql::{Clause, ClauseKind, Page, PageCursor, Scope, SortMode, TicketFilter};
 
 /// The advisory lock every PostgreSQL write transaction holds ("desk" in ASCII).
@@ -50,6 +52,8 @@ pub struct Store {
     location: String,
     /// PostgreSQL only: the task that turns other servers' commits into wake-ups.
     listener: Option<Arc<notify::Listener>>,
+    /// SQLite only: connections for the hottest reads, used on the caller's thread.
+    readers: Option<Arc<readers::Readers>>,
 }
 
 /// A write transaction: holds the writer lock until it commits or drops.
@@ -132,6 +136,10 @@ impl Store {
                     })?,
             )),
         };
+        let readers = match backend {
+            Backend::Sqlite => Some(Arc::new(readers::Readers::new(sqlite_path(location)))),
+            Backend::Postgres => None,
+        };
         let store = Store {
             pool,
             backend,
@@ -139,6 +147,7 @@ impl Store {
             committed,
             location: shown.clone(),
             listener,
+            readers,
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -202,9 +211,17 @@ impl Store {
         Ok(())
     }
 
+    /// The SQLite connections for reads on the caller's thread (none on PostgreSQL).
+    pub(crate) fn readers(&self) -> Option<&readers::Readers> {
+        self.readers.as_deref()
+    }
+
     pub async fn close(&self) {
         if let Some(listener) = &self.listener {
             listener.stop();
+        }
+        if let Some(readers) = &self.readers {
+            readers.close();
         }
         self.pool.close().await;
     }
@@ -229,10 +246,7 @@ fn resolve_url(location: &str) -> Result<(String, Backend), StoreError> {
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
         return Ok((location.to_string(), Backend::Postgres));
     }
-    let path = location
-        .strip_prefix("sqlite://")
-        .or_else(|| location.strip_prefix("sqlite:"))
-        .unwrap_or(location);
+    let path = sqlite_path(location);
     if path.is_empty() || path.contains('?') || path == ":memory:" {
         return Err(StoreError::Open {
             location: location.to_string(),
@@ -252,15 +266,18 @@ fn resolve_url(location: &str) -> Result<(String, Backend), StoreError> {
     Ok((format!("sqlite://{path}?mode=rwc"), Backend::Sqlite))
 }
 
+/// The file a SQLite location names.
+fn sqlite_path(location: &str) -> &str {
+    location
+        .strip_prefix("sqlite://")
+        .or_else(|| location.strip_prefix("sqlite:"))
+        .unwrap_or(location)
+}
+
 /// SQLite happily "opens" any file and fails later; look at the header first so a
 /// mistyped path never gets written into.
 fn check_sqlite_file(location: &str) -> Result<(), StoreError> {
-    let path = PathBuf::from(
-        location
-            .strip_prefix("sqlite://")
-            .or_else(|| location.strip_prefix("sqlite:"))
-            .unwrap_or(location),
-    );
+    let path = PathBuf::from(sqlite_path(location));
     let Ok(meta) = std::fs::metadata(&path) else {
         return Ok(()); // a new file
     };

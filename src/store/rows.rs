@@ -10,6 +10,7 @@ use crate::domain::model::{
 };
 
 use super::StoreError;
+use crate::domain::time::Millis;
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} `{value}`"))
@@ -32,46 +33,96 @@ fn user_ref(
     })
 }
 
-pub fn ticket(row: &AnyRow) -> Result<Ticket, StoreError> {
-    let status_class: String = row.try_get("status_class")?;
-    let tags: String = row.try_get("tags")?;
-    let custom: String = row.try_get("custom_fields")?;
-    let mut ticket = Ticket {
-        id: row.try_get("id")?,
-        key: row.try_get("key")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        requester: Requester {
-            user_id: row.try_get("requester_id")?,
-            email: row.try_get("requester_email")?,
-            name: row.try_get("requester_name")?,
-        },
-        category: row.try_get("category")?,
-        priority: row.try_get("priority")?,
-        status: row.try_get("status")?,
-        status_class: StatusClass::parse(&status_class)
-            .ok_or_else(|| corrupt("status class", &status_class))?,
-        assignee: user_ref(row, "assignee_id", "assignee_email", "assignee_name")?,
-        tags: serde_json::from_str(&tags).map_err(|_| corrupt("tags", &tags))?,
-        custom_fields: serde_json::from_str::<CustomFields>(&custom)
-            .map_err(|_| corrupt("custom fields", &custom))?,
-        version: row.try_get("version")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        first_response_at: row.try_get("first_response_at")?,
-        resolved_at: row.try_get("resolved_at")?,
-        closed_at: row.try_get("closed_at")?,
-        approved_at: row.try_get("approved_at")?,
-        sla: SlaClock {
-            response_due_at: row.try_get("response_due_at")?,
-            resolution_due_at: row.try_get("resolution_due_at")?,
-            paused_at: row.try_get("sla_paused_at")?,
-            paused_ms: row.try_get("sla_paused_ms")?,
-            breached: false,
-        },
-    };
-    crate::domain::sla::stamp(&mut ticket, crate::domain::time::now());
-    Ok(ticket)
+/// A ticket as the statement of `sql::ticket_json` lists its fields, one JSON array.
+#[derive(serde::Deserialize)]
+struct TicketRow {
+    id: i64,
+    key: String,
+    title: String,
+    description: String,
+    requester_id: Option<i64>,
+    requester_email: String,
+    requester_name: Option<String>,
+    category: String,
+    priority: String,
+    status: String,
+    status_class: String,
+    assignee_id: Option<i64>,
+    assignee_email: Option<String>,
+    assignee_name: Option<String>,
+    tags: String,
+    custom_fields: String,
+    version: i64,
+    created_at: Millis,
+    updated_at: Millis,
+    first_response_at: Option<Millis>,
+    resolved_at: Option<Millis>,
+    closed_at: Option<Millis>,
+    approved_at: Option<Millis>,
+    response_due_at: Option<Millis>,
+    resolution_due_at: Option<Millis>,
+    sla_paused_at: Option<Millis>,
+    sla_paused_ms: Millis,
+}
+
+impl TicketRow {
+    fn into_ticket(self, now: Millis) -> Result<Ticket, StoreError> {
+        let mut ticket = Ticket {
+            id: self.id,
+            key: self.key,
+            title: self.title,
+            description: self.description,
+            requester: Requester {
+                user_id: self.requester_id,
+                email: self.requester_email,
+                name: self.requester_name,
+            },
+            category: self.category,
+            priority: self.priority,
+            status: self.status,
+            status_class: StatusClass::parse(&self.status_class)
+                .ok_or_else(|| corrupt("status class", &self.status_class))?,
+            assignee: self.assignee_id.map(|id| UserRef {
+                id,
+                email: self.assignee_email.unwrap_or_default(),
+                name: self.assignee_name.unwrap_or_default(),
+            }),
+            tags: serde_json::from_str(&self.tags).map_err(|_| corrupt("tags", &self.tags))?,
+            custom_fields: serde_json::from_str::<CustomFields>(&self.custom_fields)
+                .map_err(|_| corrupt("custom fields", &self.custom_fields))?,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            first_response_at: self.first_response_at,
+            resolved_at: self.resolved_at,
+            closed_at: self.closed_at,
+            approved_at: self.approved_at,
+            sla: SlaClock {
+                response_due_at: self.response_due_at,
+                resolution_due_at: self.resolution_due_at,
+                paused_at: self.sla_paused_at,
+                paused_ms: self.sla_paused_ms,
+                breached: false,
+            },
+        };
+        crate::domain::sla::stamp(&mut ticket, now);
+        Ok(ticket)
+    }
+}
+
+/// One ticket from the JSON array `sql::ticket_json` selects.
+pub fn ticket(json: &str) -> Result<Ticket, StoreError> {
+    let row: TicketRow = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("a ticket row: {e}")))?;
+    row.into_ticket(crate::domain::time::now())
+}
+
+/// A page of tickets from a JSON array of `sql::ticket_json` arrays.
+pub fn tickets(json: &str) -> Result<Vec<Ticket>, StoreError> {
+    let rows: Vec<TicketRow> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("a page of tickets: {e}")))?;
+    let now = crate::domain::time::now();
+    rows.into_iter().map(|r| r.into_ticket(now)).collect()
 }
 
 fn visibility(row: &AnyRow) -> Result<Visibility, StoreError> {

@@ -170,6 +170,17 @@ impl SqlBuilder {
         self.push(")")
     }
 
+    /// The binds, for a statement run without sqlx (`readers`).
+    pub fn params(&self) -> Vec<super::Param<'_>> {
+        self.binds
+            .iter()
+            .map(|b| match b {
+                Bind::Int(v) => super::Param::Int(*v),
+                Bind::Text(v) => super::Param::Text(v),
+            })
+            .collect()
+    }
+
     pub fn build(&self) -> Query<'_, Any, AnyArguments> {
         let mut q = sqlx::query(AssertSqlSafe(self.sql.clone()));
         for b in &self.binds {
@@ -182,21 +193,52 @@ impl SqlBuilder {
     }
 }
 
-/// The columns every ticket read selects. Names come from correlated subqueries, not
-/// joins: they run only for the rows of the page, and a join with a tiny table tempts
-/// SQLite's planner to drive the query from it and sort the whole desk.
-pub(super) const TICKET_COLUMNS: &str = "t.id, t.key, t.title, t.description, \
+/// What every ticket read selects, in the order of the fields of `rows::TicketRow`.
+/// Names come from correlated subqueries, not joins: they run only for the rows of the
+/// page, and a join with a tiny table tempts SQLite's planner to drive the query from
+/// it and sort the whole desk.
+const TICKET_FIELDS: &str = "t.id, t.key, t.title, t.description, \
     t.requester_id, t.requester_email, \
-    COALESCE((SELECT name FROM users WHERE id = t.requester_id), t.requester_name) \
-        AS requester_name, \
-    (SELECT name FROM categories WHERE id = t.category_id) AS category, \
-    (SELECT name FROM priorities WHERE id = t.priority_id) AS priority, \
+    COALESCE((SELECT name FROM users WHERE id = t.requester_id), t.requester_name), \
+    (SELECT name FROM categories WHERE id = t.category_id), \
+    (SELECT name FROM priorities WHERE id = t.priority_id), \
     t.status, t.status_class, t.assignee_id, \
-    (SELECT email FROM users WHERE id = t.assignee_id) AS assignee_email, \
-    (SELECT name FROM users WHERE id = t.assignee_id) AS assignee_name, \
+    (SELECT email FROM users WHERE id = t.assignee_id), \
+    (SELECT name FROM users WHERE id = t.assignee_id), \
     t.tags, t.custom_fields, t.version, t.created_at, t.updated_at, t.first_response_at, \
     t.resolved_at, t.closed_at, t.approved_at, t.response_due_at, t.resolution_due_at, \
     t.sla_paused_at, t.sla_paused_ms";
+
+/// A ticket as one JSON array value (see `rows::ticket`): one value per row to copy
+/// out of the database instead of 27 cuts the cost of a page of 50 by a third.
+pub(super) fn ticket_json(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => format!("json_array({TICKET_FIELDS})"),
+        Backend::Postgres => format!("json_build_array({TICKET_FIELDS})"),
+    }
+}
+
+/// A JSON value as text, which every driver reads (PostgreSQL's `json` type is not).
+pub(super) fn json_text(backend: Backend, value: &str) -> String {
+    match backend {
+        Backend::Sqlite => value.to_string(),
+        Backend::Postgres => format!("({value})::text"),
+    }
+}
+
+/// The database's JSON aggregate and its answer for no rows, as text.
+pub(super) fn json_agg(backend: Backend, value: &str, order: &str) -> String {
+    match backend {
+        // A JSON value read back out of a subquery may arrive as plain text (SQLite
+        // keeps its JSON subtype only sometimes); json() makes it JSON again.
+        Backend::Sqlite => {
+            format!("COALESCE(json_group_array(json({value}) ORDER BY {order}), '[]')")
+        }
+        Backend::Postgres => {
+            format!("COALESCE(json_agg({value} ORDER BY {order}), '[]'::json)::text")
+        }
+    }
+}
 
 /// Which table drives a list query: the one whose index yields rows already in order.
 enum Driver {
@@ -249,25 +291,37 @@ impl TicketFilter {
         let (driver, skip) = self.driver();
         let mode = self.sort_mode();
         let mut b = SqlBuilder::default();
-        b.push("SELECT ").push(TICKET_COLUMNS);
-        let (sort_updated, sort_id) = match &driver {
-            Driver::Tickets => {
-                b.push(" FROM tickets t");
-                ("t.updated_at", "t.id")
-            }
-            Driver::Tag(_) => {
-                b.push(" FROM ticket_tags d JOIN tickets t ON t.id = d.ticket_id");
-                ("d.updated_at", "d.ticket_id")
-            }
-            Driver::Text(_) if backend == Backend::Postgres => {
-                b.push(" FROM ticket_search sx JOIN tickets t ON t.id = sx.ticket_id");
-                ("t.updated_at", "sx.ticket_id")
-            }
-            Driver::Text(_) => {
-                b.push(" FROM ticket_search s JOIN tickets t ON t.id = s.rowid");
-                ("t.updated_at", "s.rowid")
-            }
+        // The page comes back as one JSON array, in page order: one row to hand over
+        // from the database instead of 51.
+        let order = match mode {
+            SortMode::Updated => "su DESC, si DESC",
+            SortMode::Newest => "si DESC",
         };
+        b.push("SELECT ")
+            .push(&json_agg(backend, "r", order))
+            .push(" FROM (SELECT ")
+            .push(&ticket_json(backend));
+        let (sort_updated, sort_id, from) = match &driver {
+            Driver::Tickets => ("t.updated_at", "t.id", " FROM tickets t"),
+            Driver::Tag(_) => (
+                "d.updated_at",
+                "d.ticket_id",
+                " FROM ticket_tags d JOIN tickets t ON t.id = d.ticket_id",
+            ),
+            Driver::Text(_) if backend == Backend::Postgres => (
+                "t.updated_at",
+                "sx.ticket_id",
+                " FROM ticket_search sx JOIN tickets t ON t.id = sx.ticket_id",
+            ),
+            Driver::Text(_) => (
+                "t.updated_at",
+                "s.rowid",
+                " FROM ticket_search s JOIN tickets t ON t.id = s.rowid",
+            ),
+        };
+        b.push(&format!(
+            " AS r, {sort_updated} AS su, {sort_id} AS si{from}"
+        ));
         if backend == Backend::Postgres && !matches!(driver, Driver::Text(_)) {
             self.push_pg_search_join(&mut b);
         }
@@ -311,6 +365,7 @@ impl TicketFilter {
             SortMode::Newest => b.push(&format!(" ORDER BY {sort_id} DESC LIMIT ")),
         };
         b.int(i64::from(page.limit) + 1);
+        b.push(") page");
         b
     }
 

@@ -5,8 +5,8 @@ use sqlx::{Any, Executor, Row, Transaction};
 use crate::domain::model::Ticket;
 use crate::domain::time::Millis;
 
-use super::sql::{Page, PageCursor, TICKET_COLUMNS, TicketFilter};
-use super::{Backend, StoreError, rows, search};
+use super::sql::{Page, PageCursor, TicketFilter, json_text, ticket_json};
+use super::{Backend, Store, StoreError, rows, search};
 
 /// Reference-data ids a ticket row points at; the domain ticket carries names.
 #[derive(Debug, Clone, Copy)]
@@ -175,16 +175,19 @@ fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
 }
 
-pub async fn get<'c, E>(ex: E, id: i64) -> Result<Option<Ticket>, StoreError>
+pub async fn get<'c, E>(ex: E, backend: Backend, id: i64) -> Result<Option<Ticket>, StoreError>
 where
     E: Executor<'c, Database = Any>,
 {
-    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let sql = format!(
+        "SELECT {} FROM tickets t WHERE t.id = $1",
+        json_text(backend, &ticket_json(backend))
+    );
+    let row: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(ex)
         .await?;
-    row.as_ref().map(rows::ticket).transpose()
+    row.as_deref().map(rows::ticket).transpose()
 }
 
 /// One page of tickets and the cursor of the next one (if any).
@@ -193,21 +196,22 @@ pub struct TicketPage {
     pub next: Option<PageCursor>,
 }
 
-pub async fn page<'c, E>(
-    ex: E,
-    backend: Backend,
+/// One page of the tickets `filter` matches. On SQLite it is read on the caller's
+/// thread (see `readers`): one statement, bounded by the page size.
+pub async fn page(
+    store: &Store,
     filter: &TicketFilter,
     page: Page,
-) -> Result<TicketPage, StoreError>
-where
-    E: Executor<'c, Database = Any>,
-{
-    let b = filter.page_sql(page, backend);
-    let found = b.build().fetch_all(ex).await?;
-    let mut tickets = found
-        .iter()
-        .map(rows::ticket)
-        .collect::<Result<Vec<_>, _>>()?;
+) -> Result<TicketPage, StoreError> {
+    let b = filter.page_sql(page, store.backend());
+    let found: String = match store.readers() {
+        Some(readers) => readers
+            .texts::<1>(&b.sql, &b.params())?
+            .map(|[page]| page)
+            .unwrap_or_else(|| "[]".into()),
+        None => b.build().fetch_one(store.pool()).await?.try_get(0)?,
+    };
+    let mut tickets = rows::tickets(&found)?;
     let next = if tickets.len() > page.limit as usize {
         tickets.truncate(page.limit as usize);
         tickets.last().map(|t| PageCursor {

@@ -6,12 +6,14 @@
 //! comments and events therefore come back as JSON arrays beside the ticket's columns,
 //! aggregated by the database itself.
 
-use sqlx::{Any, Executor, Row};
+use std::sync::LazyLock;
+
+use sqlx::Row;
 
 use crate::domain::model::{Comment, Event, EventKind, Ticket, UserRef, Visibility};
 
-use super::sql::TICKET_COLUMNS;
-use super::{Backend, StoreError, rows};
+use super::sql::{json_text, ticket_json};
+use super::{Backend, Param, Store, StoreError, rows};
 
 /// A comment's columns, in the order the statement lists them.
 type CommentColumns = (
@@ -60,8 +62,9 @@ fn statement(backend: Backend) -> String {
     } else {
         ""
     };
+    let ticket = json_text(backend, &ticket_json(backend));
     format!(
-        "SELECT {TICKET_COLUMNS},
+        "SELECT {ticket} AS ticket_json,
            COALESCE((SELECT {aggregate}({array}({COMMENT_ROW}) ORDER BY c.id) {COMMENT_FROM}),
                     {empty}){cast} AS comments_json,
            COALESCE((SELECT {aggregate}({array}({EVENT_ROW}) ORDER BY e.seq) {EVENT_FROM}),
@@ -70,28 +73,42 @@ fn statement(backend: Backend) -> String {
     )
 }
 
+fn statement_for(backend: Backend) -> &'static str {
+    static SQLITE: LazyLock<String> = LazyLock::new(|| statement(Backend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| statement(Backend::Postgres));
+    match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
+}
+
 /// The ticket `id` with its comments and events, oldest first; `public_only` leaves
 /// out internal notes and internal events (for customers).
-pub async fn ticket_view<'c, E>(
-    ex: E,
-    backend: Backend,
+pub async fn ticket_view(
+    store: &Store,
     id: i64,
     public_only: bool,
-) -> Result<Option<(Ticket, Vec<Comment>, Vec<Event>)>, StoreError>
-where
-    E: Executor<'c, Database = Any>,
-{
-    let row = sqlx::query(sqlx::AssertSqlSafe(statement(backend)))
-        .bind(id)
-        .bind(i64::from(public_only))
-        .fetch_optional(ex)
-        .await?;
-    let Some(row) = row else {
+) -> Result<Option<(Ticket, Vec<Comment>, Vec<Event>)>, StoreError> {
+    let sql = statement_for(store.backend());
+    let public_only = i64::from(public_only);
+    let texts = match store.readers() {
+        Some(readers) => readers.texts::<3>(sql, &[Param::Int(id), Param::Int(public_only)])?,
+        None => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .bind(public_only)
+                .fetch_optional(store.pool())
+                .await?;
+            match row {
+                Some(row) => Some([row.try_get(0)?, row.try_get(1)?, row.try_get(2)?]),
+                None => None,
+            }
+        }
+    };
+    let Some([ticket_json, comments_json, events_json]) = texts else {
         return Ok(None);
     };
-    let ticket = rows::ticket(&row)?;
-    let comments_json: String = row.try_get("comments_json")?;
-    let events_json: String = row.try_get("events_json")?;
+    let ticket = rows::ticket(&ticket_json)?;
     let comments = serde_json::from_str::<Vec<CommentColumns>>(&comments_json)
         .map_err(|e| StoreError::Corrupt(format!("comments of ticket {id}: {e}")))?
         .into_iter()
