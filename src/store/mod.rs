@@ -150,7 +150,23 @@ impl Store {
             readers,
         };
         migrate::run(&store).await?;
+        if backend == Backend::Sqlite {
+            // A process that ended without closing (killed, or a tool that just exits)
+            // leaves its WAL behind, and the first writer after it would copy all of it
+            // back while everyone waits: 21 MB after `desk generate` put a server's
+            // first second of creates at a 29 ms p99. Copy it back now instead.
+            store.checkpoint().await?;
+        }
         Ok(store)
+    }
+
+    /// Copies what it can of the WAL back into the database file (SQLite only).
+    /// PASSIVE never waits: another process's open read is left alone.
+    async fn checkpoint(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
@@ -201,10 +217,17 @@ impl Store {
         self.committed.subscribe()
     }
 
-    /// Refreshes the planner's statistics; cheap, and worth it after bulk loads.
+    /// Refreshes the planner's statistics and compacts the search index: worth it
+    /// after bulk loads.
     pub async fn optimize(&self) -> Result<(), StoreError> {
         if self.backend == Backend::Sqlite {
             sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+            // A bulk load leaves the search index in many small segments, which FTS5
+            // then merges during whichever commits come next: the first creates after
+            // `desk generate` had a 28 ms p99. Merge them now, once.
+            sqlx::query("INSERT INTO ticket_search (ticket_search) VALUES ('optimize')")
+                .execute(&self.pool)
+                .await?;
         } else {
             sqlx::query("ANALYZE").execute(&self.pool).await?;
         }
