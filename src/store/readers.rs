@@ -57,11 +57,40 @@ impl Readers {
         sql: &str,
         params: &[Param<'_>],
     ) -> Result<Option<[String; N]>, StoreError> {
+        self.query(sql, params, |rows| {
+            let Some(row) = rows.next()? else {
+                return Ok(None);
+            };
+            let mut texts: [String; N] = std::array::from_fn(|_| String::new());
+            for (i, text) in texts.iter_mut().enumerate() {
+                *text = row.get(i)?;
+            }
+            Ok(Some(texts))
+        })
+    }
+
+    /// Runs `sql` like [`Readers::texts`] and reads the first column of every row.
+    pub fn column(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<String>, StoreError> {
+        self.query(sql, params, |rows| {
+            let mut texts = Vec::new();
+            while let Some(row) = rows.next()? {
+                texts.push(row.get(0)?);
+            }
+            Ok(texts)
+        })
+    }
+
+    fn query<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        read: impl FnOnce(&mut rusqlite::Rows<'_>) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
         let conn = match self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
             Some(conn) => conn,
             None => self.open()?,
         };
-        let answer = read_row(&conn, sql, params);
+        let answer = run(&conn, sql, params, read);
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < IDLE_MAX
         {
@@ -78,11 +107,12 @@ impl Readers {
     }
 }
 
-fn read_row<const N: usize>(
+fn run<T>(
     conn: &Connection,
     sql: &str,
     params: &[Param<'_>],
-) -> Result<Option<[String; N]>, rusqlite::Error> {
+    read: impl FnOnce(&mut rusqlite::Rows<'_>) -> Result<T, rusqlite::Error>,
+) -> Result<T, rusqlite::Error> {
     let mut stmt = conn.prepare_cached(sql)?;
     for (i, param) in params.iter().enumerate() {
         let name = format!("${}", i + 1);
@@ -95,12 +125,5 @@ fn read_row<const N: usize>(
         }
     }
     let mut rows = stmt.raw_query();
-    let Some(row) = rows.next()? else {
-        return Ok(None);
-    };
-    let mut texts: [String; N] = std::array::from_fn(|_| String::new());
-    for (i, text) in texts.iter_mut().enumerate() {
-        *text = row.get(i)?;
-    }
-    Ok(Some(texts))
+    read(&mut rows)
 }

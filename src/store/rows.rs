@@ -110,11 +110,21 @@ impl TicketRow {
     }
 }
 
+fn parse_ticket(json: &str, now: Millis) -> Result<Ticket, StoreError> {
+    serde_json::from_str::<TicketRow>(json)
+        .map_err(|e| StoreError::Corrupt(format!("a ticket row: {e}")))?
+        .into_ticket(now)
+}
+
 /// One ticket from the JSON array `sql::ticket_json` selects.
 pub fn ticket(json: &str) -> Result<Ticket, StoreError> {
-    let row: TicketRow = serde_json::from_str(json)
-        .map_err(|e| StoreError::Corrupt(format!("a ticket row: {e}")))?;
-    row.into_ticket(crate::domain::time::now())
+    parse_ticket(json, crate::domain::time::now())
+}
+
+/// A page of tickets, one `sql::ticket_json` array each.
+pub fn ticket_list(rows: &[String]) -> Result<Vec<Ticket>, StoreError> {
+    let now = crate::domain::time::now();
+    rows.iter().map(|json| parse_ticket(json, now)).collect()
 }
 
 /// A page of tickets from a JSON array of `sql::ticket_json` arrays.

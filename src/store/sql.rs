@@ -226,18 +226,9 @@ pub(super) fn json_text(backend: Backend, value: &str) -> String {
     }
 }
 
-/// The database's JSON aggregate and its answer for no rows, as text.
-pub(super) fn json_agg(backend: Backend, value: &str, order: &str) -> String {
-    match backend {
-        // A JSON value read back out of a subquery may arrive as plain text (SQLite
-        // keeps its JSON subtype only sometimes); json() makes it JSON again.
-        Backend::Sqlite => {
-            format!("COALESCE(json_group_array(json({value}) ORDER BY {order}), '[]')")
-        }
-        Backend::Postgres => {
-            format!("COALESCE(json_agg({value} ORDER BY {order}), '[]'::json)::text")
-        }
-    }
+/// PostgreSQL's JSON aggregate of `value` in `order`, as text (`[]` for no rows).
+fn pg_json_agg(value: &str, order: &str) -> String {
+    format!("COALESCE(json_agg({value} ORDER BY {order}), '[]'::json)::text")
 }
 
 /// Which table drives a list query: the one whose index yields rows already in order.
@@ -291,16 +282,21 @@ impl TicketFilter {
         let (driver, skip) = self.driver();
         let mode = self.sort_mode();
         let mut b = SqlBuilder::default();
-        // The page comes back as one JSON array, in page order: one row to hand over
-        // from the database instead of 51.
-        let order = match mode {
-            SortMode::Updated => "su DESC, si DESC",
-            SortMode::Newest => "si DESC",
-        };
-        b.push("SELECT ")
-            .push(&json_agg(backend, "r", order))
-            .push(" FROM (SELECT ")
-            .push(&ticket_json(backend));
+        // Through sqlx (PostgreSQL) the page comes back as one JSON array in page
+        // order: one row to hand over instead of 51. SQLite's rows are read on the
+        // caller's thread (`readers`), where a row costs nothing to hand over and an
+        // aggregate would only parse each one again.
+        let aggregate = backend == Backend::Postgres;
+        if aggregate {
+            let order = match mode {
+                SortMode::Updated => "su DESC, si DESC",
+                SortMode::Newest => "si DESC",
+            };
+            b.push("SELECT ")
+                .push(&pg_json_agg("r", order))
+                .push(" FROM (");
+        }
+        b.push("SELECT ").push(&ticket_json(backend));
         let (sort_updated, sort_id, from) = match &driver {
             Driver::Tickets => ("t.updated_at", "t.id", " FROM tickets t"),
             Driver::Tag(_) => (
@@ -365,7 +361,9 @@ impl TicketFilter {
             SortMode::Newest => b.push(&format!(" ORDER BY {sort_id} DESC LIMIT ")),
         };
         b.int(i64::from(page.limit) + 1);
-        b.push(") page");
+        if aggregate {
+            b.push(") page");
+        }
         b
     }
 

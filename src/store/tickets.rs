@@ -204,14 +204,15 @@ pub async fn page(
     page: Page,
 ) -> Result<TicketPage, StoreError> {
     let b = filter.page_sql(page, store.backend());
-    let found: String = match store.readers() {
-        Some(readers) => readers
-            .texts::<1>(&b.sql, &b.params())?
-            .map(|[page]| page)
-            .unwrap_or_else(|| "[]".into()),
-        None => b.build().fetch_one(store.pool()).await?.try_get(0)?,
+    let mut tickets = match store.readers() {
+        Some(readers) => rows::ticket_list(&readers.column(&b.sql, &b.params())?)?,
+        None => rows::tickets(
+            &b.build()
+                .fetch_one(store.pool())
+                .await?
+                .try_get::<String, _>(0)?,
+        )?,
     };
-    let mut tickets = rows::tickets(&found)?;
     let next = if tickets.len() > page.limit as usize {
         tickets.truncate(page.limit as usize);
         tickets.last().map(|t| PageCursor {
