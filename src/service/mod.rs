@@ -181,24 +181,44 @@ impl Service {
         self.refs.clear();
     }
 
-    /// Finds a ticket by key (`TKT-42`, `tkt-42`, or `42`), as this caller may see it.
+    /// Finds a ticket by key (`TKT-42`, `tkt-42`, or `42`), as this caller may see it,
+    /// through `ex` (a write's transaction).
     async fn find<'c, E>(&self, ex: E, actor: &Actor, key: &str) -> Result<Ticket>
     where
         E: sqlx::Executor<'c, Database = sqlx::Any>,
     {
-        let not_found = || ServiceError::NotFound(format!("ticket {}", key.trim()));
-        let id = parse_key_number(&self.config.key_prefix, key).ok_or_else(not_found)?;
-        let ticket = crate::store::tickets::get(ex, self.store.backend(), id)
-            .await?
-            .ok_or_else(not_found)?;
-        if !actor.may_read(&ticket) {
-            return Err(not_found());
-        }
-        Ok(ticket)
+        let id = self.ticket_number(key)?;
+        let ticket = crate::store::tickets::get(ex, self.store.backend(), id).await?;
+        visible(actor, key, ticket)
+    }
+
+    /// [`Service::find`] for reads: on SQLite through the read pool (`store::readers`).
+    async fn find_read(&self, actor: &Actor, key: &str) -> Result<Ticket> {
+        let id = self.ticket_number(key)?;
+        let ticket = crate::store::tickets::read(&self.store, id).await?;
+        visible(actor, key, ticket)
+    }
+
+    /// The number in a ticket key; a key that is not one is a ticket that is not there.
+    fn ticket_number(&self, key: &str) -> Result<i64> {
+        parse_key_number(&self.config.key_prefix, key).ok_or_else(|| ticket_not_found(key))
     }
 
     fn key_of(&self, number: i64) -> String {
         format_key(&self.config.key_prefix, number)
+    }
+}
+
+fn ticket_not_found(key: &str) -> ServiceError {
+    ServiceError::NotFound(format!("ticket {}", key.trim()))
+}
+
+/// The ticket found for `key`, if the caller may see it: one that they may not see does
+/// not exist for them, so keys cannot be probed.
+fn visible(actor: &Actor, key: &str, ticket: Option<Ticket>) -> Result<Ticket> {
+    match ticket {
+        Some(ticket) if actor.may_read(&ticket) => Ok(ticket),
+        _ => Err(ticket_not_found(key)),
     }
 }
 

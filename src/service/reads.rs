@@ -2,7 +2,6 @@
 
 use sqlx::Row;
 
-use crate::domain::key::parse_key_number;
 use crate::domain::model::Ticket;
 use crate::domain::query::{self, SlaState};
 use crate::domain::requests::{Changes, Count, Stats, TicketList, TicketView};
@@ -10,7 +9,7 @@ use crate::domain::time;
 use crate::domain::validate::invalid;
 use crate::store::{Clause, ClauseKind, Page, PageCursor, Scope, events, tickets, view};
 
-use super::{Actor, Result, Service, ServiceError};
+use super::{Actor, Result, Service, visible};
 
 pub const PAGE_DEFAULT: u32 = 50;
 pub const PAGE_MAX: u32 = 500;
@@ -21,19 +20,14 @@ impl Service {
     /// comments and events, and only on their own tickets.
     pub async fn get_ticket(&self, actor: &Actor, key: &str) -> Result<TicketView> {
         actor.require_active()?;
-        let not_found = || ServiceError::NotFound(format!("ticket {}", key.trim()));
-        let id = parse_key_number(self.key_prefix(), key).ok_or_else(not_found)?;
-        let public_only = !actor.is_staff();
-        let (ticket, comments, events) = view::ticket_view(&self.store, id, public_only)
-            .await?
-            .ok_or_else(not_found)?;
-        // The same rule as every other read of one ticket (`find`): a ticket the caller
-        // may not see does not exist for them.
-        if !actor.may_read(&ticket) {
-            return Err(not_found());
-        }
+        let id = self.ticket_number(key)?;
+        let found = view::ticket_view(&self.store, id, !actor.is_staff()).await?;
+        let (ticket, comments, events) = match found {
+            Some((ticket, comments, events)) => (Some(ticket), comments, events),
+            None => (None, Vec::new(), Vec::new()),
+        };
         Ok(TicketView {
-            ticket,
+            ticket: visible(actor, key, ticket)?,
             comments,
             events,
         })
@@ -42,7 +36,7 @@ impl Service {
     /// Just the ticket, for callers that do not need its timeline.
     pub async fn get_ticket_only(&self, actor: &Actor, key: &str) -> Result<Ticket> {
         actor.require_active()?;
-        self.find(self.store.pool(), actor, key).await
+        self.find_read(actor, key).await
     }
 
     /// One page of the tickets matching `q` (the query language), newest update first.

@@ -104,7 +104,7 @@ impl Service {
     /// What this caller may move the ticket to now: what a UI should offer.
     pub async fn allowed_transitions(&self, actor: &Actor, key: &str) -> Result<Vec<String>> {
         actor.require_active()?;
-        let ticket = self.find(self.store.pool(), actor, key).await?;
+        let ticket = self.find_read(actor, key).await?;
         let refs = self.refs().await?;
         Ok(
             workflow::allowed_targets(facts(&ticket, &refs), actor_facts(actor, &ticket))

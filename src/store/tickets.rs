@@ -179,15 +179,29 @@ pub async fn get<'c, E>(ex: E, backend: Backend, id: i64) -> Result<Option<Ticke
 where
     E: Executor<'c, Database = Any>,
 {
-    let sql = format!(
-        "SELECT {} FROM tickets t WHERE t.id = $1",
-        json_text(backend, &ticket_json(backend))
-    );
-    let row: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+    let row: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(ticket_by_id(backend)))
         .bind(id)
         .fetch_optional(ex)
         .await?;
     row.as_deref().map(rows::ticket).transpose()
+}
+
+/// The ticket `id`, read outside any transaction: on SQLite on the caller's thread
+/// (see `readers`).
+pub async fn read(store: &Store, id: i64) -> Result<Option<Ticket>, StoreError> {
+    let Some(readers) = store.readers() else {
+        return get(store.pool(), store.backend(), id).await;
+    };
+    let sql = ticket_by_id(Backend::Sqlite);
+    let found = readers.texts::<1>(&sql, &[super::Param::Int(id)])?;
+    found.map(|[json]| rows::ticket(&json)).transpose()
+}
+
+fn ticket_by_id(backend: Backend) -> String {
+    format!(
+        "SELECT {} FROM tickets t WHERE t.id = $1",
+        json_text(backend, &ticket_json(backend))
+    )
 }
 
 /// One page of tickets and the cursor of the next one (if any).
