@@ -209,13 +209,13 @@ impl Service {
     }
 }
 
-fn ticket_not_found(key: &str) -> ServiceError {
+pub(super) fn ticket_not_found(key: &str) -> ServiceError {
     ServiceError::NotFound(format!("ticket {}", key.trim()))
 }
 
 /// The ticket found for `key`, if the caller may see it: one that they may not see does
 /// not exist for them, so keys cannot be probed.
-fn visible(actor: &Actor, key: &str, ticket: Option<Ticket>) -> Result<Ticket> {
+pub(super) fn visible(actor: &Actor, key: &str, ticket: Option<Ticket>) -> Result<Ticket> {
     match ticket {
         Some(ticket) if actor.may_read(&ticket) => Ok(ticket),
         _ => Err(ticket_not_found(key)),

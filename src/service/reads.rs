@@ -9,7 +9,7 @@ use crate::domain::time;
 use crate::domain::validate::invalid;
 use crate::store::{Clause, ClauseKind, Page, PageCursor, Scope, events, tickets, view};
 
-use super::{Actor, Result, Service, visible};
+use super::{Actor, Result, Service, ticket_not_found, visible};
 
 pub const PAGE_DEFAULT: u32 = 50;
 pub const PAGE_MAX: u32 = 500;
@@ -21,13 +21,11 @@ impl Service {
     pub async fn get_ticket(&self, actor: &Actor, key: &str) -> Result<TicketView> {
         actor.require_active()?;
         let id = self.ticket_number(key)?;
-        let found = view::ticket_view(&self.store, id, !actor.is_staff()).await?;
-        let (ticket, comments, events) = match found {
-            Some((ticket, comments, events)) => (Some(ticket), comments, events),
-            None => (None, Vec::new(), Vec::new()),
-        };
+        let (ticket, comments, events) = view::ticket_view(&self.store, id, !actor.is_staff())
+            .await?
+            .ok_or_else(|| ticket_not_found(key))?;
         Ok(TicketView {
-            ticket: visible(actor, key, ticket)?,
+            ticket: visible(actor, key, Some(ticket))?,
             comments,
             events,
         })

@@ -16,21 +16,35 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} `{value}`"))
 }
 
+/// A person a row points at (none when the id is null); a missing name or email is
+/// empty rather than an error.
+fn person(id: Option<i64>, email: Option<String>, name: Option<String>) -> Option<UserRef> {
+    id.map(|id| UserRef {
+        id,
+        email: email.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+    })
+}
+
 fn user_ref(
     row: &AnyRow,
     id: &str,
     email: &str,
     name: &str,
 ) -> Result<Option<UserRef>, StoreError> {
-    let id: Option<i64> = row.try_get(id)?;
-    Ok(match id {
-        None => None,
-        Some(id) => Some(UserRef {
-            id,
-            email: row.try_get::<Option<String>, _>(email)?.unwrap_or_default(),
-            name: row.try_get::<Option<String>, _>(name)?.unwrap_or_default(),
-        }),
-    })
+    Ok(person(
+        row.try_get(id)?,
+        row.try_get(email)?,
+        row.try_get(name)?,
+    ))
+}
+
+fn parse_visibility(v: &str) -> Result<Visibility, StoreError> {
+    Visibility::parse(v).ok_or_else(|| corrupt("visibility", v))
+}
+
+fn parse_kind(kind: &str) -> Result<EventKind, StoreError> {
+    EventKind::parse(kind).ok_or_else(|| corrupt("event kind", kind))
 }
 
 /// A ticket as the statement of `sql::ticket_json` lists its fields, one JSON array.
@@ -82,11 +96,7 @@ impl TicketRow {
             status: self.status,
             status_class: StatusClass::parse(&self.status_class)
                 .ok_or_else(|| corrupt("status class", &self.status_class))?,
-            assignee: self.assignee_id.map(|id| UserRef {
-                id,
-                email: self.assignee_email.unwrap_or_default(),
-                name: self.assignee_name.unwrap_or_default(),
-            }),
+            assignee: person(self.assignee_id, self.assignee_email, self.assignee_name),
             tags: serde_json::from_str(&self.tags).map_err(|_| corrupt("tags", &self.tags))?,
             custom_fields: serde_json::from_str::<CustomFields>(&self.custom_fields)
                 .map_err(|_| corrupt("custom fields", &self.custom_fields))?,
@@ -136,8 +146,7 @@ pub fn tickets(json: &str) -> Result<Vec<Ticket>, StoreError> {
 }
 
 fn visibility(row: &AnyRow) -> Result<Visibility, StoreError> {
-    let v: String = row.try_get("visibility")?;
-    Visibility::parse(&v).ok_or_else(|| corrupt("visibility", &v))
+    parse_visibility(&row.try_get::<String, _>("visibility")?)
 }
 
 pub fn comment(row: &AnyRow) -> Result<Comment, StoreError> {
@@ -153,13 +162,12 @@ pub fn comment(row: &AnyRow) -> Result<Comment, StoreError> {
 }
 
 pub fn event(row: &AnyRow) -> Result<Event, StoreError> {
-    let kind: String = row.try_get("kind")?;
     Ok(Event {
         seq: row.try_get("seq")?,
         ticket_id: row.try_get("ticket_id")?,
         ticket_key: row.try_get("ticket_key")?,
         version: row.try_get("version")?,
-        kind: EventKind::parse(&kind).ok_or_else(|| corrupt("event kind", &kind))?,
+        kind: parse_kind(&row.try_get::<String, _>("kind")?)?,
         actor: user_ref(row, "actor_id", "actor_email", "actor_name")?,
         at: row.try_get("at")?,
         field: row.try_get("field")?,
@@ -168,6 +176,81 @@ pub fn event(row: &AnyRow) -> Result<Event, StoreError> {
         note: row.try_get("note")?,
         visibility: visibility(row)?,
     })
+}
+
+/// A comment as `view` aggregates it: one JSON array, columns in this order.
+type CommentColumns = (
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Millis,
+);
+
+/// An event as `view` aggregates it: one JSON array, columns in this order.
+type EventColumns = (
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Millis,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+/// Ticket `ticket_id`'s comments from a JSON array of [`CommentColumns`].
+pub fn comments_json(ticket_id: i64, json: &str) -> Result<Vec<Comment>, StoreError> {
+    let rows: Vec<CommentColumns> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("comments of ticket {ticket_id}: {e}")))?;
+    rows.into_iter()
+        .map(
+            |(id, author_id, email, name, author_email, body, vis, created_at)| {
+                Ok(Comment {
+                    id,
+                    ticket_id,
+                    author: person(author_id, email, name),
+                    author_email,
+                    body,
+                    visibility: parse_visibility(&vis)?,
+                    created_at,
+                })
+            },
+        )
+        .collect()
+}
+
+/// A ticket's events from a JSON array of [`EventColumns`].
+pub fn events_json(ticket: &Ticket, json: &str) -> Result<Vec<Event>, StoreError> {
+    let rows: Vec<EventColumns> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("events of ticket {}: {e}", ticket.id)))?;
+    rows.into_iter()
+        .map(
+            |(seq, version, kind, actor_id, email, name, at, field, old, new, note, vis)| {
+                Ok(Event {
+                    seq,
+                    ticket_id: ticket.id,
+                    ticket_key: ticket.key.clone(),
+                    version,
+                    kind: parse_kind(&kind)?,
+                    actor: person(actor_id, email, name),
+                    at,
+                    field,
+                    old,
+                    new,
+                    note,
+                    visibility: parse_visibility(&vis)?,
+                })
+            },
+        )
+        .collect()
 }
 
 pub fn user(row: &AnyRow) -> Result<User, StoreError> {

@@ -315,9 +315,11 @@ impl TicketFilter {
                 " FROM ticket_search s JOIN tickets t ON t.id = s.rowid",
             ),
         };
-        b.push(&format!(
-            " AS r, {sort_updated} AS su, {sort_id} AS si{from}"
-        ));
+        if aggregate {
+            // The aggregate orders by these.
+            b.push(&format!(" AS r, {sort_updated} AS su, {sort_id} AS si"));
+        }
+        b.push(from);
         if backend == Backend::Postgres && !matches!(driver, Driver::Text(_)) {
             self.push_pg_search_join(&mut b);
         }

@@ -1,5 +1,7 @@
 //! Ticket rows: insert, save, read one, read a page, count.
 
+use std::sync::LazyLock;
+
 use sqlx::{Any, Executor, Row, Transaction};
 
 use crate::domain::model::Ticket;
@@ -192,16 +194,24 @@ pub async fn read(store: &Store, id: i64) -> Result<Option<Ticket>, StoreError> 
     let Some(readers) = store.readers() else {
         return get(store.pool(), store.backend(), id).await;
     };
-    let sql = ticket_by_id(Backend::Sqlite);
-    let found = readers.texts::<1>(&sql, &[super::Param::Int(id)])?;
+    let found = readers.texts::<1>(ticket_by_id(Backend::Sqlite), &[super::Param::Int(id)])?;
     found.map(|[json]| rows::ticket(&json)).transpose()
 }
 
-fn ticket_by_id(backend: Backend) -> String {
-    format!(
-        "SELECT {} FROM tickets t WHERE t.id = $1",
-        json_text(backend, &ticket_json(backend))
-    )
+/// `SELECT` of one ticket by id, built once per backend: it runs on every read.
+fn ticket_by_id(backend: Backend) -> &'static str {
+    fn build(backend: Backend) -> String {
+        format!(
+            "SELECT {} FROM tickets t WHERE t.id = $1",
+            json_text(backend, &ticket_json(backend))
+        )
+    }
+    static SQLITE: LazyLock<String> = LazyLock::new(|| build(Backend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| build(Backend::Postgres));
+    match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
 }
 
 /// One page of tickets and the cursor of the next one (if any).

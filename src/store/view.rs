@@ -10,39 +10,12 @@ use std::sync::LazyLock;
 
 use sqlx::Row;
 
-use crate::domain::model::{Comment, Event, EventKind, Ticket, UserRef, Visibility};
+use crate::domain::model::{Comment, Event, Ticket};
 
 use super::sql::{json_text, ticket_json};
 use super::{Backend, Param, Store, StoreError, rows};
 
-/// A comment's columns, in the order the statement lists them.
-type CommentColumns = (
-    i64,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    i64,
-);
-
-/// An event's columns, in the order the statement lists them.
-type EventColumns = (
-    i64,
-    i64,
-    String,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
-
+// The columns below are in the order of `rows::CommentColumns` and `rows::EventColumns`.
 const COMMENT_ROW: &str = "c.id, c.author_id, u.email, u.name, c.author_email, c.body, \
     c.visibility, c.created_at";
 const COMMENT_FROM: &str = "FROM comments c LEFT JOIN users u ON u.id = c.author_id \
@@ -109,59 +82,7 @@ pub async fn ticket_view(
         return Ok(None);
     };
     let ticket = rows::ticket(&ticket_json)?;
-    let comments = serde_json::from_str::<Vec<CommentColumns>>(&comments_json)
-        .map_err(|e| StoreError::Corrupt(format!("comments of ticket {id}: {e}")))?
-        .into_iter()
-        .map(|c| comment(id, c))
-        .collect::<Result<Vec<_>, _>>()?;
-    let events = serde_json::from_str::<Vec<EventColumns>>(&events_json)
-        .map_err(|e| StoreError::Corrupt(format!("events of ticket {id}: {e}")))?
-        .into_iter()
-        .map(|e| event(&ticket.key, id, e))
-        .collect::<Result<Vec<_>, _>>()?;
+    let comments = rows::comments_json(id, &comments_json)?;
+    let events = rows::events_json(&ticket, &events_json)?;
     Ok(Some((ticket, comments, events)))
-}
-
-fn user_ref(id: Option<i64>, email: Option<String>, name: Option<String>) -> Option<UserRef> {
-    id.map(|id| UserRef {
-        id,
-        email: email.unwrap_or_default(),
-        name: name.unwrap_or_default(),
-    })
-}
-
-fn visibility(v: &str) -> Result<Visibility, StoreError> {
-    Visibility::parse(v).ok_or_else(|| StoreError::Corrupt(format!("visibility `{v}`")))
-}
-
-fn comment(ticket_id: i64, c: CommentColumns) -> Result<Comment, StoreError> {
-    let (id, author_id, user_email, user_name, author_email, body, vis, created_at) = c;
-    Ok(Comment {
-        id,
-        ticket_id,
-        author: user_ref(author_id, user_email, user_name),
-        author_email,
-        body,
-        visibility: visibility(&vis)?,
-        created_at,
-    })
-}
-
-fn event(ticket_key: &str, ticket_id: i64, e: EventColumns) -> Result<Event, StoreError> {
-    let (seq, version, kind, actor_id, email, name, at, field, old, new, note, vis) = e;
-    Ok(Event {
-        seq,
-        ticket_id,
-        ticket_key: ticket_key.to_string(),
-        version,
-        kind: EventKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("event kind `{kind}`")))?,
-        actor: user_ref(actor_id, email, name),
-        at,
-        field,
-        old,
-        new,
-        note,
-        visibility: visibility(&vis)?,
-    })
 }
