@@ -4,7 +4,7 @@
 //! internet.
 //!
 //! A route added to `router()` must be added to `paths(...)` below as well;
-//! `tests/api_openapi.rs` fails until it is.
+//! `tests/it/api_openapi.rs` fails until it is.
 
 use std::sync::OnceLock;
 
