@@ -59,8 +59,11 @@ pub struct Config {
     /// are checked by the TUI; the span lets it name the line of a bad or clashing one
     /// (see [`Loaded::locate`]).
     #[serde(default)]
-    pub keys: BTreeMap<String, BTreeMap<String, Spanned<KeyBinding>>>,
+    pub keys: KeyTables,
 }
+
+/// `[keys.<pane>]` tables: pane name -> key -> action(s), each with its span.
+pub type KeyTables = BTreeMap<String, BTreeMap<String, Spanned<KeyBinding>>>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -264,6 +267,11 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// The text of the file read (empty when none was).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
     /// Where a span of the file (e.g. a key binding's) is, for pointing at it in a
     /// message. `None` when no file was read.
     pub fn locate(&self, span: Range<usize>) -> Option<Location> {
@@ -283,7 +291,7 @@ pub struct Location {
 }
 
 impl Location {
-    fn of(path: &Path, text: &str, offset: usize) -> Location {
+    pub fn of(path: &Path, text: &str, offset: usize) -> Location {
         // Bytes, not `&text[..offset]`: a span is trusted to be in range and on a char
         // boundary by nothing here.
         let before = &text.as_bytes()[..offset.min(text.len())];

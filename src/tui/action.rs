@@ -1,193 +1,140 @@
 //! What a key can ask the TUI to do. Keybindings, the command palette and the headless
 //! tests all name these; the names (`assign_me`, `view_3`) are what `[keys]` in the
-//! config file uses.
+//! config file and `assets/keymap.toml` use.
+//!
+//! Each action is declared once, in the table below: its config name, what it does (help
+//! and palette), the word the hint bar shows (none: never hinted) and whether the palette
+//! offers it. Everything else is generated from that table.
 
 use std::fmt;
 use std::str::FromStr;
 
-/// One thing the user can ask for. Plain data, so tests can drive the app without a
-/// terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    Quit,
-    Help,
-    Palette,
-    Refresh,
-    /// Move focus to the other pane (list and detail).
-    FocusNext,
-    Up,
-    Down,
-    Top,
-    Bottom,
-    HalfPageDown,
-    HalfPageUp,
-    /// Open the selected ticket (full width when the panes are stacked).
-    Open,
-    /// Leave the current pane or overlay.
-    Back,
-    Filter,
-    Facets,
-    /// Saved view 1–9 (from `[[views]]`).
-    View(u8),
-    ClearFilter,
-    Mark,
-    Comment,
-    AssignMe,
-    Assign,
-    Status,
-    Priority,
-    Tags,
-    Approve,
-    Reject,
-    NewTicket,
-    CopyKey,
-    // In the composer and the forms.
-    Send,
-    ToggleVisibility,
-    Editor,
-    NextField,
-    // In pickers and prompts.
-    Confirm,
-    Toggle,
-    /// Unbinds a key in `[keys]`.
-    Nothing,
+macro_rules! actions {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $name:literal, $describe:literal, hint: $hint:expr, palette: $palette:literal;
+    )*) => {
+        /// One thing the user can ask for. Plain data, so tests can drive the app without
+        /// a terminal.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $($(#[$doc])* $variant,)*
+        }
+
+        /// Every action, in the order the help and the palette list them.
+        pub const ALL: &[Action] = &[$(Action::$variant,)*];
+
+        impl Action {
+            /// Its name in `[keys]` and in the palette.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name,)* }
+            }
+
+            /// What it does, for the help overlay and the palette.
+            pub fn describe(self) -> &'static str {
+                match self { $(Action::$variant => $describe,)* }
+            }
+
+            /// The word the hint bar shows next to its key; `None`: never hinted.
+            pub fn hint(self) -> Option<&'static str> {
+                match self { $(Action::$variant => $hint,)* }
+            }
+
+            /// Whether the command palette (`:`) offers it.
+            pub fn in_palette(self) -> bool {
+                match self { $(Action::$variant => $palette,)* }
+            }
+        }
+    };
 }
 
-/// Every action with a name, in the order the help and the palette list them.
-pub const ALL: &[Action] = &[
-    Action::Quit,
-    Action::Help,
-    Action::Palette,
-    Action::Refresh,
-    Action::FocusNext,
-    Action::Up,
-    Action::Down,
-    Action::Top,
-    Action::Bottom,
-    Action::HalfPageDown,
-    Action::HalfPageUp,
-    Action::Open,
-    Action::Back,
-    Action::Filter,
-    Action::Facets,
-    Action::View(1),
-    Action::View(2),
-    Action::View(3),
-    Action::View(4),
-    Action::View(5),
-    Action::View(6),
-    Action::View(7),
-    Action::View(8),
-    Action::View(9),
-    Action::ClearFilter,
-    Action::Mark,
-    Action::Comment,
-    Action::AssignMe,
-    Action::Assign,
-    Action::Status,
-    Action::Priority,
-    Action::Tags,
-    Action::Approve,
-    Action::Reject,
-    Action::NewTicket,
-    Action::CopyKey,
-    Action::Send,
-    Action::ToggleVisibility,
-    Action::Editor,
-    Action::NextField,
-    Action::Confirm,
-    Action::Toggle,
-    Action::Nothing,
+actions! {
+    Quit = "quit", "quit desk", hint: None, palette: true;
+    Help = "help", "show the keys", hint: Some("help"), palette: true;
+    Palette = "palette", "run any command by name", hint: None, palette: false;
+    Refresh = "refresh", "fetch what changed now", hint: None, palette: true;
+    /// Move focus to the other pane (list and detail).
+    FocusNext = "focus_next", "switch between list and detail", hint: None, palette: true;
+    Up = "up", "up", hint: None, palette: true;
+    Down = "down", "down", hint: None, palette: true;
+    Top = "top", "first", hint: None, palette: true;
+    Bottom = "bottom", "last", hint: None, palette: true;
+    HalfPageDown = "half_page_down", "half a page down", hint: None, palette: true;
+    HalfPageUp = "half_page_up", "half a page up", hint: None, palette: true;
+    /// Open the selected ticket (full width when the panes are stacked).
+    Open = "open", "open the ticket", hint: Some("open"), palette: true;
+    /// Leave the current pane or overlay; in the list, clear the marks.
+    Back = "back", "back", hint: Some("back"), palette: true;
+    Filter = "filter", "edit the filter query", hint: Some("filter"), palette: true;
+    Facets = "facets", "pick status, priority, category, assignee or tag", hint: None, palette: true;
+    View1 = "view_1", "saved view 1", hint: None, palette: true;
+    View2 = "view_2", "saved view 2", hint: None, palette: true;
+    View3 = "view_3", "saved view 3", hint: None, palette: true;
+    View4 = "view_4", "saved view 4", hint: None, palette: true;
+    View5 = "view_5", "saved view 5", hint: None, palette: true;
+    View6 = "view_6", "saved view 6", hint: None, palette: true;
+    View7 = "view_7", "saved view 7", hint: None, palette: true;
+    View8 = "view_8", "saved view 8", hint: None, palette: true;
+    View9 = "view_9", "saved view 9", hint: None, palette: true;
+    ClearFilter = "clear_filter", "show every ticket", hint: None, palette: true;
+    Mark = "mark", "mark for a bulk action", hint: None, palette: true;
+    Comment = "comment", "write a comment", hint: Some("comment"), palette: true;
+    AssignMe = "assign_me", "assign to me", hint: Some("take"), palette: true;
+    Assign = "assign", "assign to someone", hint: None, palette: true;
+    Status = "status", "change the status", hint: Some("status"), palette: true;
+    Priority = "priority", "change the priority", hint: None, palette: true;
+    Tags = "tags", "edit the tags", hint: None, palette: true;
+    Approve = "approve", "approve the request", hint: Some("approve"), palette: true;
+    Reject = "reject", "reject with a note", hint: Some("reject"), palette: true;
+    NewTicket = "new_ticket", "file a new ticket", hint: None, palette: true;
+    CopyKey = "copy_key", "copy the ticket key", hint: None, palette: true;
+    // In the composer and the forms.
+    Send = "send", "send", hint: Some("send"), palette: false;
+    ToggleVisibility = "toggle_visibility", "public / internal", hint: Some("public/internal"), palette: false;
+    Editor = "editor", "edit in $EDITOR", hint: Some("$EDITOR"), palette: false;
+    NextField = "next_field", "next field", hint: None, palette: false;
+    NextChoice = "next_choice", "next choice (new-ticket form)", hint: Some("change"), palette: false;
+    PrevChoice = "prev_choice", "previous choice (new-ticket form)", hint: None, palette: false;
+    // In pickers and prompts.
+    Confirm = "confirm", "choose", hint: Some("apply"), palette: false;
+    Toggle = "toggle", "select / unselect", hint: Some("select"), palette: false;
+    // Answers to "discard this draft?".
+    Discard = "discard", "discard the draft", hint: Some("discard"), palette: false;
+    KeepDraft = "keep_draft", "keep the draft for later", hint: Some("keep it for later"), palette: false;
+    /// Unbinds a key in `[keys]`.
+    Nothing = "none", "nothing (unbinds the key)", hint: None, palette: false;
+}
+
+const VIEWS: [Action; 9] = [
+    Action::View1,
+    Action::View2,
+    Action::View3,
+    Action::View4,
+    Action::View5,
+    Action::View6,
+    Action::View7,
+    Action::View8,
+    Action::View9,
 ];
 
 impl Action {
-    pub fn name(self) -> String {
-        let name = match self {
-            Action::Quit => "quit",
-            Action::Help => "help",
-            Action::Palette => "palette",
-            Action::Refresh => "refresh",
-            Action::FocusNext => "focus_next",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::HalfPageDown => "half_page_down",
-            Action::HalfPageUp => "half_page_up",
-            Action::Open => "open",
-            Action::Back => "back",
-            Action::Filter => "filter",
-            Action::Facets => "facets",
-            Action::View(n) => return format!("view_{n}"),
-            Action::ClearFilter => "clear_filter",
-            Action::Mark => "mark",
-            Action::Comment => "comment",
-            Action::AssignMe => "assign_me",
-            Action::Assign => "assign",
-            Action::Status => "status",
-            Action::Priority => "priority",
-            Action::Tags => "tags",
-            Action::Approve => "approve",
-            Action::Reject => "reject",
-            Action::NewTicket => "new_ticket",
-            Action::CopyKey => "copy_key",
-            Action::Send => "send",
-            Action::ToggleVisibility => "toggle_visibility",
-            Action::Editor => "editor",
-            Action::NextField => "next_field",
-            Action::Confirm => "confirm",
-            Action::Toggle => "toggle",
-            Action::Nothing => "none",
-        };
-        name.to_string()
+    /// Saved view `n` (1–9).
+    pub fn view(n: u8) -> Option<Action> {
+        VIEWS.get(usize::from(n).checked_sub(1)?).copied()
     }
 
-    /// What it does, for the help overlay and the palette.
-    pub fn describe(self) -> String {
-        let text = match self {
-            Action::Quit => "quit desk",
-            Action::Help => "show the keys",
-            Action::Palette => "run any command by name",
-            Action::Refresh => "fetch what changed now",
-            Action::FocusNext => "switch between list and detail",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::Top => "first",
-            Action::Bottom => "last",
-            Action::HalfPageDown => "half a page down",
-            Action::HalfPageUp => "half a page up",
-            Action::Open => "open the ticket",
-            Action::Back => "back",
-            Action::Filter => "edit the filter query",
-            Action::Facets => "pick status, priority, category, assignee or tag",
-            Action::View(n) => return format!("saved view {n}"),
-            Action::ClearFilter => "show every ticket",
-            Action::Mark => "mark for a bulk action",
-            Action::Comment => "write a comment",
-            Action::AssignMe => "assign to me",
-            Action::Assign => "assign to someone",
-            Action::Status => "change the status",
-            Action::Priority => "change the priority",
-            Action::Tags => "edit the tags",
-            Action::Approve => "approve the request",
-            Action::Reject => "reject with a note",
-            Action::NewTicket => "file a new ticket",
-            Action::CopyKey => "copy the ticket key",
-            Action::Send => "send",
-            Action::ToggleVisibility => "public / internal",
-            Action::Editor => "edit in $EDITOR",
-            Action::NextField => "next field",
-            Action::Confirm => "choose",
-            Action::Toggle => "select / unselect",
-            Action::Nothing => "nothing (unbinds the key)",
-        };
-        text.to_string()
+    /// The number of the saved view this opens, if it opens one.
+    pub fn view_number(self) -> Option<u8> {
+        VIEWS
+            .iter()
+            .position(|a| *a == self)
+            .and_then(|i| u8::try_from(i + 1).ok())
     }
 }
 
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name())
+        f.write_str(self.name())
     }
 }
 
@@ -211,16 +158,10 @@ mod tests {
     fn config_example_names_every_action() {
         let example = include_str!("../../config.example.toml");
         for action in ALL {
-            let name = action.name();
-            if let Action::View(n) = action
-                && *n > 1
-            {
-                continue;
-            }
-            let spelled = if name == "view_1" {
-                "view_1 to view_9".to_string()
-            } else {
-                name
+            let spelled = match action.view_number() {
+                Some(1) => "view_1 to view_9".to_string(),
+                Some(_) => continue,
+                None => action.name().to_string(),
             };
             assert!(
                 example.contains(&spelled),
@@ -230,11 +171,16 @@ mod tests {
     }
 
     #[test]
-    fn every_name_parses_back_to_its_action() {
+    fn every_name_parses_back_to_its_action_and_names_are_unique() {
+        let mut names = std::collections::HashSet::new();
         for action in ALL {
             assert_eq!(action.name().parse::<Action>(), Ok(*action));
+            assert!(names.insert(action.name()), "{} twice", action.name());
         }
         assert!("approve_all".parse::<Action>().is_err());
         assert!("view_0".parse::<Action>().is_err());
+        assert_eq!(Action::view(3), Some(Action::View3));
+        assert_eq!(Action::View9.view_number(), Some(9));
+        assert_eq!(Action::view(0), None);
     }
 }

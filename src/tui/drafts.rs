@@ -1,6 +1,7 @@
 //! Text the user wrote but has not sent: kept in memory and in `drafts.json` in the data
 //! directory until it is sent or discarded, so a comment typed while the server was down
-//! survives a restart.
+//! survives a restart. Changing a draft changes memory at once and hands back the file
+//! to write ([`DraftsFile`]), which the event loop writes: the app's update does no I/O.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -69,42 +70,62 @@ impl Drafts {
         self.by_id.is_empty()
     }
 
-    /// Keeps a draft; an empty one is the same as none.
-    pub fn keep(&mut self, id: &str, draft: Draft) -> Result<(), String> {
+    /// Keeps a draft (an empty one is the same as none); returns the file to write when
+    /// something changed.
+    pub fn keep(&mut self, id: &str, draft: Draft) -> Option<DraftsFile> {
         if draft.text.trim().is_empty() && draft.title.trim().is_empty() {
             return self.discard(id);
         }
         if self.by_id.get(id) == Some(&draft) {
-            return Ok(());
+            return None;
         }
         self.by_id.insert(id.to_string(), draft);
-        self.save()
+        self.file()
     }
 
-    pub fn discard(&mut self, id: &str) -> Result<(), String> {
-        if self.by_id.remove(id).is_some() {
-            self.save()
-        } else {
-            Ok(())
-        }
+    pub fn discard(&mut self, id: &str) -> Option<DraftsFile> {
+        self.by_id.remove(id)?;
+        self.file()
     }
 
-    fn save(&self) -> Result<(), String> {
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
-        write_atomically(path, &self.by_id)
-            .map_err(|e| format!("cannot save drafts to {}: {e}", path.display()))
+    fn file(&self) -> Option<DraftsFile> {
+        Some(DraftsFile {
+            path: self.path.clone()?,
+            drafts: self.by_id.clone(),
+        })
+    }
+}
+
+/// The drafts file as it must be written next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftsFile {
+    pub path: PathBuf,
+    pub drafts: BTreeMap<String, Draft>,
+}
+
+impl DraftsFile {
+    /// Writes it whole under a temporary name, then renames it into place, so a crash
+    /// leaves the old file or the new one. 0600: drafts can hold internal notes.
+    pub fn write(&self) -> Result<(), String> {
+        write_atomically(&self.path, &self.drafts)
+            .map_err(|e| format!("cannot save drafts to {}: {e}", self.path.display()))
     }
 }
 
 fn write_atomically(path: &Path, drafts: &BTreeMap<String, Draft>) -> std::io::Result<()> {
+    use std::io::Write;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let text = serde_json::to_string_pretty(drafts).map_err(std::io::Error::other)?;
     let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
     std::fs::rename(&tmp, path)
 }
 
@@ -123,10 +144,21 @@ mod tests {
             internal: true,
             title: String::new(),
         };
-        drafts.keep("comment:TKT-1", draft.clone()).expect("kept");
+        let file = drafts
+            .keep("comment:TKT-1", draft.clone())
+            .expect("changed");
+        file.write().expect("written");
+        assert!(
+            drafts.keep("comment:TKT-1", draft.clone()).is_none(),
+            "unchanged"
+        );
         let (again, _) = Drafts::open(path.clone());
         assert_eq!(again.get("comment:TKT-1"), Some(&draft));
-        drafts.discard("comment:TKT-1").expect("discarded");
+        drafts
+            .discard("comment:TKT-1")
+            .expect("changed")
+            .write()
+            .expect("written");
         let (again, _) = Drafts::open(path);
         assert!(again.is_empty());
     }

@@ -12,9 +12,11 @@ use ratatui::buffer::Buffer;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use super::action::Action;
-use super::app::{App, Effect, Msg, Settings};
+use super::app::App;
+use super::context::Settings;
 use super::drafts::Drafts;
 use super::keymap::Key;
+use super::protocol::{Effect, Msg, TermEffect};
 use super::worker::Worker;
 use crate::client::Desk;
 use crate::domain::time::Millis;
@@ -58,15 +60,21 @@ impl Headless {
         loop {
             while let Some(effect) = queue.pop_front() {
                 match effect {
-                    Effect::Copy(text) => self.copied.push(text),
-                    Effect::Editor(_) => {
+                    Effect::Desk(call) => self.worker.call(call),
+                    Effect::Wake { after_ms, wake } => self.worker.wake(after_ms, wake),
+                    Effect::Terminal(TermEffect::Copy(text)) => self.copied.push(text),
+                    Effect::Terminal(TermEffect::Editor(_)) => {
                         let saved = self
                             .editor_saves
                             .pop_front()
                             .ok_or_else(|| "no editor".to_string());
                         queue.extend(self.app.on_msg(Msg::Edited(saved)));
                     }
-                    other => self.worker.run(other),
+                    Effect::SaveDrafts(file) => {
+                        if let Err(e) = file.write() {
+                            queue.extend(self.app.on_msg(Msg::DraftsNotSaved(e)));
+                        }
+                    }
                 }
             }
             // Wait for every answer, and for whatever the answers start.
@@ -127,7 +135,8 @@ impl Headless {
 }
 
 pub fn render(app: &App) -> Buffer {
-    let backend = TestBackend::new(app.width, app.height);
+    let screen = app.ctx.layout.screen;
+    let backend = TestBackend::new(screen.width, screen.height);
     let mut terminal = match Terminal::new(backend) {
         Ok(t) => t,
         Err(e) => match e {},

@@ -1,18 +1,24 @@
-//! The terminal UI: state and update (`app`), drawing (`render`), the keymap as data
-//! (`keymap`, `action`), the desk calls behind it (`worker`). This module owns the
-//! terminal and the event loop; everything it drives can also run headless (`headless`).
+//! The terminal UI. `app` holds the state and the update function, routing keys and
+//! messages to the panes (`panes/`) and overlays (`overlays/`), which hold their own
+//! state and drawing; `render` puts a frame together in the areas `layout` computed;
+//! `protocol` is what flows between the app and the world (`worker` makes the desk
+//! calls, this module's loop owns the terminal); `sync` keeps the refresh schedule; the
+//! keys come from `keymap` (defaults in `assets/keymap.toml`) naming `action`s.
+//! Everything the loop drives can also run headless (`headless`).
 
 pub mod action;
 pub mod app;
-mod choices;
-pub mod detail;
+pub mod context;
 pub mod drafts;
 pub mod headless;
 pub mod keymap;
-pub mod overlay;
+pub mod layout;
+pub mod overlays;
+pub mod panes;
+pub mod protocol;
 pub mod refs;
-pub mod render;
-pub mod rows;
+mod render;
+pub mod sync;
 pub mod terminal;
 pub mod theme;
 pub mod worker;
@@ -28,8 +34,11 @@ use crate::client::Desk;
 use crate::config::Loaded;
 use crate::domain::time;
 
-pub use app::{App, Effect, Msg, Settings};
+pub use app::App;
+pub use context::Settings;
 pub use keymap::{Keymap, KeymapError};
+use protocol::TermEffect;
+pub use protocol::{Effect, Msg};
 
 /// Everything the TUI needs from the configuration, checked before the terminal is
 /// taken over so a mistake is reported on a normal screen.
@@ -64,21 +73,20 @@ pub async fn run(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = terminal::Signals::new()?;
     loop {
-        for effect in effects.drain(..) {
-            match effect {
-                Effect::Copy(text) => term.copy(&text),
-                Effect::Editor(text) => {
-                    let edited = term.edit_externally(&text);
-                    effects_after_editor(&mut app, edited);
-                }
-                other => worker.run(other),
+        // Carrying out an effect can answer at once (the editor, a failed draft write),
+        // and the answer can ask for more.
+        while !effects.is_empty() {
+            let mut answers = Vec::new();
+            for effect in effects.drain(..) {
+                answers.extend(perform(&mut app, &worker, &mut term, effect));
             }
+            effects = answers;
         }
         if app.quit {
             break;
         }
         if app.dirty {
-            term.draw(&app)?;
+            term.draw(|frame| render::draw(frame, &app))?;
             app.dirty = false;
         }
         tokio::select! {
@@ -96,20 +104,44 @@ pub async fn run(
             },
             Some(msg) = rx.recv() => effects = app.on_msg(msg),
             _ = ticks.tick() => effects = app.tick(time::now()),
-            _ = signals.next() => {
-                app.keep_open_draft();
-                break;
-            }
+            _ = signals.next() => break,
         }
     }
-    app.keep_open_draft();
+    // Whatever is open is kept (a quit key has kept it already; this is a no-op then).
+    for effect in app.keep_open_draft() {
+        if let Effect::SaveDrafts(file) = effect
+            && let Err(e) = file.write()
+        {
+            eprintln!("desk: {e}");
+        }
+    }
     term.leave()?;
     Ok(())
 }
 
-fn effects_after_editor(app: &mut App, edited: Result<String, String>) {
-    let _ = app.on_msg(Msg::Edited(edited));
-    app.dirty = true;
+/// Carries out one effect: desk calls and wake-ups go to the worker; the loop does what
+/// needs the terminal or the disk at once, and returns what the app answers.
+fn perform(
+    app: &mut App,
+    worker: &worker::Worker,
+    term: &mut terminal::Term,
+    effect: Effect,
+) -> Vec<Effect> {
+    match effect {
+        Effect::Desk(call) => worker.call(call),
+        Effect::Wake { after_ms, wake } => worker.wake(after_ms, wake),
+        Effect::Terminal(TermEffect::Copy(text)) => term.copy(&text),
+        Effect::Terminal(TermEffect::Editor(text)) => {
+            let edited = term.edit_externally(&text);
+            return app.on_msg(Msg::Edited(edited));
+        }
+        Effect::SaveDrafts(file) => {
+            if let Err(e) = file.write() {
+                return app.on_msg(Msg::DraftsNotSaved(e));
+            }
+        }
+    }
+    Vec::new()
 }
 
 /// Follows the desk's pushes (a server's event stream) and nudges the app to refresh;

@@ -13,8 +13,6 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::layout::Size;
 
-use super::app::App;
-
 pub struct Term {
     terminal: DefaultTerminal,
     left: bool,
@@ -35,10 +33,8 @@ impl Term {
         self.terminal.size()
     }
 
-    pub fn draw(&mut self, app: &App) -> std::io::Result<()> {
-        self.terminal
-            .draw(|frame| super::render::draw(frame, app))
-            .map(|_| ())
+    pub fn draw(&mut self, draw: impl FnOnce(&mut ratatui::Frame)) -> std::io::Result<()> {
+        self.terminal.draw(draw).map(|_| ())
     }
 
     /// OSC 52: the terminal (even at the far end of SSH) puts it on the clipboard.

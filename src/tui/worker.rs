@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::app::{Effect, MERGE_LIMIT, Msg, Op, Refreshed};
+use super::protocol::{Call, Msg, Op, Refreshed, Wake};
 use super::refs::Reference;
 use crate::client::{Desk, DeskError, DeskResult};
 use crate::domain::requests::TicketEdit;
@@ -17,6 +17,8 @@ use crate::domain::requests::TicketEdit;
 const FEED_PAGE: u32 = 1000;
 /// Pages of the feed one refresh reads before it settles for a reload.
 const FEED_PAGES: usize = 5;
+/// More changed tickets than this in one refresh: reload the list instead of merging.
+pub const MERGE_LIMIT: usize = 400;
 
 #[derive(Clone)]
 pub struct Worker {
@@ -39,27 +41,37 @@ impl Worker {
         self.pending.load(Ordering::SeqCst)
     }
 
-    /// Starts an effect that talks to the desk. Terminal effects (copy, editor) are the
-    /// event loop's and are ignored here.
-    pub fn run(&self, effect: Effect) {
+    /// Makes a call to the desk; its answer comes back as a message.
+    pub fn call(&self, call: Call) {
         let desk = self.desk.clone();
+        self.spawn(async move { perform(desk.as_ref(), call).await });
+    }
+
+    /// Sends [`Msg::Woke`] after `after_ms`.
+    pub fn wake(&self, after_ms: u64, wake: Wake) {
+        self.spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
+            Msg::Woke(wake)
+        });
+    }
+
+    fn spawn(&self, work: impl std::future::Future<Output = Msg> + Send + 'static) {
         let tx = self.tx.clone();
         let pending = self.pending.clone();
         pending.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
-            if let Some(msg) = perform(desk.as_ref(), effect).await {
-                let _ = tx.send(msg);
-            }
+            // The app has gone (quitting): nobody is waiting for the answer.
+            let _ = tx.send(work.await);
             pending.fetch_sub(1, Ordering::SeqCst);
         });
     }
 }
 
-async fn perform(desk: &dyn Desk, effect: Effect) -> Option<Msg> {
-    Some(match effect {
-        Effect::LoadReference => Msg::Reference(reference(desk).await),
-        Effect::Head => Msg::Head(desk.feed_head().await),
-        Effect::LoadPage {
+async fn perform(desk: &dyn Desk, call: Call) -> Msg {
+    match call {
+        Call::LoadReference => Msg::Reference(reference(desk).await),
+        Call::Head => Msg::Head(desk.feed_head().await),
+        Call::LoadPage {
             epoch,
             query,
             cursor,
@@ -70,15 +82,15 @@ async fn perform(desk: &dyn Desk, effect: Effect) -> Option<Msg> {
                 .list_tickets(&query, Some(limit), cursor.as_deref())
                 .await,
         },
-        Effect::Count { epoch, query } => Msg::Count {
+        Call::Count { epoch, query } => Msg::Count {
             epoch,
             result: desk.count_tickets(&query).await,
         },
-        Effect::LoadDetail { key } => {
+        Call::LoadDetail { key } => {
             let result = desk.get_ticket(&key).await;
             Msg::Detail { key, result }
         }
-        Effect::Refresh {
+        Call::Refresh {
             epoch,
             query,
             after,
@@ -86,14 +98,14 @@ async fn perform(desk: &dyn Desk, effect: Effect) -> Option<Msg> {
             epoch,
             result: refresh(desk, &query, after).await,
         },
-        Effect::Transitions { keys } => {
+        Call::Transitions { keys } => {
             let result = match keys.first() {
                 Some(key) => desk.allowed_transitions(key).await,
                 None => Ok(Vec::new()),
             };
             Msg::Transitions { keys, result }
         }
-        Effect::Write { op, targets } => {
+        Call::Write { op, targets } => {
             let mut results = Vec::new();
             for (key, version) in targets {
                 let result = write(desk, &op, &key, version).await;
@@ -101,7 +113,7 @@ async fn perform(desk: &dyn Desk, effect: Effect) -> Option<Msg> {
             }
             Msg::Written { op, results }
         }
-        Effect::Comment {
+        Call::Comment {
             key,
             body,
             visibility,
@@ -109,13 +121,8 @@ async fn perform(desk: &dyn Desk, effect: Effect) -> Option<Msg> {
             let result = desk.comment(&key, &body, visibility, None).await;
             Msg::Commented { key, result }
         }
-        Effect::Create(new) => Msg::Created(desk.create_ticket(new).await),
-        Effect::Wake { after_ms, wake } => {
-            tokio::time::sleep(std::time::Duration::from_millis(after_ms)).await;
-            Msg::Woke(wake)
-        }
-        Effect::Copy(_) | Effect::Editor(_) => return None,
-    })
+        Call::Create(new) => Msg::Created(desk.create_ticket(new).await),
+    }
 }
 
 async fn reference(desk: &dyn Desk) -> DeskResult<Reference> {

@@ -8,10 +8,12 @@ use desk::client::{Desk, LocalDesk};
 use desk::config::{Config, Loaded};
 use desk::domain::model::Visibility;
 use desk::domain::time;
+use desk::tui::Msg;
 use desk::tui::Settings;
-use desk::tui::app::Msg;
 use desk::tui::drafts::Drafts;
 use desk::tui::headless::Headless;
+use desk::tui::overlays::composer::Composer;
+use desk::tui::overlays::picker::Picker;
 
 const WIDE: (u16, u16) = (160, 48);
 const NARROW: (u16, u16) = (80, 24);
@@ -53,6 +55,7 @@ async fn filter(h: &mut Headless, query: &str) {
 
 fn selected_key(h: &Headless) -> String {
     h.app
+        .list
         .rows
         .selected_row()
         .expect("a selected row")
@@ -77,7 +80,7 @@ async fn the_list_shows_the_desk_and_the_detail_follows_the_selection() {
     assert_ne!(first, second);
     assert!(h.screen().contains(&format!("┌ {second} ")));
     h.press("G").await;
-    assert_eq!(h.app.rows.selected + 1, total as usize);
+    assert_eq!(h.app.list.rows.selected + 1, total as usize);
     h.press("g").await;
     assert_eq!(selected_key(&h), first);
 }
@@ -95,14 +98,14 @@ async fn the_filter_bar_applies_a_query_and_points_at_a_mistake() {
     );
     h.press("enter").await;
     // A query with a mistake is not applied; the bar stays open with the error.
-    assert_eq!(h.app.query, "");
+    assert_eq!(h.app.list.query, "");
     h.press("esc").await;
-    assert!(h.app.overlay.is_none());
+    assert!(h.app.overlay().is_none());
 
     filter(&mut h, "status:new").await;
     let expected = demo.desk.count_tickets("status:new").await.expect("count");
-    assert_eq!(h.app.rows.rows.len() as i64, expected);
-    assert!(h.app.rows.rows.iter().all(|r| &*r.status == "new"));
+    assert_eq!(h.app.list.rows.rows.len() as i64, expected);
+    assert!(h.app.list.rows.rows.iter().all(|r| &*r.status == "new"));
     let screen = h.screen();
     assert!(screen.contains("filter: status:new"), "{screen}");
     assert!(screen.contains(&format!("{expected} tickets")), "{screen}");
@@ -110,7 +113,7 @@ async fn the_filter_bar_applies_a_query_and_points_at_a_mistake() {
     h.press("/").await;
     h.type_text(" priority:low").await;
     h.press("esc").await;
-    assert_eq!(h.app.query, "status:new");
+    assert_eq!(h.app.list.query, "status:new");
 }
 
 #[tokio::test]
@@ -123,9 +126,16 @@ async fn facets_build_the_query_from_picks() {
     h.type_text("crit").await;
     h.press("space").await;
     h.press("enter").await;
-    assert_eq!(h.app.query, "priority:Critical");
-    assert!(h.app.rows.rows.iter().all(|r| &*r.priority == "Critical"));
-    assert!(!h.app.rows.rows.is_empty());
+    assert_eq!(h.app.list.query, "priority:Critical");
+    assert!(
+        h.app
+            .list
+            .rows
+            .rows
+            .iter()
+            .all(|r| &*r.priority == "Critical")
+    );
+    assert!(!h.app.list.rows.rows.is_empty());
 }
 
 #[tokio::test]
@@ -167,7 +177,7 @@ async fn a_supervisor_approves_with_a_note_and_rejects_with_a_required_one() {
     h.press("ctrl-s").await;
     let view = demo.desk.get_ticket("TKT-11").await.expect("ticket");
     assert_eq!(view.ticket.status, "rejected");
-    assert!(h.app.overlay.is_none(), "the composer closes once sent");
+    assert!(h.app.overlay().is_none(), "the composer closes once sent");
     assert!(h.screen().contains("landlord's consent form"));
 }
 
@@ -214,15 +224,15 @@ async fn esc_asks_before_text_is_lost_and_a_kept_draft_comes_back() {
     let (drafts, _) = Drafts::open(path.clone());
     let mut h = start_with(&demo, NARROW, Settings::default(), drafts).await;
     h.press("c").await;
-    let key = match &h.app.overlay {
-        Some(desk::tui::overlay::Overlay::Composer(c)) => c.purpose.draft_id(),
-        _ => panic!("composer not open"),
+    let key = match h.app.overlay_as::<Composer>() {
+        Some(c) => c.draft_id(),
+        None => panic!("composer not open"),
     };
     h.type_text("Half a thought").await;
     h.press("esc").await;
     assert!(h.screen().contains("Discard this draft?"), "{}", h.screen());
     h.press("k").await;
-    assert!(h.app.overlay.is_none());
+    assert!(h.app.overlay().is_none());
     let saved = std::fs::read_to_string(&path).expect("drafts file");
     assert!(
         saved.contains("Half a thought") && saved.contains(&key),
@@ -282,10 +292,10 @@ async fn marked_tickets_are_assigned_together() {
         "status:new category:\"Billing & Payments\",\"Travel support\"",
     )
     .await;
-    assert!(h.app.rows.rows.len() >= 2);
+    assert!(h.app.list.rows.rows.len() >= 2);
     h.press("space").await;
     h.press("space").await;
-    let marked: Vec<String> = h.app.rows.targets();
+    let marked: Vec<String> = h.app.list.rows.targets();
     assert_eq!(marked.len(), 2);
     assert!(h.screen().contains("2 marked"));
     h.press("a").await;
@@ -298,7 +308,7 @@ async fn marked_tickets_are_assigned_together() {
         );
         assert_eq!(t.status, "assigned");
     }
-    assert!(h.app.rows.marked.is_empty());
+    assert!(h.app.list.rows.marked.is_empty());
 }
 
 #[tokio::test]
@@ -312,7 +322,7 @@ async fn the_status_picker_offers_only_what_the_workflow_allows() {
         .allowed_transitions("TKT-1")
         .await
         .expect("allowed");
-    let Some(desk::tui::overlay::Overlay::Picker(p)) = &h.app.overlay else {
+    let Some(p) = h.app.overlay_as::<Picker>() else {
         panic!("no picker:\n{}", h.screen());
     };
     let offered: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
@@ -330,7 +340,7 @@ async fn the_status_picker_offers_only_what_the_workflow_allows() {
 async fn a_refresh_brings_in_another_users_change_and_marks_it() {
     let demo = demo().await;
     let mut h = start(&demo, WIDE).await;
-    let before = h.app.rows.rows.len();
+    let before = h.app.list.rows.rows.len();
     // Mike, an agent, works on the same desk at the same time.
     let service = demo.desk.service().clone();
     let mike = service
@@ -351,14 +361,14 @@ async fn a_refresh_brings_in_another_users_change_and_marks_it() {
         .await
         .expect("comment");
     h.press("r").await;
-    assert_eq!(h.app.rows.rows.len(), before + 1);
+    assert_eq!(h.app.list.rows.rows.len(), before + 1);
     let screen = h.screen();
     assert!(screen.contains("Printer on floor 3 jams"), "{screen}");
-    assert!(h.app.rows.changed.contains(&filed.key));
-    assert!(h.app.rows.changed.contains("TKT-22"));
+    assert!(h.app.list.rows.changed.contains(&filed.key));
+    assert!(h.app.list.rows.changed.contains("TKT-22"));
     // Both moved to the top, newest update first; the selection stayed put.
-    assert_eq!(h.app.rows.rows[0].key, "TKT-22");
-    assert_eq!(h.app.rows.rows[1].key, filed.key);
+    assert_eq!(h.app.list.rows.rows[0].key, "TKT-22");
+    assert_eq!(h.app.list.rows.rows[1].key, filed.key);
     let marker_line = screen.lines().find(|l| l.contains("TKT-22")).expect("row");
     assert!(marker_line.contains('•'), "{marker_line}");
 }
@@ -411,10 +421,10 @@ async fn saved_views_and_rebound_keys_come_from_the_config() {
     let settings = desk::tui::settings(&loaded).expect("keys are fine");
     let mut h = start_with(&demo, WIDE, settings, Drafts::in_memory()).await;
     h.press("1").await;
-    assert_eq!(h.app.query, "priority:critical");
+    assert_eq!(h.app.list.query, "priority:critical");
     assert!(h.screen().contains(" 1 Urgent "));
     h.press("A").await;
-    assert!(h.app.overlay.is_none(), "A is unbound");
+    assert!(h.app.overlay().is_none(), "A is unbound");
     h.press("x").await;
     assert!(h.screen().contains("Approve "), "{}", h.screen());
 }
@@ -463,8 +473,8 @@ async fn a_customer_sees_their_own_tickets_and_writes_public_replies_only() {
         _dir: demo._dir,
     };
     let mut h = start(&as_jane, WIDE).await;
-    assert!(!h.app.rows.rows.is_empty());
-    for row in &h.app.rows.rows {
+    assert!(!h.app.list.rows.rows.is_empty());
+    for row in &h.app.list.rows.rows {
         let t = as_jane.desk.get_ticket(&row.key).await.expect("own ticket");
         assert_eq!(t.ticket.requester.email, "jane.smith@example.com");
     }

@@ -10,12 +10,12 @@ use desk::domain::model::{
 };
 use desk::domain::requests::{TicketList, TicketView};
 use desk::domain::time::{HOUR, MINUTE};
-use desk::tui::app::{App, Msg, Settings};
 use desk::tui::drafts::Drafts;
 use desk::tui::headless::{render, screen_text};
 use desk::tui::keymap::Key;
 use desk::tui::refs::Reference;
 use desk::tui::theme::Theme;
+use desk::tui::{App, Msg, Settings};
 use ratatui::style::{Color, Modifier};
 
 const NOW: i64 = 1_796_000_000_000;
@@ -320,7 +320,7 @@ fn app(size: (u16, u16), colour: bool) -> App {
     let mut app = App::new(info, settings, Drafts::in_memory(), NOW);
     let _ = app.resize(size.0, size.1);
     let _ = app.start();
-    let epoch = app.epoch;
+    let epoch = app.list.epoch;
     let _ = app.on_msg(Msg::Reference(Ok(reference())));
     let _ = app.on_msg(Msg::Head(Ok(100)));
     let _ = app.on_msg(Msg::Page {
@@ -338,7 +338,7 @@ fn app(size: (u16, u16), colour: bool) -> App {
         key: "TKT-42".into(),
         result: Ok(view()),
     });
-    app.now = NOW + 12_000;
+    app.ctx.now = NOW + 12_000;
     app
 }
 
@@ -512,12 +512,12 @@ fn help_and_marks() {
 fn offline_status_bar() {
     check("offline", |app| {
         let _ = app.on_msg(Msg::Refreshed {
-            epoch: app.epoch,
+            epoch: app.list.epoch,
             result: Err(desk::client::DeskError::Unavailable(
                 "cannot reach http://desk.example.com:7420: connection refused".into(),
             )),
         });
-        app.now += 2_000;
-        let _ = app.tick(app.now);
+        app.ctx.now += 2_000;
+        let _ = app.tick(app.ctx.now);
     });
 }

@@ -1,5 +1,5 @@
-//! The detail pane's content: a ticket's fields, description, custom fields and one
-//! timeline of comments and events, as lines ready to draw. Built from the ticket and
+//! A ticket as lines of text for the detail pane: its fields, description, custom fields
+//! and one timeline of comments and events, wrapped to a width. Built from the ticket and
 //! the clock, so the pane is a pure function of state.
 
 use ratatui::text::{Line, Span};
@@ -9,24 +9,8 @@ use crate::domain::model::{Event, EventKind, Visibility};
 use crate::domain::requests::{TicketView, TimelineEntry};
 use crate::domain::time::{Millis, humanize};
 
-use super::refs::Reference;
-use super::theme::Theme;
-
-#[derive(Debug, Clone, Default)]
-pub struct Detail {
-    /// The ticket asked for (the selection); `view` may still be an older one.
-    pub key: Option<String>,
-    pub view: Option<TicketView>,
-    pub loading: bool,
-    pub scroll: usize,
-    pub error: Option<String>,
-}
-
-impl Detail {
-    pub fn shows(&self, key: &str) -> bool {
-        self.view.as_ref().is_some_and(|v| v.ticket.key == key)
-    }
-}
+use crate::tui::refs::Reference;
+use crate::tui::theme::Theme;
 
 /// "3h ago", "in 2d".
 pub fn ago(at: Millis, now: Millis) -> String {

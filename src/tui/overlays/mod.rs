@@ -1,0 +1,185 @@
+//! What sits on top of the list and detail: the filter bar, pickers (facets, assignees,
+//! statuses, priorities, the command palette), one-line prompts, the composer with its
+//! new-ticket form, and the help. Each lives in its own file with its state, its keys and
+//! its drawing, behind [`Overlay`]. An overlay answers an action with an [`Outcome`]:
+//! not mine, stay open, or close; either way it may hand the app [`Cmd`]s to carry out,
+//! since only the app touches the list, the drafts and the desk.
+
+pub mod composer;
+pub mod filter;
+pub mod form;
+pub mod help;
+pub mod palette;
+pub mod picker;
+pub mod prompt;
+
+use std::any::Any;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Clear};
+use ratatui_textarea::{TextArea, WrapMode};
+
+use super::action::Action;
+use super::context::Context;
+use super::drafts::Draft;
+use super::keymap::{Code, Key, Pane};
+use super::protocol::{Effect, Op};
+use crate::domain::query::Field;
+
+/// What an overlay did with an action or a key.
+pub enum Outcome {
+    /// Not an action it knows: the app passes the key on as typed text.
+    NotConsumed,
+    /// Stays open, and asks for these.
+    Keep(Vec<Cmd>),
+    /// Closes, and asks for these.
+    Close(Vec<Cmd>),
+}
+
+impl Outcome {
+    pub fn keep() -> Outcome {
+        Outcome::Keep(Vec::new())
+    }
+
+    pub fn close() -> Outcome {
+        Outcome::Close(Vec::new())
+    }
+}
+
+/// What an overlay asks the app to do.
+pub enum Cmd {
+    /// Carry out an effect as it is (a comment to send, `$EDITOR`).
+    Effect(Effect),
+    /// Show this filter (leaving any saved view).
+    Query(String),
+    /// Change these tickets (at the versions the list shows).
+    Write(Op, Vec<String>),
+    /// Run an action as if its key was pressed (the palette).
+    Run(Action),
+    /// Choose values for one facet of the filter.
+    Facet(Field),
+    /// Write the note that rejects these tickets.
+    Reject(Vec<String>),
+    /// Open another overlay in this one's place.
+    Open(Box<dyn Overlay>),
+    KeepDraft(String, Draft),
+    DiscardDraft(String),
+    Tell(String),
+    Warn(String),
+}
+
+pub trait Overlay {
+    /// The keymap table its keys come from.
+    fn pane(&self) -> Pane;
+
+    fn act(&mut self, action: Action, ctx: &Context) -> Outcome;
+
+    /// A key no binding claims (or whose action it did not take): typed text.
+    fn input(&mut self, key: Key, ctx: &Context) -> Outcome;
+
+    /// Pasted text, whole.
+    fn paste(&mut self, _text: &str) {}
+
+    fn draw(&self, frame: &mut Frame, ctx: &Context);
+
+    /// Whether the hint bar offers `action` here (beyond the viewer's role).
+    fn offers(&self, _action: Action) -> bool {
+        true
+    }
+
+    /// The hint bar while it is open.
+    fn hints(&self, ctx: &Context) -> Vec<(String, &'static str)> {
+        ctx.keymap()
+            .hints(self.pane(), |a| self.offers(a) && ctx.available(a))
+    }
+
+    /// What to keep should desk quit with it open.
+    fn draft(&self) -> Option<(String, Draft)> {
+        None
+    }
+
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+pub fn line_input(text: &str) -> TextArea<'static> {
+    let mut area = TextArea::new(vec![text.to_string()]);
+    area.move_cursor(ratatui_textarea::CursorMove::End);
+    area.set_cursor_line_style(ratatui::style::Style::new());
+    area
+}
+
+pub fn text_input(text: &str) -> TextArea<'static> {
+    let lines: Vec<String> = if text.is_empty() {
+        vec![String::new()]
+    } else {
+        text.lines().map(str::to_string).collect()
+    };
+    let mut area = TextArea::new(lines);
+    area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    area.move_cursor(ratatui_textarea::CursorMove::End);
+    area.set_wrap_mode(WrapMode::WordOrGlyph);
+    area.set_cursor_line_style(ratatui::style::Style::new());
+    area
+}
+
+pub fn text_of(area: &TextArea<'_>) -> String {
+    area.lines().join("\n")
+}
+
+/// Pasted text for a one-line input.
+fn one_line(text: &str) -> String {
+    text.replace('\n', " ")
+}
+
+/// A key as the text area wants it.
+pub fn to_input(key: Key) -> ratatui_textarea::Input {
+    use ratatui_textarea::Key as K;
+    let k = match key.code {
+        Code::Char(c) => K::Char(c),
+        Code::Enter => K::Enter,
+        Code::Esc => K::Esc,
+        Code::Tab => K::Tab,
+        Code::BackTab => K::Null,
+        Code::Backspace => K::Backspace,
+        Code::Delete => K::Delete,
+        Code::Up => K::Up,
+        Code::Down => K::Down,
+        Code::Left => K::Left,
+        Code::Right => K::Right,
+        Code::Home => K::Home,
+        Code::End => K::End,
+        Code::PageUp => K::PageUp,
+        Code::PageDown => K::PageDown,
+        Code::F(n) => K::F(n),
+    };
+    ratatui_textarea::Input {
+        key: k,
+        ctrl: key.ctrl,
+        alt: key.alt,
+        shift: false,
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// A bordered box over whatever is below it; returns its inside.
+fn popup(frame: &mut Frame, ctx: &Context, rect: Rect, title: &str) -> Rect {
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .title(format!(" {title} "))
+        .border_style(ctx.theme().border(true));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    inner
+}

@@ -1,0 +1,114 @@
+//! One line of text to confirm: a note with an approval, a ticket's tags.
+
+use std::any::Any;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+use ratatui_textarea::TextArea;
+
+use super::{Cmd, Outcome, Overlay, centered, line_input, one_line, popup, text_of, to_input};
+use crate::tui::action::Action;
+use crate::tui::context::{Context, describe_keys};
+use crate::tui::keymap::{Code, Key, Pane};
+use crate::tui::protocol::Op;
+
+pub struct Prompt {
+    pub title: String,
+    help: String,
+    input: TextArea<'static>,
+    purpose: Ask,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ask {
+    ApproveNote { keys: Vec<String> },
+    Tags { key: String },
+}
+
+impl Prompt {
+    pub fn approve(keys: Vec<String>, ctx: &Context) -> Prompt {
+        Prompt {
+            title: format!("Approve {}", describe_keys(&keys)),
+            help: format!(
+                "a note for the requester (optional); {} approves, {} cancels",
+                ctx.word(Pane::Prompt, Action::Confirm),
+                ctx.word(Pane::Prompt, Action::Back),
+            ),
+            input: line_input(""),
+            purpose: Ask::ApproveNote { keys },
+        }
+    }
+
+    pub fn tags(key: String, tags: &[String], ctx: &Context) -> Prompt {
+        Prompt {
+            title: format!("Tags of {key}"),
+            help: format!(
+                "space-separated; {} saves, {} cancels",
+                ctx.word(Pane::Prompt, Action::Confirm),
+                ctx.word(Pane::Prompt, Action::Back),
+            ),
+            input: line_input(&tags.join(" ")),
+            purpose: Ask::Tags { key },
+        }
+    }
+}
+
+impl Overlay for Prompt {
+    fn pane(&self) -> Pane {
+        Pane::Prompt
+    }
+
+    fn act(&mut self, action: Action, _ctx: &Context) -> Outcome {
+        match action {
+            Action::Back => Outcome::close(),
+            Action::Confirm => {
+                let typed = text_of(&self.input).trim().to_string();
+                let cmd = match &self.purpose {
+                    Ask::ApproveNote { keys } => {
+                        let note = Some(typed).filter(|n| !n.is_empty());
+                        Cmd::Write(Op::Approve(note), keys.clone())
+                    }
+                    Ask::Tags { key } => {
+                        let tags = typed.split_whitespace().map(str::to_string).collect();
+                        Cmd::Write(Op::Tags(tags), vec![key.clone()])
+                    }
+                };
+                Outcome::Close(vec![cmd])
+            }
+            _ => Outcome::keep(),
+        }
+    }
+
+    fn input(&mut self, key: Key, _ctx: &Context) -> Outcome {
+        if key.code != Code::Enter {
+            self.input.input(to_input(key));
+        }
+        Outcome::keep()
+    }
+
+    fn paste(&mut self, text: &str) {
+        self.input.insert_str(one_line(text));
+    }
+
+    fn draw(&self, frame: &mut Frame, ctx: &Context) {
+        let area = ctx.layout.screen;
+        let inner = popup(frame, ctx, centered(area, 70, 5), &self.title);
+        let [help, input] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+        frame.render_widget(
+            Paragraph::new(Line::styled(self.help.clone(), ctx.theme().dim())),
+            help,
+        );
+        frame.render_widget(&self.input, input);
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}

@@ -1,0 +1,427 @@
+//! The ticket list: the filter in force, the rows loaded so far, paging (a page ahead of
+//! the cursor, `G` loading to the end), merging what a refresh found, and drawing. Only
+//! the visible rows are drawn.
+
+use std::collections::HashSet;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table};
+use unicode_width::UnicodeWidthStr;
+
+use crate::domain::model::StatusClass;
+use crate::domain::query::{self, Query, TermKind};
+use crate::domain::requests::TicketList;
+use crate::domain::time::humanize;
+use crate::tui::action::Action;
+use crate::tui::context::Context;
+use crate::tui::keymap::Pane;
+use crate::tui::protocol::{Call, Effect, Refreshed};
+use crate::tui::theme::Theme;
+
+use super::rows::{Order, Row, Rows};
+
+/// A page of the list; `G` asks for bigger ones to get to the end sooner.
+pub const PAGE: u32 = 200;
+pub const BIG_PAGE: u32 = 500;
+
+#[derive(Debug, Default)]
+pub struct ListPane {
+    pub rows: Rows,
+    /// The filter in force, as typed (and parsed without error).
+    pub query: String,
+    /// Bumped whenever the filter changes, so answers for an old filter are ignored.
+    pub epoch: u64,
+    page_in_flight: bool,
+    /// `G` was pressed: keep loading until the end, then select the last row.
+    to_bottom: bool,
+}
+
+impl ListPane {
+    /// Shows `query` from the top (marks stay: they name tickets, not rows).
+    pub fn set_query(&mut self, query: String) -> Vec<Effect> {
+        let order = match query::parse(&query) {
+            Ok(q) if has_text(&q) => Order::Created,
+            _ => Order::Updated,
+        };
+        self.query = query;
+        self.epoch += 1;
+        let marked = std::mem::take(&mut self.rows.marked);
+        self.rows = Rows::new(order);
+        self.rows.marked = marked;
+        self.page_in_flight = false;
+        self.to_bottom = false;
+        self.reload()
+    }
+
+    /// The first page and the count, again.
+    pub fn reload(&mut self) -> Vec<Effect> {
+        self.page_in_flight = true;
+        vec![
+            Call::LoadPage {
+                epoch: self.epoch,
+                query: self.query.clone(),
+                cursor: None,
+                limit: PAGE,
+            }
+            .into(),
+            Call::Count {
+                epoch: self.epoch,
+                query: self.query.clone(),
+            }
+            .into(),
+        ]
+    }
+
+    /// Nothing loaded and nothing on its way (the first page failed).
+    pub fn needs_reload(&self) -> bool {
+        !self.rows.loaded && !self.page_in_flight
+    }
+
+    fn next_page(&mut self, limit: u32) -> Vec<Effect> {
+        if self.page_in_flight || !self.rows.has_more() {
+            return Vec::new();
+        }
+        self.page_in_flight = true;
+        vec![
+            Call::LoadPage {
+                epoch: self.epoch,
+                query: self.query.clone(),
+                cursor: self.rows.next_cursor.clone(),
+                limit,
+            }
+            .into(),
+        ]
+    }
+
+    /// A page arrived; `Some` while `G` is still loading its way to the end.
+    pub fn on_page(&mut self, page: TicketList, height: usize) -> Option<Vec<Effect>> {
+        self.page_in_flight = false;
+        self.rows.append(&page.tickets, page.next_cursor);
+        if self.to_bottom {
+            if self.rows.has_more() {
+                return Some(self.next_page(BIG_PAGE));
+            }
+            self.to_bottom = false;
+            let last = self.rows.rows.len().saturating_sub(1);
+            self.rows.select(last, height);
+        }
+        None
+    }
+
+    pub fn page_failed(&mut self) {
+        self.page_in_flight = false;
+        self.to_bottom = false;
+    }
+
+    /// After the selection moved: the next page when the cursor nears the end.
+    pub fn after_move(&mut self, height: usize) -> Vec<Effect> {
+        if self.rows.wants_more(height) {
+            return self.next_page(PAGE);
+        }
+        Vec::new()
+    }
+
+    pub fn move_by(&mut self, delta: isize, height: usize) {
+        self.to_bottom = false;
+        self.rows.move_by(delta, height);
+    }
+
+    pub fn top(&mut self, height: usize) {
+        self.to_bottom = false;
+        self.rows.select(0, height);
+    }
+
+    /// The last ticket: at once when everything is loaded, else after loading the rest
+    /// (`Some` with the calls that do it).
+    pub fn bottom(&mut self, height: usize) -> Option<Vec<Effect>> {
+        if self.rows.has_more() {
+            self.to_bottom = true;
+            return Some(self.next_page(BIG_PAGE));
+        }
+        let last = self.rows.rows.len().saturating_sub(1);
+        self.rows.select(last, height);
+        None
+    }
+
+    /// Merges what a refresh found; returns the keys that changed. Tickets changed by
+    /// someone else get the "changed" mark unless the user is looking at them (`watched`).
+    pub fn merge(
+        &mut self,
+        found: &Refreshed,
+        watched: Option<&str>,
+        height: usize,
+    ) -> Vec<String> {
+        let mut changed: Vec<String> = found.matching.iter().map(|t| t.key.clone()).collect();
+        changed.extend(found.gone.iter().cloned());
+        self.rows.merge(&found.matching, &found.gone);
+        self.rows.scroll_into_view(height);
+        let shown: HashSet<&str> = self.rows.rows.iter().map(|r| r.key.as_str()).collect();
+        let others: Vec<String> = found
+            .by_others
+            .iter()
+            .filter(|k| shown.contains(k.as_str()) && watched != Some(k.as_str()))
+            .cloned()
+            .collect();
+        self.rows.changed.extend(others);
+        if let Some(n) = found.count {
+            self.rows.total = Some(n);
+        }
+        changed
+    }
+
+    /// Tags on the loaded tickets, sorted, for the tag facet.
+    pub fn tags(&self) -> Vec<String> {
+        let mut tags: Vec<String> = self
+            .rows
+            .rows
+            .iter()
+            .flat_map(|r| r.tags.iter().map(ToString::to_string))
+            .collect();
+        tags.sort();
+        tags.dedup();
+        tags
+    }
+
+    /// `highlight`: the selection shows at full strength (the list has focus, or an
+    /// overlay acts on the selected ticket).
+    pub fn draw(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        ctx: &Context,
+        focused: bool,
+        highlight: bool,
+    ) {
+        let theme = ctx.theme();
+        let rows = &self.rows;
+        let position = if rows.rows.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " {}/{} ",
+                rows.selected + 1,
+                rows.total.unwrap_or(rows.rows.len() as i64)
+            )
+        };
+        let block = Block::bordered()
+            .title(Line::from(" Tickets "))
+            .title_bottom(Line::from(position).right_aligned())
+            .border_style(theme.border(focused));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        if !rows.loaded {
+            frame.render_widget(Paragraph::new(Line::styled("loading…", theme.dim())), inner);
+            return;
+        }
+        if rows.rows.is_empty() {
+            let text = if self.query.is_empty() {
+                format!(
+                    "no tickets yet: press {} to file one",
+                    ctx.word(Pane::List, Action::NewTicket)
+                )
+            } else {
+                format!(
+                    "no tickets match this filter ({} shows all)",
+                    ctx.word(Pane::List, Action::ClearFilter)
+                )
+            };
+            frame.render_widget(Paragraph::new(Line::styled(text, theme.dim())), inner);
+            return;
+        }
+        let height = usize::from(inner.height.saturating_sub(1));
+        let start = rows.offset.min(rows.rows.len());
+        let end = (start + height).min(rows.rows.len());
+        let visible = &rows.rows[start..end];
+        let key_width = visible
+            .iter()
+            .map(|r| r.key.width())
+            .max()
+            .unwrap_or(6)
+            .max(6) as u16;
+        let cols = columns(inner.width, key_width);
+        let header =
+            TableRow::new(cols.iter().map(|(c, _)| Cell::from(c.header()))).style(theme.header());
+        let table_rows = visible.iter().enumerate().map(|(i, row)| {
+            let cells = cols
+                .iter()
+                .map(|&(c, width)| self.cell(ctx, row, c, width))
+                .collect::<Vec<_>>();
+            let mut style = Style::new();
+            if rows.marked.contains(&row.key) {
+                style = style.patch(theme.bold());
+            }
+            if start + i == rows.selected {
+                style = style.patch(if highlight {
+                    theme.selected()
+                } else {
+                    theme.selected().patch(theme.dim())
+                });
+            }
+            TableRow::new(cells).style(style)
+        });
+        let widths: Vec<Constraint> = cols.iter().map(|&(_, w)| Constraint::Length(w)).collect();
+        let table = Table::new(table_rows, widths)
+            .header(header)
+            .column_spacing(1);
+        frame.render_widget(table, inner);
+    }
+
+    fn cell<'a>(&self, ctx: &Context, row: &'a Row, col: Column, width: u16) -> Cell<'a> {
+        let theme = ctx.theme();
+        match col {
+            Column::Marks => {
+                let mark = if self.rows.marked.contains(&row.key) {
+                    '*'
+                } else {
+                    ' '
+                };
+                let changed = if self.rows.changed.contains(&row.key) {
+                    '•'
+                } else {
+                    ' '
+                };
+                Cell::from(format!("{mark}{changed}"))
+            }
+            Column::Key => Cell::from(row.key.as_str()),
+            Column::Priority => Cell::from(Span::styled(
+                clip(&row.priority, width),
+                theme.priority(ctx.refs.priority_rank(&row.priority)),
+            )),
+            Column::Status => Cell::from(clip(&ctx.refs.status_name(&row.status), width)),
+            Column::Title => Cell::from(clip(&row.title, width)),
+            Column::Requester => Cell::from(clip(&row.requester, width)),
+            Column::Assignee => Cell::from(Span::styled(
+                clip(row.assignee.as_deref().unwrap_or("—"), width),
+                if row.assignee.is_some() {
+                    theme.plain()
+                } else {
+                    theme.dim()
+                },
+            )),
+            Column::Sla => {
+                let (text, style) = sla_cell(row, ctx.now, theme);
+                Cell::from(Span::styled(text, style))
+            }
+            Column::Updated => Cell::from(Span::styled(
+                humanize((ctx.now - row.updated_at).max(0)),
+                theme.dim(),
+            )),
+        }
+    }
+}
+
+/// A column of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    /// Marked for a bulk action, changed by someone else.
+    Marks,
+    Key,
+    Priority,
+    Status,
+    Title,
+    Assignee,
+    Requester,
+    Sla,
+    Updated,
+}
+
+impl Column {
+    fn header(self) -> &'static str {
+        match self {
+            Column::Marks => "",
+            Column::Key => "Key",
+            Column::Priority => "Priority",
+            Column::Status => "Status",
+            Column::Title => "Title",
+            Column::Assignee => "Assignee",
+            Column::Requester => "Requester",
+            Column::Sla => "SLA",
+            Column::Updated => "Upd",
+        }
+    }
+}
+
+/// The columns that fit `width`, with their widths; the title takes what is left.
+fn columns(width: u16, key_width: u16) -> Vec<(Column, u16)> {
+    let fixed = [
+        (Column::Marks, 2),
+        (Column::Key, key_width),
+        (Column::Priority, 8),
+        (Column::Status, 13),
+    ];
+    let tail = [(Column::Sla, 9), (Column::Updated, 4)];
+    // Who works it matters more than who asked, so the assignee goes last.
+    let optional = [(Column::Assignee, 14), (Column::Requester, 16)];
+    const TITLE_MIN: u16 = 20;
+    let mut used: u16 = fixed.iter().chain(tail.iter()).map(|(_, w)| w + 1).sum();
+    let mut chosen = Vec::new();
+    for (c, w) in optional {
+        if used + w + 1 + TITLE_MIN <= width {
+            used += w + 1;
+            chosen.push((c, w));
+        }
+    }
+    let mut out: Vec<(Column, u16)> = fixed.into_iter().collect();
+    out.push((Column::Title, width.saturating_sub(used).max(10)));
+    chosen.reverse();
+    out.extend(chosen);
+    out.extend(tail);
+    out
+}
+
+fn clip(s: &str, width: u16) -> String {
+    let width = usize::from(width);
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if out.width() + c.to_string().width() + 1 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+fn sla_cell(row: &Row, now: i64, theme: &Theme) -> (String, Style) {
+    if row.status_class == StatusClass::Done {
+        return ("—".into(), theme.dim());
+    }
+    if row.paused {
+        return ("paused".into(), theme.dim());
+    }
+    match row.time_left(now) {
+        None => ("—".into(), theme.dim()),
+        Some(left) if left < 0 => (format!("!{} late", humanize(-left)), theme.breached()),
+        Some(left) if left < 4 * 3_600_000 => (humanize(left), theme.warning()),
+        Some(left) => (humanize(left), theme.ok()),
+    }
+}
+
+/// Free text in a query orders the list by creation (the store's order for searches).
+fn has_text(q: &Query) -> bool {
+    q.terms.iter().any(|t| {
+        !t.negated && matches!(&t.kind, TermKind::Text(s) if s.chars().any(char::is_alphanumeric))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_lists_drop_requester_then_assignee_and_the_title_takes_the_rest() {
+        let names = |w| -> Vec<Column> { columns(w, 6).into_iter().map(|(c, _)| c).collect() };
+        assert!(!names(80).contains(&Column::Assignee));
+        assert!(names(90).contains(&Column::Assignee));
+        assert!(!names(90).contains(&Column::Requester));
+        assert!(names(160).contains(&Column::Requester));
+        let total: u16 = columns(100, 6).iter().map(|(_, w)| w + 1).sum();
+        assert_eq!(total, 101, "every column fits, one space between");
+    }
+}
