@@ -118,6 +118,14 @@ const VIEWS: [Action; 9] = [
 ];
 
 impl Action {
+    /// Acts on the marked tickets or the selected one, so needs one of them.
+    pub fn needs_ticket(self) -> bool {
+        matches!(
+            self,
+            Action::AssignMe | Action::Assign | Action::Status | Action::Priority
+        )
+    }
+
     /// Saved view `n` (1–9).
     pub fn view(n: u8) -> Option<Action> {
         VIEWS.get(usize::from(n).checked_sub(1)?).copied()

@@ -14,49 +14,33 @@ use super::context::{Context, Settings, describe_keys};
 use super::drafts::{Draft, Drafts};
 use super::keymap::{Key, Pane};
 use super::layout::Layout;
-use super::overlays::composer::{Compose, Composer};
-use super::overlays::filter::FilterBar;
-use super::overlays::help::Help;
-use super::overlays::palette::palette;
+use super::overlays::composer::Composer;
 use super::overlays::picker::Picker;
 use super::overlays::prompt::Prompt;
-use super::overlays::{Cmd, Outcome, Overlay};
+use super::overlays::{self, Cmd, Outcome, Overlay};
 use super::panes::detail::DetailPane;
-use super::panes::list::ListPane;
+use super::panes::list::{ListPane, Moved};
+use super::panes::{self, Focus};
 use super::protocol::{Call, Effect, Msg, Op, Refreshed, TermEffect, Wake};
 use super::refs::Reference;
+use super::status::Status;
 use super::sync::SyncState;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    List,
-    Detail,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub text: String,
-    pub error: bool,
-}
 
 pub struct App {
     /// What panes and overlays may read: who is looking, keys, theme, layout, time.
     pub ctx: Context,
-    /// The saved view in force, if the filter came from one.
-    pub view: Option<usize>,
     pub list: ListPane,
     pub detail: DetailPane,
     pub focus: Focus,
     /// Narrow terminals show one pane at a time: the detail, after Enter.
     pub detail_open: bool,
     overlay: Option<Box<dyn Overlay>>,
-    pub notice: Option<Notice>,
+    pub status: Status,
     pub sync: SyncState,
     pub drafts: Drafts,
     pub quit: bool,
     /// Something on screen changed since the last frame.
     pub dirty: bool,
-    clock: String,
 }
 
 impl App {
@@ -70,29 +54,27 @@ impl App {
                 layout: Layout::new(80, 24, false),
                 now,
             },
-            view: None,
             list: ListPane::default(),
             detail: DetailPane::default(),
             focus: Focus::List,
             detail_open: false,
             overlay: None,
-            notice: None,
+            status: Status::default(),
             sync,
             drafts,
             quit: false,
             dirty: true,
-            clock: String::new(),
         }
     }
 
     /// What to do first: reference data, the feed position, the first page.
     pub fn start(&mut self) -> Vec<Effect> {
         let mut effects = vec![Call::LoadReference.into(), Call::Head.into()];
-        effects.extend(self.apply_query(String::new()));
+        effects.extend(self.apply_query(String::new(), None));
         if !self.drafts.is_empty() {
             let n = self.drafts.len();
             let key = self.ctx.word(Pane::List, Action::Comment);
-            self.tell(format!(
+            self.status.tell(format!(
                 "{n} unsent draft(s) kept from before: open the ticket and press {key}"
             ));
         }
@@ -110,15 +92,6 @@ impl App {
 
     fn overlay_as_mut<T: 'static>(&mut self) -> Option<&mut T> {
         self.overlay.as_mut()?.as_any_mut().downcast_mut()
-    }
-
-    /// Whether the detail pane is on screen.
-    pub fn detail_visible(&self) -> bool {
-        self.ctx.layout.detail.is_some()
-    }
-
-    fn list_rows(&self) -> usize {
-        self.ctx.layout.list_rows()
     }
 
     /// The keymap table keys go to now.
@@ -144,27 +117,11 @@ impl App {
         }
     }
 
-    pub fn tell(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            text: text.into(),
-            error: false,
-        });
-        self.dirty = true;
-    }
-
-    pub fn warn(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            text: text.into(),
-            error: true,
-        });
-        self.dirty = true;
-    }
-
     pub fn resize(&mut self, width: u16, height: u16) -> Vec<Effect> {
         self.ctx.layout = Layout::new(width, height, self.detail_open);
         self.detail.measure(&self.ctx);
         self.dirty = true;
-        let rows = self.list_rows();
+        let rows = self.ctx.layout.list_rows();
         self.list.rows.scroll_into_view(rows);
         self.after_move()
     }
@@ -179,9 +136,7 @@ impl App {
     /// only when the status bar's words change.
     pub fn tick(&mut self, now: Millis) -> Vec<Effect> {
         self.ctx.now = now;
-        let clock = self.clock_text();
-        if clock != self.clock {
-            self.clock = clock;
+        if self.status.set_clock(self.clock_text()) {
             self.dirty = true;
         }
         if self.sync.due(now) {
@@ -209,17 +164,11 @@ impl App {
     }
 
     pub fn start_refresh(&mut self) -> Vec<Effect> {
-        let Some(after) = self.sync.begin() else {
-            return Vec::new();
-        };
-        vec![
-            Call::Refresh {
-                epoch: self.list.epoch,
-                query: self.list.query.clone(),
-                after,
-            }
-            .into(),
-        ]
+        self.sync
+            .begin()
+            .map(|after| self.list.refresh(after))
+            .into_iter()
+            .collect()
     }
 
     fn backoff(&mut self, error: &DeskError) {
@@ -229,32 +178,19 @@ impl App {
 
     fn recovered(&mut self) {
         if self.sync.recovered() {
-            self.tell("back online");
+            self.status.tell("back online");
         }
     }
 
-    /// Loads the list for `query` from the top.
-    fn apply_query(&mut self, query: String) -> Vec<Effect> {
+    /// Loads the list for `query` (from saved `view`) from the top.
+    fn apply_query(&mut self, query: String, view: Option<usize>) -> Vec<Effect> {
         self.dirty = true;
-        self.list.set_query(query)
+        self.list.set_query(query, view)
     }
 
-    /// After the selection moved: the next page when near the end, and the selected
-    /// ticket's detail when it is on screen.
     fn after_move(&mut self) -> Vec<Effect> {
         self.dirty = true;
-        let mut effects = self.list.after_move(self.list_rows());
-        if self.detail_visible()
-            && let Some(key) = self.list.rows.selected_row().map(|r| r.key.clone())
-        {
-            effects.extend(self.show_detail(key, true));
-        }
-        effects
-    }
-
-    fn show_detail(&mut self, key: String, settle: bool) -> Vec<Effect> {
-        self.list.rows.changed.remove(&key);
-        self.detail.show(key, settle)
+        panes::follow(&mut self.list, &mut self.detail, &self.ctx.layout)
     }
 
     // ---- messages ----
@@ -267,15 +203,10 @@ impl App {
                 self.detail.measure(&self.ctx);
             }
             Msg::Reference(Err(e)) => {
-                self.warn(format!("cannot load the desk's statuses and people: {e}"));
+                self.status
+                    .warn(format!("cannot load the desk's statuses and people: {e}"));
             }
-            Msg::Head(Ok(head)) => {
-                if self.sync.head.is_none() {
-                    self.sync.head = Some(head);
-                    self.sync.synced_at = Some(self.ctx.now);
-                    self.sync.schedule(self.ctx.now);
-                }
-            }
+            Msg::Head(Ok(head)) => self.sync.start_at(head, self.ctx.now),
             Msg::Head(Err(e)) => self.backoff(&e),
             Msg::Page { epoch, result } if epoch == self.list.epoch => return self.on_page(result),
             Msg::Count { epoch, result } if epoch == self.list.epoch => {
@@ -292,31 +223,17 @@ impl App {
                 return effects;
             }
             Msg::Refreshed { epoch, result } => return self.on_refreshed(epoch, result),
-            Msg::Transitions { keys, result } => match result {
-                Ok(targets) if targets.is_empty() => self.warn(format!(
-                    "{} cannot move anywhere you may take it",
-                    describe_keys(&keys)
-                )),
-                Ok(targets) => {
-                    self.overlay = Some(Box::new(Picker::status(keys, &targets, &self.ctx)));
-                }
-                Err(e) => self.warn(format!(
-                    "cannot read where {} may go: {e}",
-                    describe_keys(&keys)
-                )),
+            Msg::Transitions { keys, result } => match Picker::status(keys, result, &self.ctx) {
+                Ok(picker) => self.overlay = Some(Box::new(picker)),
+                Err(why) => self.status.warn(why),
             },
             Msg::Written { op, results } => return self.on_written(op, results),
             Msg::Commented { key, result } => return self.on_commented(key, result),
             Msg::Created(result) => return self.on_created(result),
-            Msg::Live(live) => {
-                let dropped = self.sync.live && !live;
-                self.sync.live = live;
-                // A dropped stream may mean the server went away: find out now rather
-                // than at the next poll (which may be off).
-                if dropped {
-                    return self.start_refresh();
-                }
-            }
+            // A dropped stream may mean the server went away: find out now rather than
+            // at the next poll (which may be off).
+            Msg::Live(live) if self.sync.set_live(live) => return self.start_refresh(),
+            Msg::Live(_) => {}
             Msg::Nudge => return self.start_refresh(),
             Msg::Woke(Wake::Detail(key)) => return self.detail.on_wake(&key),
             Msg::Edited(Ok(text)) => {
@@ -324,9 +241,10 @@ impl App {
                     c.set_text(&text);
                 }
             }
-            Msg::Edited(Err(e)) => self.warn(format!("the editor failed: {e}")),
+            Msg::Edited(Err(e)) => self.status.warn(format!("the editor failed: {e}")),
             Msg::DraftsNotSaved(why) => {
-                self.warn(format!("{why}; the draft is kept only until desk quits"));
+                self.status
+                    .warn(format!("{why}; the draft is kept only until desk quits"));
             }
         }
         Vec::new()
@@ -336,7 +254,7 @@ impl App {
         match result {
             Ok(page) => {
                 let first = !self.list.rows.loaded;
-                if let Some(more) = self.list.on_page(page, self.list_rows()) {
+                if let Some(more) = self.list.on_page(page, self.ctx.layout.list_rows()) {
                     return more;
                 }
                 if first {
@@ -346,7 +264,7 @@ impl App {
             }
             Err(e) => {
                 self.list.page_failed();
-                self.warn(format!("cannot load tickets: {e}"));
+                self.status.warn(format!("cannot load tickets: {e}"));
                 self.backoff(&e);
                 Vec::new()
             }
@@ -365,10 +283,14 @@ impl App {
                 self.sync.head = Some(found.last_seq);
                 self.sync.synced_at = Some(self.ctx.now);
                 if found.reload {
-                    effects.extend(self.apply_query(self.list.query.clone()));
+                    effects.extend(self.apply_query(self.list.query.clone(), self.list.view));
                 } else {
-                    let watched = self.detail.key.clone().filter(|_| self.detail_visible());
-                    let rows = self.list_rows();
+                    let watched = self
+                        .detail
+                        .key
+                        .clone()
+                        .filter(|_| self.ctx.layout.detail.is_some());
+                    let rows = self.ctx.layout.list_rows();
                     let changed = self.list.merge(&found, watched.as_deref(), rows);
                     effects.extend(self.detail.reload_if_shown(&changed));
                 }
@@ -389,112 +311,70 @@ impl App {
         op: Op,
         results: Vec<(String, Result<Ticket, DeskError>)>,
     ) -> Vec<Effect> {
-        let mut done = Vec::new();
-        let mut failed: Vec<(String, String)> = Vec::new();
-        for (key, result) in results {
-            match result {
-                Ok(ticket) => {
-                    self.list.rows.update(&ticket);
-                    self.list.rows.marked.remove(&key);
-                    done.push(key);
-                }
-                Err(DeskError::Conflict { current, message }) => {
-                    if let Some(current) = current {
-                        self.list.rows.update(&current);
-                    }
-                    failed.push((key, format!("{message} (now shown as it is; try again)")));
-                }
-                Err(e) => failed.push((key, e.to_string())),
-            }
-        }
-        let mut changed = done.clone();
-        changed.extend(failed.iter().map(|(key, _)| key.clone()));
+        let (changed, summary) = self.list.written(&op, results);
         let mut effects = self.detail.reload_if_shown(&changed);
-        if let Op::Reject(_) = &op
-            && let Some(c) = self.overlay_as_mut::<Composer>()
-        {
-            let (id, draft) = (c.draft_id(), c.to_draft());
-            if failed.is_empty() {
-                self.overlay = None;
-                effects.extend(self.drafts.discard(&id).map(Effect::SaveDrafts));
-            } else {
-                c.not_sent();
-                effects.extend(self.keep_draft(&id, draft));
-            }
+        if let Op::Reject(_) = &op {
+            effects.extend(self.composer_answered(summary.is_ok()));
         }
-        let what = op.past();
-        let failures: Vec<String> = failed
-            .iter()
-            .map(|(k, why)| format!("{k}: {why}"))
-            .collect();
-        match (done.len(), failures.len()) {
-            (_, 0) => self.tell(format!("{} {what}", done.join(", "))),
-            (0, _) => self.warn(failures.join("; ")),
-            (n, _) => self.warn(format!("{n} {what}; {}", failures.join("; "))),
+        match summary {
+            Ok(text) => self.status.tell(text),
+            Err(text) => self.status.warn(text),
         }
         effects
     }
 
     fn on_commented(&mut self, key: String, result: Result<Comment, DeskError>) -> Vec<Effect> {
-        let Some(c) = self.overlay_as_mut::<Composer>() else {
-            return Vec::new();
-        };
-        let (id, draft) = (c.draft_id(), c.to_draft());
         match result {
             Ok(comment) => {
-                self.overlay = None;
                 let what = match comment.visibility {
                     Visibility::Internal => "internal note added to",
                     Visibility::Public => "reply sent on",
                 };
-                self.tell(format!("{what} {key}"));
-                let mut effects: Vec<Effect> = self
-                    .drafts
-                    .discard(&id)
-                    .map(Effect::SaveDrafts)
-                    .into_iter()
-                    .collect();
+                self.status.tell(format!("{what} {key}"));
+                let mut effects = self.composer_answered(true);
                 effects.extend(self.detail.reload_if_shown(&[key]));
                 effects
             }
             Err(e) => {
-                c.not_sent();
-                self.warn(format!("comment not sent: {e}; the draft is kept"));
-                self.keep_draft(&id, draft)
+                self.status
+                    .warn(format!("comment not sent: {e}; the draft is kept"));
+                self.composer_answered(false)
             }
         }
     }
 
     fn on_created(&mut self, result: Result<Ticket, DeskError>) -> Vec<Effect> {
-        let Some(c) = self.overlay_as_mut::<Composer>() else {
-            return Vec::new();
-        };
-        let (id, draft) = (c.draft_id(), c.to_draft());
         match result {
             Ok(ticket) => {
-                self.overlay = None;
-                self.tell(format!("filed {}", ticket.key));
+                self.status.tell(format!("filed {}", ticket.key));
                 self.list.rows.merge(std::slice::from_ref(&ticket), &[]);
-                self.drafts
-                    .discard(&id)
-                    .map(Effect::SaveDrafts)
-                    .into_iter()
-                    .collect()
+                self.composer_answered(true)
             }
             Err(e) => {
-                c.not_sent();
-                self.warn(format!("ticket not filed: {e}; the draft is kept"));
-                self.keep_draft(&id, draft)
+                self.status
+                    .warn(format!("ticket not filed: {e}; the draft is kept"));
+                self.composer_answered(false)
             }
         }
     }
 
+    /// What the composer sent was taken (it closes, its draft goes) or refused (it stays
+    /// open with its text, kept as a draft).
+    fn composer_answered(&mut self, taken: bool) -> Vec<Effect> {
+        let Some(c) = self.overlay_as_mut::<Composer>() else {
+            return Vec::new();
+        };
+        let (id, draft) = (c.draft_id(), c.to_draft());
+        if taken {
+            self.overlay = None;
+            return Effect::save(self.drafts.discard(&id));
+        }
+        c.not_sent();
+        self.keep_draft(&id, draft)
+    }
+
     fn keep_draft(&mut self, id: &str, draft: Draft) -> Vec<Effect> {
-        self.drafts
-            .keep(id, draft)
-            .map(Effect::SaveDrafts)
-            .into_iter()
-            .collect()
+        Effect::save(self.drafts.keep(id, draft))
     }
 
     /// Keeps what an open composer holds (on quit, or a signal from outside the keys).
@@ -579,10 +459,7 @@ impl App {
         for cmd in cmds {
             match cmd {
                 Cmd::Effect(effect) => effects.push(effect),
-                Cmd::Query(query) => {
-                    self.view = None;
-                    effects.extend(self.apply_query(query));
-                }
+                Cmd::Query(query) => effects.extend(self.apply_query(query, None)),
                 Cmd::Write(op, keys) => effects.extend(self.write_to(op, keys)),
                 Cmd::Run(action) => effects.extend(self.act(action)),
                 Cmd::Facet(field) => {
@@ -593,90 +470,54 @@ impl App {
                 Cmd::Reject(keys) => self.open_reject(keys),
                 Cmd::Open(overlay) => self.overlay = Some(overlay),
                 Cmd::KeepDraft(id, draft) => effects.extend(self.keep_draft(&id, draft)),
-                Cmd::DiscardDraft(id) => {
-                    effects.extend(self.drafts.discard(&id).map(Effect::SaveDrafts));
-                }
-                Cmd::Tell(text) => self.tell(text),
-                Cmd::Warn(text) => self.warn(text),
+                Cmd::DiscardDraft(id) => effects.extend(Effect::save(self.drafts.discard(&id))),
+                Cmd::Tell(text) => self.status.tell(text),
+                Cmd::Warn(text) => self.status.warn(text),
             }
         }
         effects
     }
 
-    fn open(&mut self, overlay: impl Overlay + 'static) -> Vec<Effect> {
-        self.overlay = Some(Box::new(overlay));
-        Vec::new()
-    }
-
     fn open_reject(&mut self, keys: Vec<String>) {
-        let id = Compose::Reject { keys: keys.clone() }.draft_id();
-        let composer = Composer::reject(keys, self.drafts.get(&id));
-        self.overlay = Some(Box::new(composer));
+        self.overlay = Some(Box::new(Composer::reject(keys, &self.drafts)));
     }
 
     /// An action on the list or the detail (no overlay open).
     fn act_on_tickets(&mut self, action: Action) -> Vec<Effect> {
-        let rows = self.list_rows();
-        let half = (rows / 2).max(1) as isize;
         let in_detail = self.focus == Focus::Detail;
+        if in_detail && self.detail.act(action, &self.ctx.layout) {
+            return Vec::new();
+        }
+        match self.list.act(action, self.ctx.layout.list_rows()) {
+            Moved::No => {}
+            Moved::Yes => return self.after_move(),
+            Moved::Loading(effects, text) => {
+                self.status.tell(text);
+                return effects;
+            }
+        }
+        let keys = self.list.rows.targets();
+        if keys.is_empty() && action.needs_ticket() {
+            return Vec::new();
+        }
+        if let Some(overlay) = overlays::opened_by(action, &self.ctx, &self.list, &self.drafts) {
+            self.overlay = Some(overlay);
+            return Vec::new();
+        }
         match action {
-            Action::Help => self.open(Help::default()),
-            Action::Palette => self.open(palette(&self.ctx)),
             Action::Refresh => {
-                self.tell("refreshing…");
+                self.status.tell("refreshing…");
                 self.refresh_now()
             }
             Action::FocusNext if in_detail => self.act(Action::Back),
             Action::FocusNext => self.act(Action::Open),
-            Action::Up
-            | Action::Down
-            | Action::HalfPageDown
-            | Action::HalfPageUp
-            | Action::Bottom
-                if in_detail =>
-            {
-                let delta = match action {
-                    Action::Up => -1,
-                    Action::Down => 1,
-                    Action::HalfPageDown => half,
-                    Action::HalfPageUp => -half,
-                    _ => isize::MAX / 2,
-                };
-                self.detail.scroll_by(delta, &self.ctx.layout);
-                Vec::new()
-            }
-            Action::Top if in_detail => {
-                self.detail.scroll = 0;
-                Vec::new()
-            }
-            Action::Up => self.move_list(-1),
-            Action::Down => self.move_list(1),
-            Action::HalfPageDown => self.move_list(half),
-            Action::HalfPageUp => self.move_list(-half),
-            Action::Top => {
-                self.list.top(rows);
-                self.after_move()
-            }
-            Action::Bottom => match self.list.bottom(rows) {
-                Some(loading) => {
-                    let total = self
-                        .list
-                        .rows
-                        .total
-                        .map(|n| format!(" of {n}"))
-                        .unwrap_or_default();
-                    self.tell(format!("loading to the last ticket{total}…"));
-                    loading
-                }
-                None => self.after_move(),
-            },
             Action::Open => {
                 let Some(key) = self.selected_key() else {
                     return Vec::new();
                 };
                 self.focus = Focus::Detail;
                 self.set_detail_open(true);
-                self.show_detail(key, false)
+                panes::show(&mut self.list, &mut self.detail, key, false)
             }
             Action::Back if in_detail => {
                 self.focus = Focus::List;
@@ -685,69 +526,30 @@ impl App {
             }
             Action::Back if !self.list.rows.marked.is_empty() => {
                 self.list.rows.marked.clear();
-                self.tell("marks cleared");
+                self.status.tell("marks cleared");
                 Vec::new()
             }
-            Action::Filter => self.open(FilterBar::new(&self.list.query)),
-            Action::Facets => self.open(Picker::facets()),
-            Action::ClearFilter => {
-                self.view = None;
-                self.apply_query(String::new())
-            }
-            Action::Mark => {
-                self.list.rows.toggle_mark();
-                self.move_list(1)
-            }
-            Action::Comment => match self.selected_key() {
-                Some(key) => {
-                    let id = Compose::Comment { key: key.clone() }.draft_id();
-                    let composer = Composer::comment(key, self.drafts.get(&id));
-                    self.open(composer)
-                }
-                None => Vec::new(),
-            },
+            Action::ClearFilter => self.apply_query(String::new(), None),
             Action::AssignMe => {
                 let me = self.ctx.info.user.email.clone();
-                self.write_to(Op::Assign(Some(me)), self.list.rows.targets())
+                self.write_to(Op::Assign(Some(me)), keys)
             }
-            Action::Assign => match self.list.rows.targets() {
-                keys if keys.is_empty() => Vec::new(),
-                keys => self.open(Picker::assign(keys, &self.ctx)),
-            },
-            Action::Status => match self.list.rows.targets() {
-                keys if keys.is_empty() => Vec::new(),
-                keys => vec![Call::Transitions { keys }.into()],
-            },
-            Action::Priority => match self.list.rows.targets() {
-                keys if keys.is_empty() => Vec::new(),
-                keys => self.open(Picker::priority(keys, &self.ctx)),
-            },
-            Action::Tags => match self.list.rows.selected_row() {
-                Some(row) => {
-                    let tags: Vec<String> = row.tags.iter().map(ToString::to_string).collect();
-                    let prompt = Prompt::tags(row.key.clone(), &tags, &self.ctx);
-                    self.open(prompt)
+            Action::Status => vec![Call::Transitions { keys }.into()],
+            Action::Approve => {
+                if let Some(keys) = self.decision_targets("approve") {
+                    self.overlay = Some(Box::new(Prompt::approve(keys, &self.ctx)));
                 }
-                None => Vec::new(),
-            },
-            Action::Approve => match self.decision_targets("approve") {
-                Some(keys) => self.open(Prompt::approve(keys, &self.ctx)),
-                None => Vec::new(),
-            },
+                Vec::new()
+            }
             Action::Reject => {
                 if let Some(keys) = self.decision_targets("reject") {
                     self.open_reject(keys);
                 }
                 Vec::new()
             }
-            Action::NewTicket => {
-                let draft = self.drafts.get(&Compose::NewTicket.draft_id());
-                let composer = Composer::new_ticket(draft, &self.ctx);
-                self.open(composer)
-            }
             Action::CopyKey => match self.selected_key() {
                 Some(key) => {
-                    self.tell(format!("copied {key}"));
+                    self.status.tell(format!("copied {key}"));
                     vec![TermEffect::Copy(key).into()]
                 }
                 None => Vec::new(),
@@ -764,17 +566,13 @@ impl App {
     }
 
     fn open_view(&mut self, n: u8) -> Vec<Effect> {
-        let index = usize::from(n).saturating_sub(1);
-        match self.ctx.settings.views.get(index).cloned() {
-            Some(view) => {
-                self.view = Some(index);
-                self.tell(format!("view {n}: {}", view.name));
-                self.apply_query(view.query)
+        match self.list.open_view(n, &self.ctx.settings.views) {
+            Ok((text, effects)) => {
+                self.status.tell(text);
+                effects
             }
-            None => {
-                self.warn(format!(
-                    "no saved view {n}: add [[views]] with a name and a query to the config"
-                ));
+            Err(text) => {
+                self.status.warn(text);
                 Vec::new()
             }
         }
@@ -784,31 +582,17 @@ impl App {
     /// asking first spares a supervisor-only prompt to someone who cannot use it.
     fn decision_targets(&mut self, verb: &str) -> Option<Vec<String>> {
         if !self.ctx.info.user.role.is_supervisor() {
-            self.warn(format!("only supervisors and admins may {verb} requests"));
+            self.status
+                .warn(format!("only supervisors and admins may {verb} requests"));
             return None;
         }
         Some(self.list.rows.targets()).filter(|keys| !keys.is_empty())
     }
 
-    fn move_list(&mut self, delta: isize) -> Vec<Effect> {
-        self.list.move_by(delta, self.list_rows());
-        self.after_move()
-    }
-
-    /// A change to `keys`, each at the version the list shows, so nobody's change is
-    /// overwritten unseen.
     fn write_to(&mut self, op: Op, keys: Vec<String>) -> Vec<Effect> {
-        if keys.is_empty() {
-            return Vec::new();
+        if !keys.is_empty() {
+            self.status.tell(format!("{}…", describe_keys(&keys)));
         }
-        self.tell(format!("{}…", describe_keys(&keys)));
-        let targets = keys
-            .into_iter()
-            .map(|k| {
-                let v = self.list.rows.version_of(&k);
-                (k, v)
-            })
-            .collect();
-        vec![Call::Write { op, targets }.into()]
+        self.list.write(op, keys)
     }
 }

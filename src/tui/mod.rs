@@ -18,6 +18,7 @@ pub mod panes;
 pub mod protocol;
 pub mod refs;
 mod render;
+pub mod status;
 pub mod sync;
 pub mod terminal;
 pub mod theme;

@@ -161,6 +161,13 @@ pub enum Wake {
     Detail(String),
 }
 
+impl Effect {
+    /// The drafts file to write, if a change to the drafts left one.
+    pub fn save(file: Option<DraftsFile>) -> Vec<Effect> {
+        file.map(Effect::SaveDrafts).into_iter().collect()
+    }
+}
+
 impl From<Call> for Effect {
     fn from(call: Call) -> Effect {
         Effect::Desk(call)

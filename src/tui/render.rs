@@ -8,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::app::{App, Focus};
+use super::app::App;
+use super::panes::Focus;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let ctx = &app.ctx;
@@ -24,7 +25,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         let focused = app.focus == Focus::Detail && overlay.is_none();
         app.detail.draw(frame, area, ctx, focused);
     }
-    draw_status(frame, app, layout.status);
+    app.status
+        .draw(frame, layout.status, ctx, &app.sync, app.clock_text());
     draw_hints(frame, app, layout.hints);
     if let Some(overlay) = overlay {
         overlay.draw(frame, ctx);
@@ -35,7 +37,7 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
     let theme = app.ctx.theme();
     let mut spans = vec![Span::styled(" desk ", theme.title())];
     for (i, view) in app.ctx.settings.views.iter().enumerate() {
-        let style = if app.view == Some(i) {
+        let style = if app.list.view == Some(i) {
             theme.selected()
         } else {
             theme.dim()
@@ -66,37 +68,6 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
     let room = usize::from(area.width).saturating_sub(used + right.width());
     spans.push(Span::raw(" ".repeat(room)));
     spans.push(Span::styled(right, theme.bold()));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
-    let theme = app.ctx.theme();
-    let info = &app.ctx.info;
-    let mut spans = Vec::new();
-    if app.sync.failures > 0 {
-        spans.push(Span::styled("○ ", theme.error()));
-    } else if info.online {
-        spans.push(Span::styled("● online ", theme.ok()));
-    } else {
-        spans.push(Span::styled("● offline (local) ", theme.ok()));
-    }
-    spans.push(Span::styled(app.clock_text(), theme.dim()));
-    spans.push(Span::styled(
-        format!(" · {} ({})", info.user.name, info.user.role),
-        theme.dim(),
-    ));
-    if let Some(notice) = &app.notice {
-        spans.push(Span::raw("  "));
-        let style = if notice.error {
-            theme.error()
-        } else {
-            theme.bold()
-        };
-        spans.push(Span::styled(notice.text.clone(), style));
-    } else if let Some(e) = &app.sync.last_error {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(e.clone(), theme.error()));
-    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

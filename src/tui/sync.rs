@@ -30,6 +30,22 @@ impl SyncState {
         }
     }
 
+    /// The feed position is known: syncing starts from it (the first one only counts).
+    pub fn start_at(&mut self, head: i64, now: Millis) {
+        if self.head.is_none() {
+            self.head = Some(head);
+            self.synced_at = Some(now);
+            self.schedule(now);
+        }
+    }
+
+    /// The event stream connected or dropped; true when it dropped.
+    pub fn set_live(&mut self, live: bool) -> bool {
+        let dropped = self.live && !live;
+        self.live = live;
+        dropped
+    }
+
     /// The next refresh, one interval from `now` (none when refresh is off).
     pub fn schedule(&mut self, now: Millis) {
         if self.interval > 0 {

@@ -493,3 +493,26 @@ async fn a_customer_sees_their_own_tickets_and_writes_public_replies_only() {
     assert!(h.screen().contains("customers write public replies only"));
     assert!(h.screen().contains("public reply"));
 }
+
+#[tokio::test]
+async fn drafts_that_cannot_be_saved_say_so_and_stay_in_memory() {
+    let demo = demo().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The drafts file's directory is a file: every write fails.
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "").expect("file");
+    let (drafts, _) = Drafts::open(blocker.join("drafts.json"));
+    let mut h = start_with(&demo, NARROW, Settings::default(), drafts).await;
+    h.press("c").await;
+    h.type_text("Keep me").await;
+    h.press("esc").await;
+    h.press("k").await;
+    let screen = h.screen();
+    assert!(screen.contains("cannot save drafts"), "{screen}");
+    assert_eq!(h.app.drafts.len(), 1, "the draft is still held");
+    h.press("c").await;
+    assert!(
+        h.screen().contains("Keep me"),
+        "and comes back in the composer"
+    );
+}

@@ -521,3 +521,101 @@ fn offline_status_bar() {
         let _ = app.tick(app.ctx.now);
     });
 }
+
+/// The app with the config's `[keys]` merged over the defaults.
+fn app_with_keys(config: &str) -> App {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).expect("config");
+    let loaded = desk::config::Config::load(Some(&path)).expect("config loads");
+    let mut app = app((80, 24), false);
+    app.ctx.settings.keymap = desk::tui::Keymap::from_config(&loaded).expect("keys are fine");
+    app
+}
+
+#[test]
+fn rebound_keys_change_what_the_prompts_say() {
+    let config = "[keys.prompt]\n\"ctrl-o\" = \"confirm\"\n\"enter\" = \"none\"\n\n\
+                  [keys.discard]\n\"x\" = \"discard\"\n\"y\" = \"none\"\n";
+    let mut approve = app_with_keys(config);
+    press(&mut approve, &["j", "A"]);
+    let screen = screen_text(&render(&approve));
+    assert!(screen.contains("ctrl-o approves, esc cancels"), "{screen}");
+    assert!(!screen.contains("enter approves"), "{screen}");
+    insta::assert_snapshot!("rebound_approve_80x24", screen);
+
+    let mut discard = app_with_keys(config);
+    press(&mut discard, &["c"]);
+    type_text(&mut discard, "Half a thought");
+    press(&mut discard, &["esc"]);
+    let screen = screen_text(&render(&discard));
+    assert!(
+        screen.contains("x discard · k keep it for later"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("rebound_discard_80x24", screen);
+    // The rebound key does what the screen says.
+    press(&mut discard, &["x"]);
+    assert!(discard.overlay().is_none(), "x discarded the draft");
+}
+
+/// The last line of the screen: the hint bar.
+fn hint_bar(app: &App) -> String {
+    let screen = screen_text(&render(app));
+    screen.lines().last().unwrap_or_default().to_string()
+}
+
+#[test]
+fn hints_help_and_palette_offer_only_what_the_viewer_may_do() {
+    let mut supervisor = app((160, 48), false);
+    assert!(hint_bar(&supervisor).contains("A approve"));
+    press(&mut supervisor, &[":"]);
+    assert!(screen_text(&render(&supervisor)).contains("approve the request"));
+
+    let mut agent = app((160, 48), true);
+    agent.ctx.info.user.role = Role::Agent;
+    let hints = hint_bar(&agent);
+    assert!(hints.contains("a take"), "{hints}");
+    assert!(
+        !hints.contains("approve") && !hints.contains("reject"),
+        "{hints}"
+    );
+    press(&mut agent, &[":"]);
+    let palette = screen_text(&render(&agent));
+    assert!(palette.contains("assign to me"), "{palette}");
+    assert!(!palette.contains("approve the request"), "{palette}");
+    assert!(
+        !palette.contains("saved view 3"),
+        "only the two configured views are offered:\n{palette}"
+    );
+    press(&mut agent, &["esc", "?"]);
+    // In the help an agent still reads about approving, dimmed.
+    let help = render(&agent);
+    let text = screen_text(&help);
+    let (y, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("approve the request"))
+        .expect("help lists approve");
+    let x = line.find("approve the request").expect("column") as u16;
+    let cell = &help[(x, y as u16)];
+    assert!(
+        cell.modifier.contains(Modifier::DIM),
+        "approve is dimmed for an agent"
+    );
+    let (y, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("assign to me"))
+        .expect("help lists assign");
+    let x = line.find("assign to me").expect("column") as u16;
+    assert!(!help[(x, y as u16)].modifier.contains(Modifier::DIM));
+
+    let mut customer = app((160, 48), false);
+    customer.ctx.info.user.role = Role::Customer;
+    let hints = hint_bar(&customer);
+    assert!(
+        hints.contains("c comment") && !hints.contains("a take"),
+        "{hints}"
+    );
+}

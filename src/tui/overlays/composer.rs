@@ -16,7 +16,7 @@ use crate::domain::model::Visibility;
 use crate::domain::requests::NewTicket;
 use crate::tui::action::Action;
 use crate::tui::context::{Context, describe_keys};
-use crate::tui::drafts::Draft;
+use crate::tui::drafts::{Draft, Drafts};
 use crate::tui::keymap::{Code, Key, Pane};
 use crate::tui::protocol::{Call, Effect, Op, TermEffect};
 
@@ -62,18 +62,24 @@ impl Composer {
         }
     }
 
-    pub fn comment(key: String, draft: Option<&Draft>) -> Composer {
-        Composer::new(Compose::Comment { key }, draft)
+    /// Each starts from its kept draft, if there is one.
+    pub fn comment(key: String, drafts: &Drafts) -> Composer {
+        let purpose = Compose::Comment { key };
+        let draft = drafts.get(&purpose.draft_id());
+        Composer::new(purpose, draft)
     }
 
-    pub fn reject(keys: Vec<String>, draft: Option<&Draft>) -> Composer {
-        let mut c = Composer::new(Compose::Reject { keys }, draft);
+    pub fn reject(keys: Vec<String>, drafts: &Drafts) -> Composer {
+        let purpose = Compose::Reject { keys };
+        let draft = drafts.get(&purpose.draft_id());
+        let mut c = Composer::new(purpose, draft);
         // A rejection note always goes to the requester.
         c.internal = false;
         c
     }
 
-    pub fn new_ticket(draft: Option<&Draft>, ctx: &Context) -> Composer {
+    pub fn new_ticket(drafts: &Drafts, ctx: &Context) -> Composer {
+        let draft = drafts.get(&Compose::NewTicket.draft_id());
         let mut c = Composer::new(Compose::NewTicket, draft);
         c.internal = false;
         c.form = Some(TicketForm::new(draft.map_or("", |d| d.title.as_str()), ctx));

@@ -22,8 +22,9 @@ use ratatui_textarea::{TextArea, WrapMode};
 
 use super::action::Action;
 use super::context::Context;
-use super::drafts::Draft;
+use super::drafts::{Draft, Drafts};
 use super::keymap::{Code, Key, Pane};
+use super::panes::list::ListPane;
 use super::protocol::{Effect, Op};
 use crate::domain::query::Field;
 
@@ -101,6 +102,33 @@ pub trait Overlay {
 
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+/// The overlay an action on the tickets opens, if it opens one without asking the desk
+/// first. `list`: the filter, the selection and the marks it applies to.
+pub fn opened_by(
+    action: Action,
+    ctx: &Context,
+    list: &ListPane,
+    drafts: &Drafts,
+) -> Option<Box<dyn Overlay>> {
+    let selected = list.rows.selected_row();
+    Some(match action {
+        Action::Help => Box::new(help::Help::default()),
+        Action::Palette => Box::new(palette::palette(ctx)),
+        Action::Filter => Box::new(filter::FilterBar::new(&list.query)),
+        Action::Facets => Box::new(picker::Picker::facets()),
+        Action::Assign => Box::new(picker::Picker::assign(list.rows.targets(), ctx)),
+        Action::Priority => Box::new(picker::Picker::priority(list.rows.targets(), ctx)),
+        Action::Tags => {
+            let row = selected?;
+            let tags: Vec<String> = row.tags.iter().map(ToString::to_string).collect();
+            Box::new(prompt::Prompt::tags(row.key.clone(), &tags, ctx))
+        }
+        Action::Comment => Box::new(composer::Composer::comment(selected?.key.clone(), drafts)),
+        Action::NewTicket => Box::new(composer::Composer::new_ticket(drafts, ctx)),
+        _ => return None,
+    })
 }
 
 pub fn line_input(text: &str) -> TextArea<'static> {

@@ -12,6 +12,7 @@ use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
 
 use super::{Cmd, Outcome, Overlay, centered, line_input, one_line, popup, text_of, to_input};
+use crate::client::DeskError;
 use crate::domain::query::{self, Field, Term, TermKind};
 use crate::tui::action::Action;
 use crate::tui::context::{Context, describe_keys};
@@ -177,14 +178,27 @@ impl Picker {
         Picker::new(title, Pick::Assign { keys }, items)
     }
 
-    /// The statuses the workflow allows from here (`targets`, asked of the desk).
-    pub fn status(keys: Vec<String>, targets: &[String], ctx: &Context) -> Picker {
+    /// The statuses the workflow allows from here, as the desk answered; or why there
+    /// is nothing to pick.
+    pub fn status(
+        keys: Vec<String>,
+        targets: Result<Vec<String>, DeskError>,
+        ctx: &Context,
+    ) -> Result<Picker, String> {
+        let what = describe_keys(&keys);
+        let targets = targets.map_err(|e| format!("cannot read where {what} may go: {e}"))?;
+        if targets.is_empty() {
+            return Err(format!("{what} cannot move anywhere you may take it"));
+        }
         let items = targets
             .iter()
             .map(|to| PickItem::new(ctx.refs.status_name(to), to.clone()))
             .collect();
-        let title = format!("Move {} to", describe_keys(&keys));
-        Picker::new(title, Pick::Status { keys }, items)
+        Ok(Picker::new(
+            format!("Move {what} to"),
+            Pick::Status { keys },
+            items,
+        ))
     }
 
     pub fn priority(keys: Vec<String>, ctx: &Context) -> Picker {

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::client::DeskError;
 use crate::domain::requests::TicketView;
+use crate::tui::action::Action;
 use crate::tui::context::Context;
 use crate::tui::layout::Layout;
 use crate::tui::protocol::{Call, Effect, Wake};
@@ -137,7 +138,26 @@ impl DetailPane {
         });
     }
 
-    pub fn scroll_by(&mut self, delta: isize, layout: &Layout) {
+    /// The movement keys scroll the pane; false for any other action.
+    pub fn act(&mut self, action: Action, layout: &Layout) -> bool {
+        let half = (layout.list_rows() / 2).max(1) as isize;
+        let delta = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::HalfPageDown => half,
+            Action::HalfPageUp => -half,
+            Action::Bottom => isize::MAX / 2,
+            Action::Top => {
+                self.scroll = 0;
+                return true;
+            }
+            _ => return false,
+        };
+        self.scroll_by(delta, layout);
+        true
+    }
+
+    fn scroll_by(&mut self, delta: isize, layout: &Layout) {
         let total = self.measured.map_or(0, |(_, n)| n);
         let max = total.saturating_sub(layout.detail_rows());
         self.scroll = self.scroll.saturating_add_signed(delta).min(max);

@@ -11,14 +11,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Table};
 use unicode_width::UnicodeWidthStr;
 
-use crate::domain::model::StatusClass;
+use crate::client::DeskError;
+use crate::config::View;
+use crate::domain::model::{StatusClass, Ticket};
 use crate::domain::query::{self, Query, TermKind};
 use crate::domain::requests::TicketList;
 use crate::domain::time::humanize;
 use crate::tui::action::Action;
 use crate::tui::context::Context;
 use crate::tui::keymap::Pane;
-use crate::tui::protocol::{Call, Effect, Refreshed};
+use crate::tui::protocol::{Call, Effect, Op, Refreshed};
 use crate::tui::theme::Theme;
 
 use super::rows::{Order, Row, Rows};
@@ -27,6 +29,15 @@ use super::rows::{Order, Row, Rows};
 pub const PAGE: u32 = 200;
 pub const BIG_PAGE: u32 = 500;
 
+/// What a movement key did to the list.
+pub enum Moved {
+    /// Not a movement key.
+    No,
+    Yes,
+    /// On its way to the end: these load the rest first; what to tell meanwhile.
+    Loading(Vec<Effect>, String),
+}
+
 #[derive(Debug, Default)]
 pub struct ListPane {
     pub rows: Rows,
@@ -34,14 +45,17 @@ pub struct ListPane {
     pub query: String,
     /// Bumped whenever the filter changes, so answers for an old filter are ignored.
     pub epoch: u64,
+    /// The saved view (index into the config's views) the filter came from.
+    pub view: Option<usize>,
     page_in_flight: bool,
     /// `G` was pressed: keep loading until the end, then select the last row.
     to_bottom: bool,
 }
 
 impl ListPane {
-    /// Shows `query` from the top (marks stay: they name tickets, not rows).
-    pub fn set_query(&mut self, query: String) -> Vec<Effect> {
+    /// Shows `query` (from saved `view`) from the top; marks stay.
+    pub fn set_query(&mut self, query: String, view: Option<usize>) -> Vec<Effect> {
+        self.view = view;
         let order = match query::parse(&query) {
             Ok(q) if has_text(&q) => Order::Created,
             _ => Order::Updated,
@@ -73,6 +87,16 @@ impl ListPane {
             }
             .into(),
         ]
+    }
+
+    /// What changed after feed position `after`, for this filter.
+    pub fn refresh(&self, after: i64) -> Effect {
+        Call::Refresh {
+            epoch: self.epoch,
+            query: self.query.clone(),
+            after,
+        }
+        .into()
     }
 
     /// Nothing loaded and nothing on its way (the first page failed).
@@ -124,26 +148,107 @@ impl ListPane {
         Vec::new()
     }
 
-    pub fn move_by(&mut self, delta: isize, height: usize) {
+    /// The movement keys (and marking, which moves on); `height`: rows on screen.
+    pub fn act(&mut self, action: Action, height: usize) -> Moved {
+        let half = (height / 2).max(1) as isize;
+        let delta = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::HalfPageDown => half,
+            Action::HalfPageUp => -half,
+            Action::Mark => {
+                self.rows.toggle_mark();
+                1
+            }
+            Action::Top => {
+                self.to_bottom = false;
+                self.rows.select(0, height);
+                return Moved::Yes;
+            }
+            // The last ticket: at once when everything is loaded, else after the rest.
+            Action::Bottom if self.rows.has_more() => {
+                self.to_bottom = true;
+                let total = self
+                    .rows
+                    .total
+                    .map(|n| format!(" of {n}"))
+                    .unwrap_or_default();
+                let text = format!("loading to the last ticket{total}…");
+                return Moved::Loading(self.next_page(BIG_PAGE), text);
+            }
+            Action::Bottom => {
+                let last = self.rows.rows.len().saturating_sub(1);
+                self.rows.select(last, height);
+                return Moved::Yes;
+            }
+            _ => return Moved::No,
+        };
         self.to_bottom = false;
         self.rows.move_by(delta, height);
+        Moved::Yes
     }
 
-    pub fn top(&mut self, height: usize) {
-        self.to_bottom = false;
-        self.rows.select(0, height);
-    }
-
-    /// The last ticket: at once when everything is loaded, else after loading the rest
-    /// (`Some` with the calls that do it).
-    pub fn bottom(&mut self, height: usize) -> Option<Vec<Effect>> {
-        if self.rows.has_more() {
-            self.to_bottom = true;
-            return Some(self.next_page(BIG_PAGE));
+    /// Takes in what the desk answered to a change: rows of changed tickets updated,
+    /// their marks gone; a conflict shows the ticket as it is now. Returns every key
+    /// answered and what to tell: `Ok` when all were changed, else `Err` with why not.
+    pub fn written(
+        &mut self,
+        op: &Op,
+        results: Vec<(String, Result<Ticket, DeskError>)>,
+    ) -> (Vec<String>, Result<String, String>) {
+        let mut done = Vec::new();
+        let mut failed = Vec::new();
+        let mut answered = Vec::new();
+        for (key, result) in results {
+            answered.push(key.clone());
+            match result {
+                Ok(ticket) => {
+                    self.rows.update(&ticket);
+                    self.rows.marked.remove(&key);
+                    done.push(key);
+                }
+                Err(DeskError::Conflict { current, message }) => {
+                    if let Some(current) = current {
+                        self.rows.update(&current);
+                    }
+                    failed.push(format!("{key}: {message} (now shown as it is; try again)"));
+                }
+                Err(e) => failed.push(format!("{key}: {e}")),
+            }
         }
-        let last = self.rows.rows.len().saturating_sub(1);
-        self.rows.select(last, height);
-        None
+        let what = op.past();
+        let summary = match (done.len(), failed.len()) {
+            (_, 0) => Ok(format!("{} {what}", done.join(", "))),
+            (0, _) => Err(failed.join("; ")),
+            (n, _) => Err(format!("{n} {what}; {}", failed.join("; "))),
+        };
+        (answered, summary)
+    }
+
+    /// A change to `keys`, each at the version the list shows, so nobody's change is
+    /// overwritten unseen.
+    pub fn write(&self, op: Op, keys: Vec<String>) -> Vec<Effect> {
+        if keys.is_empty() {
+            return Vec::new();
+        }
+        let targets = keys
+            .into_iter()
+            .map(|k| {
+                let v = self.rows.version_of(&k);
+                (k, v)
+            })
+            .collect();
+        vec![Call::Write { op, targets }.into()]
+    }
+
+    /// Saved view `n` of `views`: what to tell and the calls, or why there is none.
+    pub fn open_view(&mut self, n: u8, views: &[View]) -> Result<(String, Vec<Effect>), String> {
+        let index = usize::from(n).saturating_sub(1);
+        let view = views.get(index).ok_or_else(|| {
+            format!("no saved view {n}: add [[views]] with a name and a query to the config")
+        })?;
+        let text = format!("view {n}: {}", view.name);
+        Ok((text, self.set_query(view.query.clone(), Some(index))))
     }
 
     /// Merges what a refresh found; returns the keys that changed. Tickets changed by

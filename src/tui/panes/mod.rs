@@ -5,3 +5,39 @@ pub mod detail;
 pub mod list;
 pub mod rows;
 pub mod ticket_text;
+
+use detail::DetailPane;
+use list::ListPane;
+
+use super::layout::Layout;
+use super::protocol::Effect;
+
+/// Which pane keys go to when no overlay is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Detail,
+}
+
+/// After the list's selection moved: the next page when near the end, and the selected
+/// ticket in the detail, once the cursor rests, when the detail is on screen.
+pub fn follow(list: &mut ListPane, detail: &mut DetailPane, layout: &Layout) -> Vec<Effect> {
+    let mut effects = list.after_move(layout.list_rows());
+    if layout.detail.is_some()
+        && let Some(key) = list.rows.selected_row().map(|r| r.key.clone())
+    {
+        effects.extend(show(list, detail, key, true));
+    }
+    effects
+}
+
+/// Shows `key` in the detail (it is no longer news to the user).
+pub fn show(
+    list: &mut ListPane,
+    detail: &mut DetailPane,
+    key: String,
+    settle: bool,
+) -> Vec<Effect> {
+    list.rows.changed.remove(&key);
+    detail.show(key, settle)
+}
