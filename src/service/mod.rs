@@ -3,6 +3,7 @@
 //! that record it in one transaction.
 
 mod actor;
+mod apply;
 mod auth;
 mod change;
 mod comments;
@@ -19,6 +20,7 @@ mod track;
 mod transitions;
 
 pub use actor::Actor;
+pub use apply::TicketChange;
 pub use auth::{IssuedToken, hash_password};
 pub use error::{Result, ServiceError, conflict_message};
 pub use migrate::{MoveError, MoveReport};

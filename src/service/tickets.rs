@@ -5,7 +5,7 @@ use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::domain::validate::{self, invalid};
 use crate::domain::{sla, tags};
 
-use super::change::Pending;
+use super::change::{Change, Pending};
 use super::filing::Filing;
 use super::{Actor, Result, Service, ServiceError};
 
@@ -136,77 +136,7 @@ impl Service {
             return Err(invalid("edit", "nothing to change: give at least one field").into());
         }
         let mut c = self.begin_change(actor, key, expected_version).await?;
-        if let Some(title) = edit.title {
-            let title = validate::required_text("title", &title, validate::TITLE_MAX)?;
-            if title != c.after.title {
-                c.events.push(Pending::new(EventKind::FieldChanged).field(
-                    "title",
-                    Some(c.after.title.clone()),
-                    Some(title.clone()),
-                ));
-                c.after.title = title;
-            }
-        }
-        if let Some(description) = edit.description {
-            let description = validate::bounded_text(
-                "description",
-                description.trim(),
-                validate::DESCRIPTION_MAX,
-            )?;
-            if description != c.after.description {
-                // The texts themselves may be long; the timeline only says it changed.
-                c.events.push(Pending::new(EventKind::FieldChanged).field(
-                    "description",
-                    None,
-                    None,
-                ));
-                c.after.description = description;
-            }
-        }
-        let mut retarget = false;
-        if let Some(name) = edit.category {
-            let category = c.refs.category(&name)?;
-            if !category.active {
-                return Err(invalid(
-                    "category",
-                    format!("category `{}` is retired", category.name),
-                )
-                .into());
-            }
-            if category.name != c.after.category {
-                c.events.push(Pending::new(EventKind::FieldChanged).field(
-                    "category",
-                    Some(c.after.category.clone()),
-                    Some(category.name.clone()),
-                ));
-                c.after.category = category.name.clone();
-                retarget = true;
-            }
-        }
-        if let Some(name) = edit.priority {
-            let priority = c.refs.priority(&name)?;
-            if priority.name != c.after.priority {
-                c.events.push(Pending::new(EventKind::FieldChanged).field(
-                    "priority",
-                    Some(c.after.priority.clone()),
-                    Some(priority.name.clone()),
-                ));
-                c.after.priority = priority.name.clone();
-                retarget = true;
-            }
-        }
-        if retarget {
-            let category = c.refs.category(&c.after.category)?;
-            let priority = c.refs.priority(&c.after.priority)?;
-            c.after.sla = sla::retarget(c.after.sla, c.after.created_at, category, priority);
-        }
-        if let Some(tags) = edit.tags {
-            let tags = tags::normalize_tags(&tags).map_err(|m| invalid("tags", m))?;
-            set_tags(&mut c.after, &mut c.events, tags);
-        }
-        if let Some(fields) = edit.custom_fields {
-            set_custom_fields(&mut c.after, &mut c.events, fields)?;
-        }
+        apply_edit(&mut c, edit)?;
         self.commit_change(actor, c).await
     }
 
@@ -249,6 +179,76 @@ impl Service {
         set_tags(&mut c.after, &mut c.events, kept);
         self.commit_change(actor, c).await
     }
+}
+
+/// Applies `edit` to the ticket being changed: each changed field is one event.
+pub(super) fn apply_edit(c: &mut Change<'_>, edit: TicketEdit) -> Result<()> {
+    if let Some(title) = edit.title {
+        let title = validate::required_text("title", &title, validate::TITLE_MAX)?;
+        if title != c.after.title {
+            c.events.push(Pending::new(EventKind::FieldChanged).field(
+                "title",
+                Some(c.after.title.clone()),
+                Some(title.clone()),
+            ));
+            c.after.title = title;
+        }
+    }
+    if let Some(description) = edit.description {
+        let description =
+            validate::bounded_text("description", description.trim(), validate::DESCRIPTION_MAX)?;
+        if description != c.after.description {
+            // The texts themselves may be long; the timeline only says it changed.
+            c.events
+                .push(Pending::new(EventKind::FieldChanged).field("description", None, None));
+            c.after.description = description;
+        }
+    }
+    let mut retarget = false;
+    if let Some(name) = edit.category {
+        let category = c.refs.category(&name)?;
+        if !category.active {
+            return Err(invalid(
+                "category",
+                format!("category `{}` is retired", category.name),
+            )
+            .into());
+        }
+        if category.name != c.after.category {
+            c.events.push(Pending::new(EventKind::FieldChanged).field(
+                "category",
+                Some(c.after.category.clone()),
+                Some(category.name.clone()),
+            ));
+            c.after.category = category.name.clone();
+            retarget = true;
+        }
+    }
+    if let Some(name) = edit.priority {
+        let priority = c.refs.priority(&name)?;
+        if priority.name != c.after.priority {
+            c.events.push(Pending::new(EventKind::FieldChanged).field(
+                "priority",
+                Some(c.after.priority.clone()),
+                Some(priority.name.clone()),
+            ));
+            c.after.priority = priority.name.clone();
+            retarget = true;
+        }
+    }
+    if retarget {
+        let category = c.refs.category(&c.after.category)?;
+        let priority = c.refs.priority(&c.after.priority)?;
+        c.after.sla = sla::retarget(c.after.sla, c.after.created_at, category, priority);
+    }
+    if let Some(tags) = edit.tags {
+        let tags = tags::normalize_tags(&tags).map_err(|m| invalid("tags", m))?;
+        set_tags(&mut c.after, &mut c.events, tags);
+    }
+    if let Some(fields) = edit.custom_fields {
+        set_custom_fields(&mut c.after, &mut c.events, fields)?;
+    }
+    Ok(())
 }
 
 fn set_tags(ticket: &mut Ticket, events: &mut Vec<Pending>, tags: Vec<String>) {

@@ -26,7 +26,7 @@ fn actor_facts(actor: &Actor, t: &Ticket) -> ActorFacts {
     }
 }
 
-fn note_text(note: Option<&str>) -> Result<Option<String>> {
+pub(super) fn note_text(note: Option<&str>) -> Result<Option<String>> {
     Ok(note
         .map(|n| validate::bounded_text("note", n.trim(), validate::NOTE_MAX))
         .transpose()?
@@ -96,9 +96,34 @@ impl Service {
         }
         let note = note_text(note)?;
         let mut c = self.begin_change(actor, key, expected_version).await?;
-        workflow::check(facts(&c.after, &c.refs), &to, actor_facts(actor, &c.after))?;
-        set_status(&mut c, actor, &to, EventKind::StatusChanged, note);
+        apply_transition(&mut c, actor, &to, note)?;
         self.commit_change(actor, c).await
+    }
+
+    /// The staff member an assignment names by email (`None`: unassign), checked
+    /// before the change begins.
+    pub(super) async fn assignee_ref(&self, assignee: Option<&str>) -> Result<Option<UserRef>> {
+        Ok(match assignee.map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(email) => {
+                let email = validate::email("assignee", email)?;
+                let user = crate::store::users::by_email(self.store.pool(), &email)
+                    .await?
+                    .ok_or_else(|| ServiceError::NotFound(format!("user {email}")))?;
+                if !user.role.is_staff() || !user.active {
+                    return Err(invalid(
+                        "assignee",
+                        format!("{} is not an active agent, supervisor or admin", user.email),
+                    )
+                    .into());
+                }
+                Some(UserRef {
+                    id: user.id,
+                    email: user.email,
+                    name: user.name,
+                })
+            }
+        })
     }
 
     /// What this caller may move the ticket to now: what a UI should offer.
@@ -125,9 +150,7 @@ impl Service {
         actor.require_supervisor("approve requests")?;
         let note = note_text(note)?;
         let mut c = self.begin_change(actor, key, expected_version).await?;
-        decidable(&c.after)?;
-        c.after.approved_at = Some(c.now);
-        set_status(&mut c, actor, workflow::APPROVED, EventKind::Approved, note);
+        apply_approve(&mut c, actor, note)?;
         self.commit_change(actor, c).await
     }
 
@@ -141,20 +164,9 @@ impl Service {
         expected_version: Option<i64>,
     ) -> Result<Ticket> {
         actor.require_supervisor("reject requests")?;
-        let Some(note) = note_text(Some(note))? else {
-            return Err(
-                invalid("note", "a rejection needs a note telling the customer why").into(),
-            );
-        };
+        let note = rejection_note(Some(note))?;
         let mut c = self.begin_change(actor, key, expected_version).await?;
-        decidable(&c.after)?;
-        set_status(
-            &mut c,
-            actor,
-            workflow::REJECTED,
-            EventKind::Rejected,
-            Some(note),
-        );
+        apply_reject(&mut c, actor, note)?;
         self.commit_change(actor, c).await
     }
 
@@ -170,70 +182,94 @@ impl Service {
         expected_version: Option<i64>,
     ) -> Result<Ticket> {
         actor.require_staff("assign tickets")?;
-        let target = match assignee.map(str::trim).filter(|a| !a.is_empty()) {
-            None => None,
-            Some(email) => {
-                let email = validate::email("assignee", email)?;
-                let user = crate::store::users::by_email(self.store.pool(), &email)
-                    .await?
-                    .ok_or_else(|| ServiceError::NotFound(format!("user {email}")))?;
-                if !user.role.is_staff() || !user.active {
-                    return Err(invalid(
-                        "assignee",
-                        format!("{} is not an active agent, supervisor or admin", user.email),
-                    )
-                    .into());
-                }
-                Some(UserRef {
-                    id: user.id,
-                    email: user.email,
-                    name: user.name,
-                })
-            }
-        };
+        let target = self.assignee_ref(assignee).await?;
         let mut c = self.begin_change(actor, key, expected_version).await?;
-        let current = c.after.assignee.clone();
-        if current.as_ref().map(|a| a.id) == target.as_ref().map(|a| a.id) {
+        if !apply_assign(&mut c, actor, target)? {
             return Ok(c.before);
-        }
-        let me = actor.user_id();
-        let held_by_other = current.as_ref().is_some_and(|a| Some(a.id) != me);
-        if held_by_other && actor.role() < Role::Supervisor {
-            return Err(ServiceError::Forbidden(format!(
-                "{} is assigned to {}; only a supervisor may reassign it",
-                c.after.key,
-                current.map_or_else(String::new, |a| a.name)
-            )));
-        }
-        c.events.push(Pending::new(EventKind::Assigned).field(
-            "assignee",
-            current.as_ref().map(|a| a.email.clone()),
-            target.as_ref().map(|a| a.email.clone()),
-        ));
-        c.after.assignee = target;
-        let status = c.after.status.clone();
-        let facts_now = facts(&c.after, &c.refs);
-        if c.after.assignee.is_some()
-            && (status == workflow::NEW || status == workflow::APPROVED)
-            && workflow::check(facts_now, workflow::ASSIGNED, actor_facts(actor, &c.after)).is_ok()
-        {
-            set_status(
-                &mut c,
-                actor,
-                workflow::ASSIGNED,
-                EventKind::StatusChanged,
-                None,
-            );
-        } else if c.after.assignee.is_none() && status == workflow::ASSIGNED {
-            let back = if c.after.approved_at.is_some() {
-                workflow::APPROVED
-            } else {
-                workflow::NEW
-            };
-            set_status(&mut c, actor, back, EventKind::StatusChanged, None);
         }
         self.commit_change(actor, c).await
     }
+}
+
+/// The steps of a change, each on a ticket already opened for changing; nothing is
+/// written until the change is committed, so a failing step leaves the ticket as it was.
+pub(super) fn apply_transition(
+    c: &mut Change<'_>,
+    actor: &Actor,
+    to: &str,
+    note: Option<String>,
+) -> Result<()> {
+    workflow::check(facts(&c.after, &c.refs), to, actor_facts(actor, &c.after))?;
+    set_status(c, actor, to, EventKind::StatusChanged, note);
+    Ok(())
+}
+
+pub(super) fn apply_approve(c: &mut Change<'_>, actor: &Actor, note: Option<String>) -> Result<()> {
+    decidable(&c.after)?;
+    c.after.approved_at = Some(c.now);
+    set_status(c, actor, workflow::APPROVED, EventKind::Approved, note);
+    Ok(())
+}
+
+pub(super) fn apply_reject(c: &mut Change<'_>, actor: &Actor, note: String) -> Result<()> {
+    decidable(&c.after)?;
+    set_status(
+        c,
+        actor,
+        workflow::REJECTED,
+        EventKind::Rejected,
+        Some(note),
+    );
+    Ok(())
+}
+
+/// The note a rejection needs, checked.
+pub(super) fn rejection_note(note: Option<&str>) -> Result<String> {
+    note_text(note)?
+        .ok_or_else(|| invalid("note", "a rejection needs a note telling the customer why").into())
+}
+
+/// Sets the assignee (and the status that follows from it); false when it is already so.
+pub(super) fn apply_assign(
+    c: &mut Change<'_>,
+    actor: &Actor,
+    target: Option<UserRef>,
+) -> Result<bool> {
+    let current = c.after.assignee.clone();
+    if current.as_ref().map(|a| a.id) == target.as_ref().map(|a| a.id) {
+        return Ok(false);
+    }
+    let me = actor.user_id();
+    let held_by_other = current.as_ref().is_some_and(|a| Some(a.id) != me);
+    if held_by_other && actor.role() < Role::Supervisor {
+        return Err(ServiceError::Forbidden(format!(
+            "{} is assigned to {}; only a supervisor may reassign it",
+            c.after.key,
+            current.map_or_else(String::new, |a| a.name)
+        )));
+    }
+    c.events.push(Pending::new(EventKind::Assigned).field(
+        "assignee",
+        current.as_ref().map(|a| a.email.clone()),
+        target.as_ref().map(|a| a.email.clone()),
+    ));
+    c.after.assignee = target;
+    let status = c.after.status.clone();
+    let facts_now = facts(&c.after, &c.refs);
+    if c.after.assignee.is_some()
+        && (status == workflow::NEW || status == workflow::APPROVED)
+        && workflow::check(facts_now, workflow::ASSIGNED, actor_facts(actor, &c.after)).is_ok()
+    {
+        set_status(c, actor, workflow::ASSIGNED, EventKind::StatusChanged, None);
+    } else if c.after.assignee.is_none() && status == workflow::ASSIGNED {
+        let back = if c.after.approved_at.is_some() {
+            workflow::APPROVED
+        } else {
+            workflow::NEW
+        };
+        set_status(c, actor, back, EventKind::StatusChanged, None);
+    }
+    Ok(true)
 }
 
 fn decidable(t: &Ticket) -> Result<()> {

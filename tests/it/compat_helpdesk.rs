@@ -489,3 +489,49 @@ async fn tokens_are_needed_unless_the_surface_is_anonymous() {
     assert!(shut.json["detail"].is_string());
     s.stop().await;
 }
+
+/// Everything a user could see of a ticket natively: fields, version, events, comments.
+async fn whole(s: &TestServer, id: i64) -> Value {
+    let reply = s.get(&format!("/tickets/{id}"), Some(&s.admin.token)).await;
+    reply.expect(StatusCode::OK);
+    reply.json.clone()
+}
+
+#[tokio::test]
+async fn a_refused_update_changes_nothing_at_all() {
+    let s = desk().await;
+    let id = create(&s, "Printer jams", "High", "General").await["ticket_id"]
+        .as_i64()
+        .expect("id");
+    let put = |token: String, body: Value| {
+        let s = &s;
+        async move {
+            let path = format!("/tickets/{id}?user_id=3");
+            json(s, Method::PUT, &path, Some(&token), body).await
+        }
+    };
+    // Title and tags are fine; approving is for supervisors (refused before any write).
+    let before = whole(&s, id).await;
+    let body = j!({"title": "Printer jams (floor 3)", "tags": "hardware", "status_id": 8});
+    let refused = put(s.agent.token.clone(), body.clone()).await;
+    refused.expect(StatusCode::FORBIDDEN);
+    assert_eq!(
+        whole(&s, id).await,
+        before,
+        "title, tags, version and events as they were"
+    );
+    // Work has started, so there is nothing left to approve (refused inside the change).
+    put(s.agent.token.clone(), j!({"status_id": 2}))
+        .await
+        .expect(StatusCode::OK);
+    let before = whole(&s, id).await;
+    let refused = put(s.supervisor.token.clone(), body).await;
+    assert!(
+        refused.status.is_client_error(),
+        "refused, not {}: {}",
+        refused.status,
+        refused.text()
+    );
+    assert_eq!(whole(&s, id).await, before);
+    s.stop().await;
+}

@@ -398,3 +398,85 @@ async fn unknown_ids_and_other_tickets_are_404() {
     assert_eq!(bad_status.json["success"], false);
     s.stop().await;
 }
+
+/// Everything a user could see of a request natively: fields, version, events.
+async fn whole(s: &TestServer, key: &str) -> Value {
+    let reply = s
+        .get(&format!("/tickets/{key}"), Some(&s.admin.token))
+        .await;
+    reply.expect(StatusCode::OK);
+    reply.json.clone()
+}
+
+#[tokio::test]
+async fn refused_changes_and_decisions_change_nothing_at_all() {
+    let s = desk().await;
+    let filed = file(&s, &s.customer.token, request_body()).await;
+    let id = filed["id"].as_i64().expect("id");
+    let key = filed["key"].as_str().expect("key").to_string();
+    let patch = |token: String, body: Value| {
+        let s = &s;
+        async move {
+            let path = format!("/api/service-requests/{id}");
+            json(s, Method::PATCH, &path, Some(&token), body).await
+        }
+    };
+    // The priority and notes are fine; approving is for supervisors.
+    let before = whole(&s, &key).await;
+    let body = j!({"priority": "low", "status": "approved", "supervisor_notes": "fine"});
+    let refused = patch(s.agent.token.clone(), body.clone()).await;
+    refused.expect(StatusCode::FORBIDDEN);
+    assert_eq!(
+        whole(&s, &key).await,
+        before,
+        "priority, notes and events as they were"
+    );
+    // Approved and under way: nothing left to decide, refused inside the change.
+    let path = format!("/api/service-requests/{id}/approve");
+    json(
+        &s,
+        Method::POST,
+        &path,
+        Some(&s.supervisor.token),
+        j!({}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    patch(
+        s.supervisor.token.clone(),
+        j!({"assigned_to": s.agent.id()}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    patch(s.agent.token.clone(), j!({"status": "in_progress"}))
+        .await
+        .expect(StatusCode::OK);
+    let before = whole(&s, &key).await;
+    let body = j!({"priority": "high", "status": "rejected", "supervisor_notes": "no"});
+    let refused = patch(s.supervisor.token.clone(), body).await;
+    assert!(
+        refused.status.is_client_error(),
+        "{}: {}",
+        refused.status,
+        refused.text()
+    );
+    assert_eq!(whole(&s, &key).await, before);
+    // And the decision endpoints' notes go with their decision, or not at all.
+    let path = format!("/api/service-requests/{id}/reject");
+    let approve = json(
+        &s,
+        Method::POST,
+        &path,
+        Some(&s.supervisor.token),
+        j!({"notes": "ok"}),
+    )
+    .await;
+    assert!(
+        approve.status.is_client_error(),
+        "{}: {}",
+        approve.status,
+        approve.text()
+    );
+    assert_eq!(whole(&s, &key).await, before);
+    s.stop().await;
+}

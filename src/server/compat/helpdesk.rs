@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::domain::model::{Category, Priority, Role, StatusClass, Ticket, User, Visibility};
 use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::domain::time;
-use crate::service::{Actor, ServiceError};
+use crate::service::{Actor, ServiceError, TicketChange};
 
 use super::{Answer, App, Rejection, caller, collect, object, quoted, rfc3339};
 
@@ -472,8 +472,8 @@ async fn update(
         Some(_) => Some(int_field(&map, "assigned_to")?),
     };
     let actor = who(&app, &headers).await?;
-    let before = app
-        .service
+    // Not found (or not theirs) before a complaint about the body.
+    app.service
         .get_ticket_only(&actor, &key)
         .await
         .map_err(service_error)?;
@@ -509,38 +509,22 @@ async fn update(
         tags: tags.as_deref().map(split_tags),
         custom_fields: None,
     };
-    let mut now = None;
-    if !edit.is_empty() {
-        now = Some(
-            app.service
-                .edit_ticket(&actor, &key, edit, None)
-                .await
-                .map_err(service_error)?,
-        );
-    }
-    if let Some(target) = assignee_id {
-        let email = match target {
-            None => None,
-            Some(uid) => Some(person(&app, &actor, uid).await?.email),
-        };
-        now = Some(
-            app.service
-                .assign(&actor, &key, email.as_deref(), None)
-                .await
-                .map_err(service_error)?,
-        );
-    }
-    if let Some(to) = status {
-        // Assignment may already have moved it there; a ticket already in the status
-        // asked for is left alone, as setting a field to its value is no change.
-        let current = now.map_or(before.status, |t| t.status);
-        if current != to {
-            app.service
-                .transition(&actor, &key, to, None, None)
-                .await
-                .map_err(service_error)?;
-        }
-    }
+    let assignee = match assignee_id {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(uid)) => Some(Some(person(&app, &actor, uid).await?.email)),
+    };
+    let change = TicketChange {
+        edit,
+        assignee,
+        status: status.map(str::to_string),
+        ..TicketChange::default()
+    };
+    // One change: a part that is refused leaves every other part undone too.
+    app.service
+        .apply(&actor, &key, change, None)
+        .await
+        .map_err(service_error)?;
     Ok(axum::Json(json!({"message": "Ticket updated successfully"})).into_response())
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::domain::model::{CustomFields, Role, StatusClass, Ticket, Visibility};
 use crate::domain::requests::NewTicket;
-use crate::service::{Actor, ServiceError};
+use crate::service::{Actor, ServiceError, TicketChange};
 
 use super::{Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, text, title};
 
@@ -255,17 +255,14 @@ async fn respond(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Ans
     if !t.tags.iter().any(|g| g == TAG) {
         return Err(fail(StatusCode::NOT_FOUND, "Report not found"));
     }
-    if let Some(answer) = answer {
-        app.service
-            .comment(&actor, &t.key, &answer, Visibility::Public, None)
-            .await
-            .map_err(service_error)?;
-    }
-    if t.status != to {
-        app.service
-            .transition(&actor, &t.key, to, None, None)
-            .await
-            .map_err(service_error)?;
-    }
+    let change = TicketChange {
+        status: Some(to.to_string()),
+        reply: answer.map(|a| (a, Visibility::Public)),
+        ..TicketChange::default()
+    };
+    app.service
+        .apply(&actor, &t.key, change, None)
+        .await
+        .map_err(service_error)?;
     Ok(axum::Json(json!({"message": "Report updated"})).into_response())
 }

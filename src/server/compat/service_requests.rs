@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::domain::model::{CustomFields, Role, Ticket, User};
 use crate::domain::requests::{NewTicket, TicketEdit};
-use crate::service::{Actor, ServiceError};
+use crate::service::{Actor, ServiceError, TicketChange};
 
 use super::{
     Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, title,
@@ -306,19 +306,12 @@ async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>
     Ok(one(&request(&app, &actor, &id).await?))
 }
 
-/// Keeps the supervisor's notes on the request, where the customer's page reads them.
-async fn save_notes(app: &App, actor: &Actor, key: &str, notes: &str) -> Result<Ticket, Rejection> {
-    let edit = TicketEdit {
-        custom_fields: Some(BTreeMap::from([(
-            "supervisor_notes".to_string(),
-            json!(notes),
-        )])),
+/// The supervisor's notes, kept on the request where the customer's page reads them.
+fn notes_edit(notes: Option<&str>) -> TicketEdit {
+    TicketEdit {
+        custom_fields: notes.map(|n| BTreeMap::from([("supervisor_notes".to_string(), json!(n))])),
         ..TicketEdit::default()
-    };
-    app.service
-        .edit_ticket(actor, key, edit, None)
-        .await
-        .map_err(service_error)
+    }
 }
 
 /// The staff member `id` names, for assignment.
@@ -337,6 +330,7 @@ async fn assignee(app: &App, actor: &Actor, id: &Value) -> Result<Option<User>, 
         .map_err(service_error)
 }
 
+/// A decision or move (`to`) with the supervisor's notes, as one change.
 async fn decide(
     app: &App,
     actor: &Actor,
@@ -344,20 +338,18 @@ async fn decide(
     to: &str,
     notes: Option<&str>,
 ) -> Result<Ticket, Rejection> {
-    let t = match to {
-        "approved" => app.service.approve(actor, key, notes, None).await,
-        "rejected" => {
-            app.service
-                .reject(actor, key, notes.unwrap_or_default(), None)
-                .await
-        }
-        other => app.service.transition(actor, key, other, notes, None).await,
-    }
-    .map_err(service_error)?;
-    match notes {
-        Some(n) => save_notes(app, actor, key, n).await,
-        None => Ok(t),
-    }
+    let change = TicketChange {
+        edit: notes_edit(notes),
+        status: Some(to.to_string()),
+        note: notes.map(str::to_string),
+        ..TicketChange::default()
+    };
+    let (t, _) = app
+        .service
+        .apply(actor, key, change, None)
+        .await
+        .map_err(service_error)?;
+    Ok(t)
 }
 
 async fn update(
@@ -368,7 +360,7 @@ async fn update(
 ) -> Answer {
     let map = object(&body).map_err(bad_body)?;
     let actor = who(&app, &headers).await?;
-    let mut t = request(&app, &actor, &id).await?;
+    let t = request(&app, &actor, &id).await?;
     let status = text(&map, &["status"]);
     let priority = text(&map, &["priority"]);
     let notes = text(&map, &["supervisor_notes", "supervisorNotes"]);
@@ -384,33 +376,26 @@ async fn update(
         .as_deref()
         .map(|p| desk_priority(p).ok_or_else(bad_priority))
         .transpose()?;
-    let key = t.key.clone();
-    // Assignment first: it may move the request to `assigned` by itself, and a
-    // status of `assigned` needs an assignee to be there already.
-    if let Some(who) = assigned {
-        let email = assignee(&app, &actor, who).await?.map(|p| p.email);
-        t = app
-            .service
-            .assign(&actor, &key, email.as_deref(), None)
-            .await
-            .map_err(service_error)?;
-    }
-    if let Some(p) = priority {
-        let edit = TicketEdit {
-            priority: Some(p.into()),
-            ..TicketEdit::default()
-        };
-        t = app
-            .service
-            .edit_ticket(&actor, &key, edit, None)
-            .await
-            .map_err(service_error)?;
-    }
-    match (to, notes.as_deref()) {
-        (Some(to), notes) if to != t.status => t = decide(&app, &actor, &key, to, notes).await?,
-        (_, Some(n)) => t = save_notes(&app, &actor, &key, n).await?,
-        _ => {}
-    }
+    let assignee = match assigned {
+        Some(who) => Some(assignee(&app, &actor, who).await?.map(|p| p.email)),
+        None => None,
+    };
+    // One change: assignment before the status (a status of `assigned` needs an
+    // assignee), the notes with the decision they explain.
+    let mut edit = notes_edit(notes.as_deref());
+    edit.priority = priority.map(str::to_string);
+    let change = TicketChange {
+        edit,
+        assignee,
+        status: to.map(str::to_string),
+        note: notes.clone().filter(|_| to.is_some()),
+        ..TicketChange::default()
+    };
+    let (t, _) = app
+        .service
+        .apply(&actor, &t.key, change, None)
+        .await
+        .map_err(service_error)?;
     Ok(one(&t))
 }
 
