@@ -20,10 +20,8 @@ pub struct Row {
     pub status: Arc<str>,
     pub status_class: StatusClass,
     pub priority: Arc<str>,
-    pub category: Arc<str>,
     pub requester: String,
     pub assignee: Option<Arc<str>>,
-    pub assignee_email: Option<Arc<str>>,
     pub tags: Box<[Arc<str>]>,
     pub version: i64,
     pub created_at: Millis,
@@ -57,7 +55,6 @@ impl Row {
             status: strings.get(&ticket.status),
             status_class: ticket.status_class,
             priority: strings.get(&ticket.priority),
-            category: strings.get(&ticket.category),
             requester: ticket
                 .requester
                 .name
@@ -65,7 +62,6 @@ impl Row {
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| ticket.requester.email.clone()),
             assignee: ticket.assignee.as_ref().map(|a| strings.get(&a.name)),
-            assignee_email: ticket.assignee.as_ref().map(|a| strings.get(&a.email)),
             tags: ticket.tags.iter().map(|t| strings.get(t)).collect(),
             version: ticket.version,
             created_at: ticket.created_at,
@@ -78,10 +74,6 @@ impl Row {
     /// Time left on the SLA (negative when breached), `None` when the clock is stopped.
     pub fn time_left(&self, now: Millis) -> Option<Millis> {
         self.due.map(|d| d - now)
-    }
-
-    pub fn breached(&self, now: Millis) -> bool {
-        self.time_left(now).is_some_and(|left| left < 0)
     }
 }
 
