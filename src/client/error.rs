@@ -56,7 +56,7 @@ impl From<ServiceError> for DeskError {
                 field: Some("status".into()),
                 message: w.to_string(),
             },
-            ServiceError::NotFound(what) => DeskError::NotFound(format!("{what} not found")),
+            e @ ServiceError::NotFound { .. } => DeskError::NotFound(e.to_string()),
             ServiceError::Forbidden(m) => DeskError::Forbidden(m),
             ServiceError::Duplicate(m) => DeskError::Invalid {
                 field: None,

@@ -119,7 +119,7 @@ impl From<ServiceError> for ApiError {
                 };
                 ApiError::new(status, code, message).field("status")
             }
-            ServiceError::NotFound(_) => ApiError::not_found(message),
+            ServiceError::NotFound { .. } => ApiError::not_found(message),
             ServiceError::Forbidden(_) => {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
             }

@@ -114,7 +114,7 @@ impl Service {
             // same conflict a stale caller gets.
             let current = tickets::get(&mut *w.tx, self.store.backend(), before.id)
                 .await?
-                .ok_or_else(|| ServiceError::NotFound(format!("ticket {}", before.key)))?;
+                .ok_or_else(|| ServiceError::not_found("ticket", &before.key))?;
             let missed = visible(
                 actor,
                 events::since_version(&mut *w.tx, before.id, before.version).await?,

@@ -13,8 +13,10 @@ pub enum ServiceError {
     Invalid(#[from] Invalid),
     #[error("{0}")]
     Workflow(#[from] WorkflowError),
-    #[error("{0} not found")]
-    NotFound(String),
+    /// Nothing called `key` of kind `what` (`ticket`, `user`, `status`) that this caller
+    /// may see. Doors map it by `what`, never by reading the message.
+    #[error("{what} {key} not found")]
+    NotFound { what: &'static str, key: String },
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -63,6 +65,15 @@ pub fn conflict_message(current: &Ticket, missed: &[Event]) -> String {
         "{} changed since you loaded it (now version {}){detail}; nothing was saved — reload and try again",
         current.key, current.version
     )
+}
+
+impl ServiceError {
+    pub fn not_found(what: &'static str, key: impl std::fmt::Display) -> ServiceError {
+        ServiceError::NotFound {
+            what,
+            key: key.to_string(),
+        }
+    }
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

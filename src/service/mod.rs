@@ -212,7 +212,7 @@ impl Service {
 }
 
 pub(super) fn ticket_not_found(key: &str) -> ServiceError {
-    ServiceError::NotFound(format!("ticket {}", key.trim()))
+    ServiceError::not_found("ticket", key.trim())
 }
 
 /// The ticket found for `key`, if the caller may see it: one that they may not see does

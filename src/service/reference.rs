@@ -179,7 +179,7 @@ impl Service {
             .await?
             .into_iter()
             .find(|s| s.key == key)
-            .ok_or_else(|| ServiceError::NotFound(format!("status {key}")))?;
+            .ok_or_else(|| ServiceError::not_found("status", key))?;
         status.name = name;
         let mut w = self.store.write().await?;
         reference::save_status(&mut *w.tx, &status).await?;
@@ -235,7 +235,7 @@ impl Service {
         let mut w = self.store.write().await?;
         let mut user = users::get(&mut *w.tx, id)
             .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("user {id}")))?;
+            .ok_or_else(|| ServiceError::not_found("user", id))?;
         if actor.user_id() == Some(id)
             && (patch.role.is_some_and(|r| r != Role::Admin) || patch.active == Some(false))
         {
@@ -276,7 +276,7 @@ impl Service {
         }
         users::get(self.store.pool(), id)
             .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("user {id}")))
+            .ok_or_else(|| ServiceError::not_found("user", id))
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
@@ -322,6 +322,6 @@ impl Service {
         }
         users::get(self.store.pool(), id)
             .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("user {id}")))
+            .ok_or_else(|| ServiceError::not_found("user", id))
     }
 }

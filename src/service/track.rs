@@ -66,7 +66,8 @@ impl Service {
     /// The public view of ticket `key` if `email` filed it. An unknown key and a wrong
     /// email give the same answer, so neither can be probed.
     pub async fn track(&self, key: &str, email: &str, show_assignee: bool) -> Result<PublicTicket> {
-        let not_found = || ServiceError::NotFound(format!("ticket {} for that email", key.trim()));
+        let not_found =
+            || ServiceError::not_found("ticket", format!("{} for that email", key.trim()));
         let pool = self.store.pool();
         let number =
             crate::domain::key::parse_key_number(self.key_prefix(), key).ok_or_else(not_found)?;
@@ -146,7 +147,8 @@ impl Service {
         key: &str,
         email: &str,
     ) -> Result<crate::domain::model::Ticket> {
-        let not_found = || ServiceError::NotFound(format!("ticket {} for that email", key.trim()));
+        let not_found =
+            || ServiceError::not_found("ticket", format!("{} for that email", key.trim()));
         let number =
             crate::domain::key::parse_key_number(self.key_prefix(), key).ok_or_else(not_found)?;
         let ticket = crate::store::tickets::get(self.store.pool(), self.store.backend(), number)

@@ -109,7 +109,7 @@ impl Service {
                 let email = validate::email("assignee", email)?;
                 let user = crate::store::users::by_email(self.store.pool(), &email)
                     .await?
-                    .ok_or_else(|| ServiceError::NotFound(format!("user {email}")))?;
+                    .ok_or_else(|| ServiceError::not_found("user", &email))?;
                 if !user.role.is_staff() || !user.active {
                     return Err(invalid(
                         "assignee",

@@ -433,15 +433,9 @@ async fn refused_changes_and_decisions_change_nothing_at_all() {
     );
     // Approved and under way: nothing left to decide, refused inside the change.
     let path = format!("/api/service-requests/{id}/approve");
-    json(
-        &s,
-        Method::POST,
-        &path,
-        Some(&s.supervisor.token),
-        j!({}),
-    )
-    .await
-    .expect(StatusCode::OK);
+    json(&s, Method::POST, &path, Some(&s.supervisor.token), j!({}))
+        .await
+        .expect(StatusCode::OK);
     patch(
         s.supervisor.token.clone(),
         j!({"assigned_to": s.agent.id()}),

@@ -30,7 +30,7 @@ fn is_forbidden(r: &Result<impl std::fmt::Debug, ServiceError>) -> bool {
 }
 
 fn is_not_found(r: &Result<impl std::fmt::Debug, ServiceError>) -> bool {
-    matches!(r, Err(ServiceError::NotFound(_)))
+    matches!(r, Err(ServiceError::NotFound { .. }))
 }
 
 /// A desk with a ticket filed by the customer (`mine`) and one by a contact without an

@@ -537,7 +537,7 @@ async fn bad_reference_and_people_input_names_the_field() {
         &[],
     );
     let r = s.rename_status(&d.admin, "finished", "Finished").await;
-    assert!(matches!(r, Err(ServiceError::NotFound(_))), "{r:?}");
+    assert!(matches!(r, Err(ServiceError::NotFound { .. })), "{r:?}");
     expect_invalid(
         "user email",
         s.create_user(
@@ -578,6 +578,6 @@ async fn bad_reference_and_people_input_names_the_field() {
         .await;
     assert!(matches!(r, Err(ServiceError::Duplicate(_))), "{r:?}");
     let r = s.update_user(&d.admin, 9999, Default::default()).await;
-    assert!(matches!(r, Err(ServiceError::NotFound(_))), "{r:?}");
+    assert!(matches!(r, Err(ServiceError::NotFound { .. })), "{r:?}");
     assert_eq!(fingerprint(&d).await, before);
 }

@@ -134,7 +134,7 @@ async fn every_rule_is_taken_by_the_least_role_and_refused_below_it() {
                 !offered.iter().any(|s| s == rule.to),
                 "{label}: offered to the role below: {offered:?}"
             ),
-            Err(ServiceError::NotFound(_)) => {
+            Err(ServiceError::NotFound { .. }) => {
                 assert_eq!(rule.who, Who::StaffOrRequester, "{label}")
             }
             Err(e) => panic!("{label}: allowed_transitions for the role below: {e}"),
@@ -151,7 +151,10 @@ async fn every_rule_is_taken_by_the_least_role_and_refused_below_it() {
         for err in [err, direct] {
             match (rule.who, rule.to) {
                 (Who::StaffOrRequester, _) => {
-                    assert!(matches!(err, ServiceError::NotFound(_)), "{label}: {err:?}")
+                    assert!(
+                        matches!(err, ServiceError::NotFound { .. }),
+                        "{label}: {err:?}"
+                    )
                 }
                 (_, APPROVED | REJECTED) => assert!(
                     matches!(

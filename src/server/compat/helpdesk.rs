@@ -77,10 +77,10 @@ fn unprocessable(loc: &[&str], msg: impl Into<String>, kind: &str) -> Rejection 
 
 fn service_error(e: ServiceError) -> Rejection {
     match e {
-        ServiceError::NotFound(m) if m.starts_with("ticket") => {
+        ServiceError::NotFound { what: "ticket", .. } => {
             detail(StatusCode::NOT_FOUND, "Ticket not found")
         }
-        ServiceError::NotFound(m) if m.starts_with("user") => {
+        ServiceError::NotFound { what: "user", .. } => {
             detail(StatusCode::BAD_REQUEST, "Invalid user ID")
         }
         ServiceError::Invalid(i) => detail(StatusCode::BAD_REQUEST, i.to_string()),
@@ -404,7 +404,7 @@ fn check_new(map: &Map<String, Value>) -> Result<NewHelpdeskTicket, Rejection> {
 /// The person a `user_id` names, as the service lets this caller see them.
 async fn person(app: &App, actor: &Actor, id: i64) -> Result<User, Rejection> {
     app.service.person(actor, id).await.map_err(|e| match e {
-        ServiceError::NotFound(_) => detail(StatusCode::BAD_REQUEST, "Invalid user ID"),
+        ServiceError::NotFound { .. } => detail(StatusCode::BAD_REQUEST, "Invalid user ID"),
         other => service_error(other),
     })
 }

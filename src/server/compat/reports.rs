@@ -49,7 +49,7 @@ pub(super) fn refuse(status: StatusCode, _code: &'static str, message: String) -
 
 fn service_error(e: ServiceError) -> Rejection {
     match e {
-        ServiceError::NotFound(_) => fail(StatusCode::NOT_FOUND, "Report not found"),
+        ServiceError::NotFound { .. } => fail(StatusCode::NOT_FOUND, "Report not found"),
         ServiceError::Invalid(i) => fail(StatusCode::BAD_REQUEST, i.to_string()),
         ServiceError::Workflow(w) => fail(StatusCode::BAD_REQUEST, w.to_string()),
         ServiceError::Duplicate(_) => fail(StatusCode::BAD_REQUEST, "Email already registered"),

@@ -46,10 +46,10 @@ fn bad_body(bad: super::BadBody) -> Rejection {
 
 fn service_error(e: ServiceError) -> Rejection {
     match e {
-        ServiceError::NotFound(m) if m.starts_with("user") => {
-            fail(StatusCode::BAD_REQUEST, format!("Unknown {m}"))
+        ServiceError::NotFound { what: "user", key } => {
+            fail(StatusCode::BAD_REQUEST, format!("Unknown user {key}"))
         }
-        ServiceError::NotFound(_) => fail(StatusCode::NOT_FOUND, "Service request not found"),
+        ServiceError::NotFound { .. } => fail(StatusCode::NOT_FOUND, "Service request not found"),
         ServiceError::Invalid(i) => fail(StatusCode::BAD_REQUEST, i.to_string()),
         ServiceError::Workflow(w) => fail(StatusCode::BAD_REQUEST, w.to_string()),
         other => {

@@ -39,7 +39,7 @@ pub(super) fn refuse(status: StatusCode, _code: &'static str, message: String) -
 
 fn service_error(e: ServiceError) -> Rejection {
     match e {
-        ServiceError::NotFound(_) => fail(StatusCode::NOT_FOUND, "Ticket not found"),
+        ServiceError::NotFound { .. } => fail(StatusCode::NOT_FOUND, "Ticket not found"),
         ServiceError::Invalid(i) if i.field == "requester_email" => {
             fail(StatusCode::BAD_REQUEST, "A valid email is required")
         }

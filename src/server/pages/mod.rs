@@ -255,7 +255,7 @@ async fn show(
             );
             nonce.answer(status, body)
         }
-        Err(ServiceError::NotFound(_)) => not_found(nonce, key, email),
+        Err(ServiceError::NotFound { .. }) => not_found(nonce, key, email),
         Err(e) => failure(nonce, e),
     }
 }
@@ -271,7 +271,7 @@ fn not_found(nonce: &Nonce, key: &str, email: &str) -> Response {
 /// without their details.
 fn failure(nonce: &Nonce, e: ServiceError) -> Response {
     let (status, message) = match &e {
-        ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, NOT_FOUND.to_string()),
+        ServiceError::NotFound { .. } => (StatusCode::NOT_FOUND, NOT_FOUND.to_string()),
         ServiceError::Invalid(i) => (StatusCode::BAD_REQUEST, i.message.clone()),
         ServiceError::Workflow(w) => (StatusCode::CONFLICT, w.to_string()),
         ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
@@ -352,7 +352,7 @@ async fn act(
     } else {
         match call.await {
             Ok(()) => show(app, &nonce, key, email, StatusCode::OK, Some(done), None).await,
-            Err(ServiceError::NotFound(_)) => not_found(&nonce, key, email),
+            Err(ServiceError::NotFound { .. }) => not_found(&nonce, key, email),
             Err(ServiceError::Store(s)) => failure(&nonce, ServiceError::Store(s)),
             // The customer can fix this: show it over the ticket they are looking at.
             Err(e) => {
