@@ -103,16 +103,6 @@ pub async fn list(
     headers: HeaderMap,
     Params(p): Params<ListParams>,
 ) -> ApiResult<Response> {
-    if p.limit
-        .is_some_and(|l| l == 0 || l > crate::service::PAGE_MAX)
-    {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            format!("limit must be between 1 and {}", crate::service::PAGE_MAX),
-        )
-        .field("limit"));
-    }
     let list = app
         .service
         .list_tickets(&caller.actor, &p.q, p.limit, p.cursor.as_deref())

@@ -1,13 +1,11 @@
 //! Reading: one ticket with its timeline, lists, counts, the change feed, statistics.
 
-use sqlx::Row;
-
 use crate::domain::model::Ticket;
 use crate::domain::query::{self, SlaState};
-use crate::domain::requests::{Changes, Count, Stats, TicketList, TicketView};
+use crate::domain::requests::{Changes, Stats, TicketList, TicketView};
 use crate::domain::time;
 use crate::domain::validate::invalid;
-use crate::store::{Clause, ClauseKind, Page, PageCursor, Scope, events, tickets, view};
+use crate::store::{Clause, ClauseKind, Page, PageCursor, Scope, events, stats, tickets, view};
 
 use super::{Actor, Result, Service, ticket_not_found, visible};
 
@@ -47,7 +45,7 @@ impl Service {
     ) -> Result<TicketList> {
         actor.require_active()?;
         let parsed = parse_query(q)?;
-        let limit = limit.unwrap_or(PAGE_DEFAULT).clamp(1, PAGE_MAX);
+        let limit = page_limit(limit)?;
         let cursor = match cursor.filter(|c| !c.is_empty()) {
             None => None,
             Some(raw) => Some(
@@ -128,43 +126,10 @@ impl Service {
     /// Counts for a dashboard. Staff only.
     pub async fn stats(&self, actor: &Actor) -> Result<Stats> {
         actor.require_staff("see desk statistics")?;
-        let pool = self.store.pool();
-        let now = time::now();
-        let grouped = |sql: &'static str| async move {
-            let rows = sqlx::query(sql).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Count {
-                        name: r
-                            .try_get::<Option<String>, _>(0)?
-                            .unwrap_or_else(|| "(none)".into()),
-                        count: r.try_get(1)?,
-                    })
-                })
-                .collect::<Result<Vec<Count>, sqlx::Error>>()
-        };
-        let by_status = grouped(
-            "SELECT s.key, COUNT(t.id) FROM statuses s LEFT JOIN tickets t ON t.status = s.key
-              GROUP BY s.key, s.position ORDER BY s.position",
-        )
-        .await?;
-        let by_priority = grouped(
-            "SELECT p.name, COUNT(t.id) FROM priorities p LEFT JOIN tickets t ON t.priority_id = p.id
-              GROUP BY p.name, p.rank ORDER BY p.rank",
-        )
-        .await?;
-        let by_category = grouped(
-            "SELECT c.name, COUNT(t.id) FROM categories c LEFT JOIN tickets t ON t.category_id = c.id
-              GROUP BY c.name, c.id ORDER BY c.id",
-        )
-        .await?;
-        let by_assignee = grouped(
-            "SELECT u.email, COUNT(*) FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id
-              WHERE t.status_class <> 'done' GROUP BY u.email ORDER BY COUNT(*) DESC",
-        )
-        .await?;
+        let counts = stats::counts(self.store.pool()).await?;
         let class_count = |class: &str| {
-            by_status
+            counts
+                .by_status
                 .iter()
                 .filter(|c| {
                     crate::domain::workflow::class_of(&c.name).is_some_and(|k| k.as_str() == class)
@@ -187,31 +152,33 @@ impl Service {
                     kind: ClauseKind::Sla(SlaState::Breached),
                 },
             ],
-            now,
+            now: time::now(),
         };
+        let pool = self.store.pool();
         let breached = tickets::count(pool, self.store.backend(), &breached_filter).await?;
-        let oldest_open_at: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(created_at) FROM tickets WHERE status_class = 'open'")
-                .fetch_one(pool)
-                .await?;
-        let unassigned_open: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM tickets WHERE status_class = 'open' AND assignee_id IS NULL",
-        )
-        .fetch_one(pool)
-        .await?;
         Ok(Stats {
-            total: by_status.iter().map(|c| c.count).sum(),
+            total: counts.by_status.iter().map(|c| c.count).sum(),
             open: class_count("open"),
             pending: class_count("pending"),
             done: class_count("done"),
             breached,
-            unassigned_open,
-            oldest_open_at,
-            by_status,
-            by_priority,
-            by_category,
-            by_assignee,
+            unassigned_open: counts.unassigned_open,
+            oldest_open_at: counts.oldest_open_at,
+            by_status: counts.by_status,
+            by_priority: counts.by_priority,
+            by_category: counts.by_category,
+            by_assignee: counts.by_assignee,
         })
+    }
+}
+
+/// A page size as asked for: the default when none is given, else 1 to [`PAGE_MAX`].
+/// Checked here, once, so the local desk and the server answer the same input alike.
+fn page_limit(limit: Option<u32>) -> Result<u32> {
+    match limit {
+        None => Ok(PAGE_DEFAULT),
+        Some(n) if (1..=PAGE_MAX).contains(&n) => Ok(n),
+        Some(_) => Err(invalid("limit", format!("limit must be between 1 and {PAGE_MAX}")).into()),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod comments;
 pub mod dump;
 pub mod events;
 pub mod reference;
+pub mod stats;
 pub mod tickets;
 pub mod tokens;
 pub mod users;

@@ -713,3 +713,31 @@ async fn a_stream_following_busy_writers_misses_no_event() {
         "the stream lost events written while it read"
     );
 }
+
+#[tokio::test]
+async fn a_page_size_out_of_range_is_refused_alike_by_the_server_and_the_local_desk() {
+    let s = TestServer::start().await;
+    let agent = desk::service::Actor::User(s.agent.user.clone());
+    for limit in [0u32, desk::service::PAGE_MAX + 1] {
+        let reply = s
+            .get(&format!("/tickets?limit={limit}"), Some(&s.agent.token))
+            .await;
+        reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+        let local = s.service.list_tickets(&agent, "", Some(limit), None).await;
+        let Err(desk::service::ServiceError::Invalid(invalid)) = local else {
+            panic!("the service took limit {limit}: {local:?}");
+        };
+        assert_eq!(invalid.field, "limit");
+        assert_eq!(reply.json["error"]["field"], "limit", "{}", reply.text());
+        assert_eq!(
+            reply.json["error"]["message"],
+            desk::service::ServiceError::Invalid(invalid).to_string()
+        );
+    }
+    let max = s
+        .service
+        .list_tickets(&agent, "", Some(desk::service::PAGE_MAX), None)
+        .await;
+    assert!(max.is_ok(), "{max:?}");
+    s.stop().await;
+}
