@@ -14,6 +14,7 @@ mod migrate;
 mod query;
 mod reads;
 mod reference;
+mod surfaces;
 mod tickets;
 mod token_cache;
 mod track;
@@ -26,6 +27,7 @@ pub use error::{Result, ServiceError, conflict_message};
 pub use migrate::{MoveError, MoveReport};
 pub use reads::{CHANGES_MAX, PAGE_DEFAULT, PAGE_MAX};
 pub use reference::{NewUser, UserPatch};
+pub use surfaces::surface_email;
 pub use track::{PublicComment, PublicEvent, PublicTicket};
 
 use crate::domain::key::{format_key, parse_key_number};

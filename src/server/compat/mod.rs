@@ -115,17 +115,11 @@ fn announce(name: &str, surface: Surface, opens: bool) {
         tracing::warn!(
             "compat surface `{name}` is anonymous: anyone who can reach this server may use \
              its multi-ticket calls without a token, acting as {}",
-            anonymous_email(name)
+            crate::service::surface_email(name)
         );
     } else {
         tracing::info!("compat surface `{name}` is on");
     }
-}
-
-/// The account an anonymous surface acts as. `.invalid` can never be a real mailbox,
-/// so no person can sign up as it; an admin deactivating it shuts the surface off.
-fn anonymous_email(name: &str) -> String {
-    format!("compat-{}@desk.invalid", name.replace('_', "-"))
 }
 
 /// The desk token a request carries: `Authorization: Bearer`, `X-API-Key`, or (as the
@@ -160,27 +154,7 @@ async fn caller(
             "send a desk API token: `Authorization: Bearer <token>` or `X-API-Key: <token>`".into(),
         ));
     }
-    let email = anonymous_email(name);
-    let display = format!("{name} (anonymous)");
-    let user = match app.service.ensure_user(&email, &display, role).await {
-        Ok(user) => user,
-        // Two first requests at once: the other one made the account.
-        Err(ServiceError::Duplicate(_)) => app
-            .service
-            .user_by_email(&email)
-            .await?
-            .ok_or_else(|| ServiceError::Unauthenticated("no anonymous account".into()))?,
-        Err(e) => return Err(e),
-    };
-    // The surface's authority is exactly `role`: an account changed to another role
-    // is not what the operator opened the door for.
-    if user.role != role {
-        return Err(ServiceError::Forbidden(format!(
-            "the anonymous account {email} is not {role} any more; restore its role or \
-             send a token"
-        )));
-    }
-    Ok(Actor::User(user))
+    app.service.surface_account(name, role).await
 }
 
 /// The token's owner if a token is sent (a bad one is refused, never ignored), else

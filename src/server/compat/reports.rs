@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::domain::model::{CustomFields, Role, StatusClass, Ticket, Visibility};
 use crate::domain::requests::NewTicket;
-use crate::service::{Actor, ServiceError, TicketChange};
+use crate::service::{Actor, ServiceError};
 
 use super::{Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, text, title};
 
@@ -231,7 +231,6 @@ fn invalid_input() -> Rejection {
 
 async fn respond(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
     let actor = who(&app, &headers).await?;
-    staff_only(&actor, "answer reports")?;
     let map = object(&body).map_err(|_| invalid_input())?;
     let id = map
         .get("ReportID")
@@ -255,13 +254,8 @@ async fn respond(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Ans
     if !t.tags.iter().any(|g| g == TAG) {
         return Err(fail(StatusCode::NOT_FOUND, "Report not found"));
     }
-    let change = TicketChange {
-        status: Some(to.to_string()),
-        reply: answer.map(|a| (a, Visibility::Public)),
-        ..TicketChange::default()
-    };
     app.service
-        .apply(&actor, &t.key, change, None)
+        .answer(&actor, &t.key, to, answer)
         .await
         .map_err(service_error)?;
     Ok(axum::Json(json!({"message": "Report updated"})).into_response())
