@@ -43,8 +43,19 @@ impl Service {
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<TicketList> {
+        self.list_query(actor, &parse_query(q)?, limit, cursor)
+            .await
+    }
+
+    /// One page of the tickets matching a query built by code (the compat doors).
+    pub async fn list_query(
+        &self,
+        actor: &Actor,
+        parsed: &query::Query,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<TicketList> {
         actor.require_active()?;
-        let parsed = parse_query(q)?;
         let limit = page_limit(limit)?;
         let cursor = match cursor.filter(|c| !c.is_empty()) {
             None => None,
@@ -53,7 +64,7 @@ impl Service {
                     .ok_or_else(|| invalid("cursor", "not a cursor this desk handed out"))?,
             ),
         };
-        let filter = self.resolve(actor, &parsed, time::now()).await?;
+        let filter = self.resolve(actor, parsed, time::now()).await?;
         if cursor.is_some_and(|c| c.mode != filter.sort_mode()) {
             return Err(invalid("cursor", "this cursor belongs to a different query").into());
         }

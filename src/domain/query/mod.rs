@@ -27,6 +27,30 @@ pub struct Query {
     pub terms: Vec<Term>,
 }
 
+impl Query {
+    /// Built by code rather than typed: values need no quoting, so a name with spaces
+    /// or quotes in it cannot change the query's meaning.
+    pub fn filter(mut self, field: Field, values: &[&str]) -> Query {
+        self.terms.push(Term {
+            negated: false,
+            kind: TermKind::Filter {
+                field,
+                values: values.iter().map(|v| v.to_string()).collect(),
+            },
+        });
+        self
+    }
+
+    /// Matching `text` as one phrase.
+    pub fn text(mut self, text: &str) -> Query {
+        self.terms.push(Term {
+            negated: false,
+            kind: TermKind::Text(text.to_string()),
+        });
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     pub negated: bool,

@@ -17,11 +17,12 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::domain::model::{Category, Priority, Role, StatusClass, Ticket, User, Visibility};
+use crate::domain::query::{Field, Query as Filter};
 use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::domain::time;
 use crate::service::{Actor, ServiceError, TicketChange};
 
-use super::{Answer, App, Rejection, caller, collect, object, quoted, rfc3339};
+use super::{Answer, App, Rejection, caller, collect, object, rfc3339};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
@@ -266,24 +267,18 @@ fn filter(
     status_id: Option<i64>,
     priority_id: Option<i64>,
     category_id: Option<i64>,
-) -> Option<String> {
-    let mut q = Vec::new();
+) -> Option<Filter> {
+    let mut q = Filter::default();
     if let Some(id) = status_id {
-        q.push(format!("status:{}", status_by_id(id)?.1));
+        q = q.filter(Field::Status, &[status_by_id(id)?.1]);
     }
     if let Some(id) = priority_id {
-        q.push(format!(
-            "priority:{}",
-            quoted(&refs.priority(id).ok()?.name)
-        ));
+        q = q.filter(Field::Priority, &[&refs.priority(id).ok()?.name]);
     }
     if let Some(id) = category_id {
-        q.push(format!(
-            "category:{}",
-            quoted(&refs.category(id).ok()?.name)
-        ));
+        q = q.filter(Field::Category, &[&refs.category(id).ok()?.name]);
     }
-    Some(q.join(" "))
+    Some(q)
 }
 
 /// Offsets are walked page by page (desk's lists are keyset-paginated); this keeps one
@@ -761,7 +756,7 @@ async fn search(State(app): State<App>, headers: HeaderMap, params: Params) -> A
     let actor = who(&app, &headers).await?;
     let refs = refs(&app).await?;
     let want = usize::try_from(limit).unwrap_or(20);
-    let tickets = collect(&app, &actor, &quoted(&text), want)
+    let tickets = collect(&app, &actor, &Filter::default().text(&text), want)
         .await
         .map_err(service_error)?;
     Ok(axum::Json(json!({
@@ -776,7 +771,9 @@ async fn dashboard(State(app): State<App>, headers: HeaderMap) -> Answer {
     let actor = who(&app, &headers).await?;
     let stats = stats_json(&app, &actor).await?;
     let refs = refs(&app).await?;
-    let recent = collect(&app, &actor, "", 10).await.map_err(service_error)?;
+    let recent = collect(&app, &actor, &Filter::default(), 10)
+        .await
+        .map_err(service_error)?;
     Ok(axum::Json(json!({
         "stats": stats,
         "recent_tickets": ticket_rows(&recent, &refs),

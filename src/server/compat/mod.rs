@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::domain::model::{Role, Ticket};
+use crate::domain::query::Query;
 use crate::service::{Actor, PAGE_MAX, ServiceError};
 
 use super::{App, ServerOptions};
@@ -210,18 +211,11 @@ fn value(map: &Map<String, Value>, names: &[&str]) -> Option<Value> {
         .find_map(|n| map.get(*n).filter(|v| !v.is_null()).cloned())
 }
 
-/// Quotes a value for the query language. Quotes and backslashes inside are dropped:
-/// no seed value needs them and they would end the quoted value early.
-fn quoted(value: &str) -> String {
-    let clean: String = value.chars().filter(|c| !matches!(c, '"' | '\\')).collect();
-    format!("\"{}\"", clean.trim())
-}
-
 /// Up to `want` tickets matching `q`, as `actor` may see them, walking the pages.
 async fn collect(
     app: &App,
     actor: &Actor,
-    q: &str,
+    q: &Query,
     want: usize,
 ) -> Result<Vec<Ticket>, ServiceError> {
     let mut out = Vec::new();
@@ -230,7 +224,7 @@ async fn collect(
         let left = u32::try_from(want - out.len()).unwrap_or(PAGE_MAX);
         let page = app
             .service
-            .list_tickets(actor, q, Some(left.min(PAGE_MAX)), cursor.as_deref())
+            .list_query(actor, q, Some(left.min(PAGE_MAX)), cursor.as_deref())
             .await?;
         out.extend(page.tickets);
         match page.next_cursor {

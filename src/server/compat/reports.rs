@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::domain::model::{CustomFields, Role, StatusClass, Ticket, Visibility};
+use crate::domain::query::{Field, Query};
 use crate::domain::requests::NewTicket;
 use crate::service::{Actor, ServiceError};
 
@@ -203,8 +204,8 @@ async fn row(app: &App, actor: &Actor, t: &Ticket) -> Result<Value, Rejection> {
     }))
 }
 
-async fn listing(app: &App, actor: &Actor, q: &str) -> Answer {
-    let tickets = collect(app, actor, q, WHOLE_LIST_MAX)
+async fn listing(app: &App, actor: &Actor, q: Query) -> Answer {
+    let tickets = collect(app, actor, &q, WHOLE_LIST_MAX)
         .await
         .map_err(service_error)?;
     let mut rows = Vec::with_capacity(tickets.len());
@@ -216,13 +217,20 @@ async fn listing(app: &App, actor: &Actor, q: &str) -> Answer {
 
 async fn mine(State(app): State<App>, headers: HeaderMap) -> Answer {
     let actor = who(&app, &headers).await?;
-    listing(&app, &actor, &format!("tag:{TAG} requester:me")).await
+    listing(
+        &app,
+        &actor,
+        Query::default()
+            .filter(Field::Tag, &[TAG])
+            .filter(Field::Requester, &["me"]),
+    )
+    .await
 }
 
 async fn all(State(app): State<App>, headers: HeaderMap) -> Answer {
     let actor = who(&app, &headers).await?;
     staff_only(&actor, "see everyone's reports")?;
-    listing(&app, &actor, &format!("tag:{TAG}")).await
+    listing(&app, &actor, Query::default().filter(Field::Tag, &[TAG])).await
 }
 
 fn invalid_input() -> Rejection {

@@ -16,12 +16,12 @@ use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
 use crate::domain::model::{CustomFields, Role, Ticket, User};
+use crate::domain::query::{Field, Query};
 use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::service::{Actor, ServiceError, TicketChange};
 
 use super::{
-    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, title,
-    value,
+    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, rfc3339, text, title, value,
 };
 
 const CATEGORY: &str = "Service request";
@@ -229,8 +229,9 @@ fn bad_priority() -> Rejection {
     )
 }
 
-async fn requests(app: &App, actor: &Actor, q: &str) -> Result<Vec<Value>, Rejection> {
-    let q = format!("category:{} {q}", quoted(CATEGORY));
+/// The service requests (their category) that also match `q`.
+async fn requests(app: &App, actor: &Actor, q: Query) -> Result<Vec<Value>, Rejection> {
+    let q = q.filter(Field::Category, &[CATEGORY]);
     let tickets = collect(app, actor, &q, WHOLE_LIST_MAX)
         .await
         .map_err(service_error)?;
@@ -248,14 +249,22 @@ fn listed(key: &str, rows: Vec<Value>) -> Response {
 
 async fn list_all(State(app): State<App>, headers: HeaderMap) -> Answer {
     let actor = who(&app, &headers).await?;
-    Ok(listed("requests", requests(&app, &actor, "").await?))
+    Ok(listed(
+        "requests",
+        requests(&app, &actor, Query::default()).await?,
+    ))
 }
 
 async fn list_pending(State(app): State<App>, headers: HeaderMap) -> Answer {
     let actor = who(&app, &headers).await?;
     Ok(listed(
         "requests",
-        requests(&app, &actor, "status:new").await?,
+        requests(
+            &app,
+            &actor,
+            Query::default().filter(Field::Status, &["new"]),
+        )
+        .await?,
     ))
 }
 
@@ -267,7 +276,7 @@ async fn list_for_user(
     Path(user_id): Path<String>,
 ) -> Answer {
     let actor = who(&app, &headers).await?;
-    let mine: Vec<Value> = requests(&app, &actor, "")
+    let mine: Vec<Value> = requests(&app, &actor, Query::default())
         .await?
         .into_iter()
         .filter(|r| match &r["created_by"] {

@@ -13,12 +13,12 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::domain::model::{Role, StatusClass, Ticket};
+use crate::domain::query::{Field, Query as Filter};
 use crate::domain::requests::NewTicket;
 use crate::service::{Actor, ServiceError};
 
 use super::{
-    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, quoted, rfc3339, text, title,
-    value,
+    Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, rfc3339, text, title, value,
 };
 
 pub(super) fn routes() -> Router<App> {
@@ -155,7 +155,7 @@ async fn list(State(app): State<App>, headers: HeaderMap, query: Params) -> Answ
     let actor = caller(&app, &headers, "tracking", surface, Role::Agent)
         .await
         .map_err(service_error)?;
-    let q = format!("requester:{}", quoted(&email));
+    let q = Filter::default().filter(Field::Requester, &[&email]);
     let tickets = collect(&app, &actor, &q, WHOLE_LIST_MAX)
         .await
         .map_err(service_error)?;
