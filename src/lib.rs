@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod demo;
 pub mod domain;
+mod editor;
 pub mod generate;
 pub mod server;
 pub mod service;

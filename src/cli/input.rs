@@ -53,48 +53,12 @@ pub fn prompt_password(prompt: &str) -> Outcome<String> {
 
 /// Lets the person write text in `$VISUAL` or `$EDITOR`; returns what they saved.
 pub fn edit(what: &str) -> Outcome<String> {
-    let editor = ["VISUAL", "EDITOR"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .map(|e| e.trim().to_string())
-        .find(|e| !e.is_empty())
-        .ok_or_else(|| {
-            Fail::usage(format!(
-                "give the {what} with --body, pipe it in, or set $EDITOR to write it there"
-            ))
-        })?;
-    let dir = super::tempfile_dir::Guard::new()
-        .map_err(|e| Fail::usage(format!("cannot make a file to edit: {e}")))?;
-    let file = dir.path().join("COMMENT.md");
-    std::fs::write(&file, "")
-        .map_err(|e| Fail::usage(format!("cannot make a file to edit: {e}")))?;
-    let status = editor_command(&editor, &file)
-        .status()
-        .map_err(|e| Fail::usage(format!("cannot start the editor `{editor}`: {e}")))?;
-    if !status.success() {
-        return Err(Fail::refused(format!(
-            "the editor `{editor}` failed ({status}); nothing was sent"
-        )));
-    }
-    read_file(&file)
-}
-
-#[cfg(unix)]
-fn editor_command(editor: &str, file: &Path) -> std::process::Command {
-    // Through the shell, as git does: EDITOR may carry arguments (`code --wait`).
-    let mut command = std::process::Command::new("sh");
-    command
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("desk-editor")
-        .arg(file);
-    command
-}
-
-#[cfg(not(unix))]
-fn editor_command(editor: &str, file: &Path) -> std::process::Command {
-    let mut words = editor.split_whitespace();
-    let mut command = std::process::Command::new(words.next().unwrap_or("notepad"));
-    command.args(words).arg(file);
-    command
+    use crate::editor::EditorError;
+    crate::editor::edit("").map_err(|e| match e {
+        EditorError::NotSet => Fail::usage(format!(
+            "give the {what} with --body, pipe it in, or set $EDITOR to write it there"
+        )),
+        EditorError::Failed { .. } => Fail::refused(format!("{e}; nothing was sent")),
+        _ => Fail::usage(e.to_string()),
+    })
 }
