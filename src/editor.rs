@@ -53,16 +53,14 @@ impl Editor {
     }
 
     /// An explicit command line, e.g. a fallback of `vi` when nothing is set.
-    // The TUI (falling back to `vi`) is the caller; it moves over in its own change.
-    #[allow(dead_code)]
     pub(crate) fn new(command: impl Into<String>) -> Editor {
         Editor {
             command: command.into(),
         }
     }
 
-    #[allow(dead_code)]
-    pub(crate) fn command(&self) -> &str {
+    #[cfg(test)]
+    fn command(&self) -> &str {
         &self.command
     }
 

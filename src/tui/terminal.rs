@@ -13,6 +13,8 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::layout::Size;
 
+use crate::editor::Editor;
+
 pub struct Term {
     terminal: DefaultTerminal,
     left: bool,
@@ -48,36 +50,12 @@ impl Term {
     /// Hands the screen to `$VISUAL`/`$EDITOR` (else `vi`) on a temp file holding
     /// `text`, and returns what the user saved.
     pub fn edit_externally(&mut self, text: &str) -> Result<String, String> {
-        let dir = tempfile_dir().map_err(|e| format!("cannot make a temp file: {e}"))?;
-        let path = dir.join("desk-comment.md");
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        let editor = std::env::var("VISUAL")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .or_else(|| {
-                std::env::var("EDITOR")
-                    .ok()
-                    .filter(|v| !v.trim().is_empty())
-            })
-            .unwrap_or_else(|| "vi".into());
+        let editor = Editor::from_env().unwrap_or_else(|| Editor::new("vi"));
         self.suspend();
-        // The editor may be a command with arguments (`code --wait`).
-        let mut words = editor.split_whitespace();
-        let program = words.next().unwrap_or("vi");
-        let status = std::process::Command::new(program)
-            .args(words)
-            .arg(&path)
-            .status();
-        let resumed = self.resume();
-        let result = match status {
-            Ok(s) if s.success() => std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read back {}: {e}", path.display())),
-            Ok(s) => Err(format!("{editor} exited with {s}; the text is unchanged")),
-            Err(e) => Err(format!("cannot run {editor}: {e}")),
-        };
-        let _ = std::fs::remove_dir_all(&dir);
-        resumed.map_err(|e| format!("cannot take the terminal back: {e}"))?;
-        result
+        let edited = editor.edit(text).map_err(|e| e.to_string());
+        self.resume()
+            .map_err(|e| format!("cannot take the terminal back: {e}"))?;
+        edited
     }
 
     fn suspend(&mut self) {
@@ -118,13 +96,6 @@ impl Drop for Term {
             ratatui::restore();
         }
     }
-}
-
-fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
-    let nonce: u64 = rand::random();
-    let dir = std::env::temp_dir().join(format!("desk-edit-{}-{nonce:x}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
 
 /// SIGTERM and SIGHUP (a closed SSH session): leave cleanly, drafts saved.
