@@ -22,6 +22,7 @@ use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::domain::time;
 use crate::service::{Actor, ServiceError, TicketChange};
 
+use super::dialect::Dialect;
 use super::{Answer, App, Rejection, caller, collect, object, rfc3339};
 
 pub(super) fn routes() -> Router<App> {
@@ -64,8 +65,13 @@ fn status_by_id(id: i64) -> Option<&'static (i64, &'static str, &'static str, &'
     STATUSES.iter().find(|s| s.0 == id)
 }
 
-fn detail(status: StatusCode, message: impl Into<String>) -> Rejection {
-    Rejection::new(status, json!({"detail": message.into()}))
+const DIALECT: Dialect = Dialect {
+    body: |m| json!({ "detail": m }),
+    not_found: Some("Ticket not found"),
+};
+
+fn detail(status: StatusCode, message: impl AsRef<str>) -> Rejection {
+    DIALECT.fail(status, message)
 }
 
 /// FastAPI's validation failure.
@@ -78,18 +84,10 @@ fn unprocessable(loc: &[&str], msg: impl Into<String>, kind: &str) -> Rejection 
 
 fn service_error(e: ServiceError) -> Rejection {
     match e {
-        ServiceError::NotFound { what: "ticket", .. } => {
-            detail(StatusCode::NOT_FOUND, "Ticket not found")
-        }
         ServiceError::NotFound { what: "user", .. } => {
             detail(StatusCode::BAD_REQUEST, "Invalid user ID")
         }
-        ServiceError::Invalid(i) => detail(StatusCode::BAD_REQUEST, i.to_string()),
-        ServiceError::Workflow(w) => detail(StatusCode::BAD_REQUEST, w.to_string()),
-        other => {
-            let api = crate::server::ApiError::from(other);
-            detail(api.status, api.message)
-        }
+        other => DIALECT.service_error(other),
     }
 }
 

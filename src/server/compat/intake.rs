@@ -16,28 +16,28 @@ use crate::domain::requests::NewTicket;
 use crate::domain::validate;
 use crate::service::{Actor, ServiceError};
 
+use super::dialect::Dialect;
 use super::{Answer, App, Rejection, object, optional_caller, text, title, value};
 
 pub(super) fn routes() -> Router<App> {
     Router::new().route("/create_ticket", post(create))
 }
 
-fn fail(status: StatusCode, message: impl Into<String>) -> Rejection {
-    Rejection::new(status, json!({"error": message.into()}))
+const DIALECT: Dialect = Dialect {
+    body: |m| json!({ "error": m }),
+    not_found: None,
+};
+
+fn fail(status: StatusCode, message: impl AsRef<str>) -> Rejection {
+    DIALECT.fail(status, message)
 }
 
 pub(super) fn refuse(status: StatusCode, _code: &'static str, message: String) -> Response {
-    fail(status, message).into_response()
+    DIALECT.refusal(status, &message)
 }
 
 fn service_error(e: ServiceError) -> Rejection {
-    match e {
-        ServiceError::Invalid(i) => fail(StatusCode::BAD_REQUEST, i.to_string()),
-        other => {
-            let api = crate::server::ApiError::from(other);
-            fail(api.status, api.message)
-        }
-    }
+    DIALECT.service_error(e)
 }
 
 /// The app's user ids are its own (`john_doe`), not emails. A ticket still needs a

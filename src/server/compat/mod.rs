@@ -7,6 +7,7 @@
 //! originals' clients send them, and walking the keyset-paginated lists for surfaces
 //! whose clients expect whole lists.
 
+mod dialect;
 mod helpdesk;
 mod intake;
 mod reports;

@@ -17,6 +17,7 @@ use crate::domain::query::{Field, Query};
 use crate::domain::requests::NewTicket;
 use crate::service::{Actor, ServiceError};
 
+use super::dialect::Dialect;
 use super::{Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, text, title};
 
 /// Marks the tickets filed as reports, so the report lists can ask the store for them.
@@ -36,29 +37,28 @@ pub(super) fn routes() -> Router<App> {
         .route("/support/admin/reports/respond", post(respond))
 }
 
-fn fail(status: StatusCode, message: impl Into<String>) -> Rejection {
-    Rejection::new(status, json!({"error": message.into()}))
+const DIALECT: Dialect = Dialect {
+    body: |m| json!({ "error": m }),
+    not_found: Some("Report not found"),
+};
+
+fn fail(status: StatusCode, message: impl AsRef<str>) -> Rejection {
+    DIALECT.fail(status, message)
 }
 
 fn bad_body(bad: super::BadBody) -> Rejection {
-    fail(StatusCode::BAD_REQUEST, bad.message())
+    DIALECT.bad_body(bad)
 }
 
 pub(super) fn refuse(status: StatusCode, _code: &'static str, message: String) -> Response {
-    fail(status, message).into_response()
+    DIALECT.refusal(status, &message)
 }
 
 fn service_error(e: ServiceError) -> Rejection {
     match e {
-        ServiceError::NotFound { .. } => fail(StatusCode::NOT_FOUND, "Report not found"),
-        ServiceError::Invalid(i) => fail(StatusCode::BAD_REQUEST, i.to_string()),
-        ServiceError::Workflow(w) => fail(StatusCode::BAD_REQUEST, w.to_string()),
         ServiceError::Duplicate(_) => fail(StatusCode::BAD_REQUEST, "Email already registered"),
         ServiceError::Unauthenticated(m) => fail(StatusCode::UNAUTHORIZED, m),
-        other => {
-            let api = crate::server::ApiError::from(other);
-            fail(api.status, api.message)
-        }
+        other => DIALECT.service_error(other),
     }
 }
 

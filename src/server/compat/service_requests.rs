@@ -20,6 +20,7 @@ use crate::domain::query::{Field, Query};
 use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::service::{Actor, ServiceError, TicketChange};
 
+use super::dialect::Dialect;
 use super::{
     Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, rfc3339, text, title, value,
 };
@@ -36,12 +37,17 @@ pub(super) fn routes() -> Router<App> {
         .route("/api/service-requests/{id}/reject", post(reject))
 }
 
-fn fail(status: StatusCode, message: impl Into<String>) -> Rejection {
-    Rejection::new(status, json!({"success": false, "error": message.into()}))
+const DIALECT: Dialect = Dialect {
+    body: |m| json!({ "success": false, "error": m }),
+    not_found: Some("Service request not found"),
+};
+
+fn fail(status: StatusCode, message: impl AsRef<str>) -> Rejection {
+    DIALECT.fail(status, message)
 }
 
 fn bad_body(bad: super::BadBody) -> Rejection {
-    fail(StatusCode::BAD_REQUEST, bad.message())
+    DIALECT.bad_body(bad)
 }
 
 fn service_error(e: ServiceError) -> Rejection {
@@ -49,13 +55,7 @@ fn service_error(e: ServiceError) -> Rejection {
         ServiceError::NotFound { what: "user", key } => {
             fail(StatusCode::BAD_REQUEST, format!("Unknown user {key}"))
         }
-        ServiceError::NotFound { .. } => fail(StatusCode::NOT_FOUND, "Service request not found"),
-        ServiceError::Invalid(i) => fail(StatusCode::BAD_REQUEST, i.to_string()),
-        ServiceError::Workflow(w) => fail(StatusCode::BAD_REQUEST, w.to_string()),
-        other => {
-            let api = crate::server::ApiError::from(other);
-            fail(api.status, api.message)
-        }
+        other => DIALECT.service_error(other),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::domain::query::{Field, Query as Filter};
 use crate::domain::requests::NewTicket;
 use crate::service::{Actor, ServiceError};
 
+use super::dialect::Dialect;
 use super::{
     Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, rfc3339, text, title, value,
 };
@@ -29,25 +30,25 @@ pub(super) fn routes() -> Router<App> {
 }
 
 /// The original's error shape: `{error}`.
-fn fail(status: StatusCode, message: impl Into<String>) -> Rejection {
-    Rejection::new(status, json!({"error": message.into()}))
+const DIALECT: Dialect = Dialect {
+    body: |m| json!({ "error": m }),
+    not_found: Some("Ticket not found"),
+};
+
+fn fail(status: StatusCode, message: impl AsRef<str>) -> Rejection {
+    DIALECT.fail(status, message)
 }
 
 pub(super) fn refuse(status: StatusCode, _code: &'static str, message: String) -> Response {
-    fail(status, message).into_response()
+    DIALECT.refusal(status, &message)
 }
 
 fn service_error(e: ServiceError) -> Rejection {
     match e {
-        ServiceError::NotFound { .. } => fail(StatusCode::NOT_FOUND, "Ticket not found"),
         ServiceError::Invalid(i) if i.field == "requester_email" => {
             fail(StatusCode::BAD_REQUEST, "A valid email is required")
         }
-        ServiceError::Invalid(i) => fail(StatusCode::BAD_REQUEST, i.to_string()),
-        other => {
-            let api = crate::server::ApiError::from(other);
-            fail(api.status, api.message)
-        }
+        other => DIALECT.service_error(other),
     }
 }
 
