@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 mod editor;
 pub mod generate;
+pub mod present;
 pub mod server;
 pub mod service;
 pub mod store;

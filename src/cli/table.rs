@@ -1,21 +1,5 @@
 //! Plain-text tables for terminals and pipes.
 
-use crate::domain::model::Ticket;
-use crate::domain::{sla, time};
-
-/// `3h left`, `!2d over` (the `!` marks a breach without colour), or `paused`.
-pub fn sla_cell(t: &Ticket, now: time::Millis) -> String {
-    if sla::is_breached(t, now) {
-        let over = sla::time_left(t, now).map_or(0, |left| -left);
-        return format!("!{} over", time::humanize(over.max(0)));
-    }
-    match sla::time_left(t, now) {
-        Some(left) => format!("{} left", time::humanize(left)),
-        None if t.status_class == crate::domain::model::StatusClass::Done => "done".into(),
-        None => "paused".into(),
-    }
-}
-
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()

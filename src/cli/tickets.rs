@@ -7,9 +7,10 @@ use clap::{ArgGroup, Args, Subcommand};
 use serde_json::Value;
 
 use crate::client::Desk;
-use crate::domain::model::{Event, EventKind, Ticket, Visibility};
+use crate::domain::model::{Event, Ticket, Visibility};
 use crate::domain::requests::{NewTicket, TicketEdit, TicketList, TicketView, TimelineEntry};
 use crate::domain::time::{self, Millis};
+use crate::present::{self, SlaState};
 
 use super::fail::{Fail, Outcome};
 use super::input;
@@ -408,8 +409,8 @@ pub fn tickets_table(list: &[Ticket], now: Millis) -> Grid<'static> {
     let rows = list
         .iter()
         .map(|t| {
-            let sla = table::sla_cell(t, now);
-            let sla_style = if sla.starts_with('!') {
+            let sla = SlaState::of(t, now);
+            let sla_style = if sla.breached() {
                 Style::Alert
             } else {
                 Style::Plain
@@ -424,7 +425,7 @@ pub fn tickets_table(list: &[Ticket], now: Millis) -> Grid<'static> {
                     || Cell::styled("-", Style::Dim),
                     |a| Cell::from(a.name.as_str()),
                 ),
-                Cell::styled(sla, sla_style),
+                Cell::styled(present::sla_short(sla), sla_style),
                 Cell::from(format!("{} ago", time::humanize(now - t.updated_at))),
             ]
         })
@@ -682,7 +683,7 @@ pub fn show(view: &TicketView, now: Millis, width: Option<usize>) -> String {
             t.tags.join(", ")
         },
     );
-    field("SLA", table::sla_cell(t, now));
+    field("SLA", present::sla_long(SlaState::of(t, now)));
     if let Some(due) = t
         .sla
         .response_due_at
@@ -762,24 +763,8 @@ pub fn show(view: &TicketView, now: Millis, width: Option<usize>) -> String {
 }
 
 fn describe(e: &Event) -> String {
-    let old = e.old.as_deref().unwrap_or("-");
-    let new = e.new.as_deref().unwrap_or("-");
-    let mut text = match e.kind {
-        EventKind::Created => "filed the ticket".to_string(),
-        EventKind::StatusChanged => format!("moved it from {old} to {new}"),
-        EventKind::Assigned if e.new.is_none() => "unassigned it".to_string(),
-        EventKind::Assigned => format!("assigned it to {new}"),
-        EventKind::Approved => "approved it".to_string(),
-        EventKind::Rejected => "rejected it".to_string(),
-        EventKind::Tagged => format!("added tag {new}"),
-        EventKind::Untagged => format!("removed tag {old}"),
-        EventKind::Commented => "commented".to_string(),
-        EventKind::FieldChanged => match e.field.as_deref() {
-            Some("description") => "changed the description".to_string(),
-            Some(field) => format!("changed {field} from {old} to {new}"),
-            None => "changed the ticket".to_string(),
-        },
-    };
+    // Without the desk's statuses at hand, statuses are shown by key.
+    let mut text = present::event_text(e, str::to_string);
     if e.visibility == Visibility::Internal {
         text.push_str(" (internal)");
     }

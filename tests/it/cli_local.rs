@@ -426,7 +426,7 @@ fn edit_assign_and_the_workflow() {
     // The timeline shows it all.
     let text = sb.run(&["tickets", "show", &req]);
     assert!(
-        text.ok().contains("approved it: \"budget ok\""),
+        text.ok().contains("approved the request: \"budget ok\""),
         "{}",
         text.stdout
     );

@@ -263,21 +263,11 @@ pub fn ticket_page(
 
     m.push_str(r#"<section aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2><ol class="timeline">"#);
     for e in &t.timeline {
-        let what = match e.kind {
-            EventKind::Created => "Request received".to_string(),
-            EventKind::StatusChanged => match &e.status {
-                Some(s) => format!("Status: {}", words_for_name(s)),
-                None => "Status changed".to_string(),
-            },
-            EventKind::Assigned => match &e.actor_name {
-                Some(_) => "Assigned to our team".to_string(),
-                None => "Assigned".to_string(),
-            },
-            EventKind::Commented => "New message".to_string(),
-            EventKind::Approved => "Approved".to_string(),
-            EventKind::Rejected => "Not approved".to_string(),
-            EventKind::FieldChanged => "Details updated".to_string(),
-            EventKind::Tagged | EventKind::Untagged => continue,
+        let status = e.status.as_deref().map(words_for_name);
+        let Some(what) =
+            crate::present::customer_event_text(e.kind, status.as_deref(), e.actor_name.is_some())
+        else {
+            continue;
         };
         let _ = write!(
             m,
