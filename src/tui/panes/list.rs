@@ -17,6 +17,7 @@ use crate::domain::model::{StatusClass, Ticket};
 use crate::domain::query::{self, Query, TermKind};
 use crate::domain::requests::TicketList;
 use crate::domain::time::humanize;
+use crate::present::{SlaState, sla_short};
 use crate::tui::action::Action;
 use crate::tui::context::Context;
 use crate::tui::keymap::Pane;
@@ -494,18 +495,15 @@ fn clip(s: &str, width: u16) -> String {
 }
 
 fn sla_cell(row: &Row, now: i64, theme: &Theme) -> (String, Style) {
-    if row.status_class == StatusClass::Done {
-        return ("—".into(), theme.dim());
-    }
-    if row.paused {
-        return ("paused".into(), theme.dim());
-    }
-    match row.time_left(now) {
-        None => ("—".into(), theme.dim()),
-        Some(left) if left < 0 => (format!("!{} late", humanize(-left)), theme.breached()),
-        Some(left) if left < 4 * 3_600_000 => (humanize(left), theme.warning()),
-        Some(left) => (humanize(left), theme.ok()),
-    }
+    let done = row.status_class == StatusClass::Done;
+    let state = SlaState::from_parts(row.time_left(now), done, row.paused);
+    let style = match state.left() {
+        _ if state.breached() => theme.breached(),
+        Some(left) if left < 4 * 3_600_000 => theme.warning(),
+        Some(_) => theme.ok(),
+        None => theme.dim(),
+    };
+    (sla_short(state), style)
 }
 
 /// Free text in a query orders the list by creation (the store's order for searches).

@@ -5,9 +5,10 @@
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
-use crate::domain::model::{Event, EventKind, Visibility};
+use crate::domain::model::Visibility;
 use crate::domain::requests::{TicketView, TimelineEntry};
 use crate::domain::time::{Millis, humanize};
+use crate::present::{SlaState, event_text, sla_long};
 
 use crate::tui::refs::Reference;
 use crate::tui::theme::Theme;
@@ -18,18 +19,6 @@ pub fn ago(at: Millis, now: Millis) -> String {
         format!("{} ago", humanize(now - at))
     } else {
         format!("in {}", humanize(at - now))
-    }
-}
-
-/// The SLA in words and whether it is breached: "due in 3h", "breached 2h ago",
-/// "paused", "met".
-pub fn sla_text(left: Option<Millis>, done: bool, paused: bool) -> (String, bool) {
-    match left {
-        _ if done => ("stopped".into(), false),
-        _ if paused => ("paused".into(), false),
-        None => ("none".into(), false),
-        Some(left) if left < 0 => (format!("! breached {} ago", humanize(-left)), true),
-        Some(left) => (format!("due in {}", humanize(left)), false),
     }
 }
 
@@ -80,12 +69,8 @@ pub fn lines(
     if !t.tags.is_empty() {
         out.push(Line::from(field("Tags", t.tags.join(", "))));
     }
-    let done = t.status_class == crate::domain::model::StatusClass::Done;
-    let (sla, breached) = sla_text(
-        crate::domain::sla::time_left(t, now),
-        done,
-        t.sla.paused_at.is_some(),
-    );
+    let state = SlaState::of(t, now);
+    let (sla, breached) = (sla_long(state), state.breached());
     out.push(Line::from(vec![
         Span::styled("SLA: ", theme.dim()),
         Span::styled(
@@ -157,7 +142,7 @@ pub fn lines(
                 let mut head = vec![
                     Span::styled(format!("{:>8}  ", ago(e.at, now)), theme.dim()),
                     Span::styled(who, theme.bold()),
-                    Span::raw(format!(" {}", describe_event(e, refs))),
+                    Span::raw(format!(" {}", event_text(e, |k| refs.status_name(k)))),
                 ];
                 if e.visibility == Visibility::Internal {
                     head.push(Span::styled(" [internal]", theme.internal()));
@@ -172,43 +157,6 @@ pub fn lines(
         }
     }
     out
-}
-
-fn describe_event(e: &Event, refs: &Reference) -> String {
-    let old = e.old.as_deref().unwrap_or("");
-    let new = e.new.as_deref().unwrap_or("");
-    match e.kind {
-        EventKind::Created => "filed the ticket".into(),
-        EventKind::StatusChanged => format!(
-            "moved it {} → {}",
-            refs.status_name(old),
-            refs.status_name(new)
-        ),
-        EventKind::Assigned if new.is_empty() => "unassigned it".into(),
-        EventKind::Assigned => format!("assigned it to {new}"),
-        EventKind::Approved => "approved the request".into(),
-        EventKind::Rejected => "rejected the request".into(),
-        EventKind::Tagged => format!("tagged it {new}"),
-        EventKind::Untagged => format!("removed the tag {old}"),
-        EventKind::FieldChanged => {
-            let field = e.field.as_deref().unwrap_or("a field");
-            match (old.is_empty(), new.is_empty()) {
-                (true, _) => format!("set {field} to {}", clip(new, 40)),
-                (_, true) => format!("cleared {field}"),
-                _ => format!("changed {field}: {} → {}", clip(old, 30), clip(new, 30)),
-            }
-        }
-        EventKind::Commented => "commented".into(),
-    }
-}
-
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    }
 }
 
 fn push_wrapped(
@@ -303,15 +251,5 @@ mod tests {
         );
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 10), vec![""]);
-    }
-
-    #[test]
-    fn sla_words_carry_a_marker_that_needs_no_colour() {
-        assert_eq!(
-            sla_text(Some(-7_200_000), false, false).0,
-            "! breached 2h ago"
-        );
-        assert_eq!(sla_text(Some(3_600_000), false, false).0, "due in 1h");
-        assert_eq!(sla_text(Some(3_600_000), false, true).0, "paused");
     }
 }
