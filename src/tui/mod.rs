@@ -109,14 +109,19 @@ pub async fn run(
         }
     }
     // Whatever is open is kept (a quit key has kept it already; this is a no-op then).
+    let mut unsaved = Vec::new();
     for effect in app.keep_open_draft() {
         if let Effect::SaveDrafts(file) = effect
             && let Err(e) = file.write()
         {
-            eprintln!("desk: {e}");
+            unsaved.push(e);
         }
     }
     term.leave()?;
+    // On the normal screen, where the user can read it.
+    for e in unsaved {
+        eprintln!("desk: {e}");
+    }
     Ok(())
 }
 

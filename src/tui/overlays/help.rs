@@ -11,6 +11,7 @@ use super::{Outcome, Overlay, centered, popup};
 use crate::tui::action::Action;
 use crate::tui::context::Context;
 use crate::tui::keymap::{Key, Pane};
+use crate::tui::panes::ticket_text;
 
 #[derive(Debug, Default)]
 pub struct Help {
@@ -108,12 +109,7 @@ impl Overlay for Help {
         );
         let inner = popup(frame, ctx, rect, &title);
         let lines = Help::lines(ctx);
-        let max = lines.len().saturating_sub(usize::from(inner.height));
-        let shown: Vec<Line> = lines
-            .into_iter()
-            .skip(self.scroll.min(max))
-            .take(usize::from(inner.height))
-            .collect();
+        let shown = ticket_text::window(lines, self.scroll, inner.height);
         frame.render_widget(Paragraph::new(shown), inner);
     }
 

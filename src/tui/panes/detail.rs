@@ -191,12 +191,7 @@ impl DetailPane {
                 Line::styled(format!("✗ {e} (showing what was loaded)"), theme.error()),
             );
         }
-        let max = lines.len().saturating_sub(usize::from(inner.height));
-        let shown: Vec<Line> = lines
-            .into_iter()
-            .skip(self.scroll.min(max))
-            .take(usize::from(inner.height))
-            .collect();
+        let shown = ticket_text::window(lines, self.scroll, inner.height);
         frame.render_widget(Paragraph::new(shown), inner);
     }
 }

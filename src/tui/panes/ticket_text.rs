@@ -192,6 +192,16 @@ fn push_wrapped_styled(
     }
 }
 
+/// The window of `lines` that fits `height` rows from `scroll` (kept in range).
+pub fn window(lines: Vec<Line<'static>>, scroll: usize, height: u16) -> Vec<Line<'static>> {
+    let max = lines.len().saturating_sub(usize::from(height));
+    lines
+        .into_iter()
+        .skip(scroll.min(max))
+        .take(usize::from(height))
+        .collect()
+}
+
 /// Greedy word wrap by display width; a word longer than the line is cut.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
