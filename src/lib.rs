@@ -3,7 +3,8 @@
 //! Layers, top to bottom (dependencies point down only): `cli` and the binary;
 //! `client` (`trait Desk`: what a user can do); `service` (authorisation, workflow, SLA,
 //! audit); `store` (persistence); `domain` (pure types and rules). `config` is read at
-//! the edges and handed down as plain values.
+//! the edges and handed down as plain values. `wire` holds the native API's request
+//! and answer bodies, shared by `server` and the remote `client`.
 
 pub mod cli;
 pub mod client;
@@ -17,3 +18,4 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod tui;
+pub mod wire;

@@ -534,35 +534,10 @@ async fn edit(desk: &dyn Desk, args: EditArgs) -> Outcome<String> {
     for name in args.unset_fields {
         fields.insert(name.trim().to_string(), Value::Null);
     }
-    let mut expected = args.write.if_version;
     let tags = if args.no_tags {
         Some(Vec::new())
     } else if !args.tags.is_empty() {
         Some(args.tags)
-    } else if !args.add_tags.is_empty() || !args.remove_tags.is_empty() {
-        // Adding to the set needs the set: read it, and write only if nobody changed
-        // the ticket in between.
-        let current = desk.get_ticket(&key).await?.ticket;
-        if expected.is_some_and(|v| v != current.version) {
-            return Err(Fail::refused(format!(
-                "{key} is at version {}, not {}; nothing was changed",
-                current.version,
-                expected.unwrap_or_default()
-            )));
-        }
-        expected = Some(current.version);
-        let remove: Vec<String> = args
-            .remove_tags
-            .iter()
-            .map(|t| t.trim().to_lowercase())
-            .collect();
-        let mut tags: Vec<String> = current
-            .tags
-            .into_iter()
-            .filter(|t| !remove.contains(&t.to_lowercase()))
-            .collect();
-        tags.extend(args.add_tags);
-        Some(tags)
     } else {
         None
     };
@@ -572,6 +547,8 @@ async fn edit(desk: &dyn Desk, args: EditArgs) -> Outcome<String> {
         category: args.category,
         priority: args.priority,
         tags,
+        add_tags: args.add_tags,
+        remove_tags: args.remove_tags,
         custom_fields: (!fields.is_empty()).then_some(fields),
     };
     if edit.is_empty() {
@@ -579,7 +556,7 @@ async fn edit(desk: &dyn Desk, args: EditArgs) -> Outcome<String> {
             "nothing to change: give --title, --description, --category, --priority, tags or fields",
         ));
     }
-    let ticket = desk.edit_ticket(&key, edit, expected).await?;
+    let ticket = desk.edit_ticket(&key, edit, args.write.if_version).await?;
     written(&ticket, args.write.json)
 }
 

@@ -5,6 +5,7 @@
 mod error;
 mod local;
 mod remote;
+mod sse;
 
 pub use error::DeskError;
 pub use local::{LocalDesk, LocalUser};

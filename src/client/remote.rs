@@ -7,13 +7,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use reqwest::{Method, RequestBuilder, StatusCode};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 use crate::domain::model::{Category, Comment, Priority, Status, Ticket, User, Visibility};
 use crate::domain::requests::{Changes, NewTicket, Stats, TicketEdit, TicketList, TicketView};
+use crate::wire::{
+    AllowedTransitions, Assignment, Decision, ErrorBody, FeedHead, Login, LoginAnswer, NewComment,
+    TicketCount, Transition,
+};
 
+use super::sse::Parser;
 use super::{Desk, DeskError, DeskInfo, DeskResult};
 
 #[derive(Clone)]
@@ -33,31 +36,6 @@ struct CachedChanges {
     limit: Option<u32>,
     etag: String,
     changes: Changes,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-    #[serde(default)]
-    current: Option<Box<Ticket>>,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: String,
-    message: String,
-    #[serde(default)]
-    field: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct LoginAnswer {
-    token: String,
-}
-
-#[derive(Deserialize)]
-struct Transitions {
-    transitions: Vec<String>,
 }
 
 fn client() -> DeskResult<reqwest::Client> {
@@ -102,7 +80,10 @@ impl RemoteDesk {
         let base = base.trim_end_matches('/');
         let response = client()?
             .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"email": email, "password": password}))
+            .json(&Login {
+                email: email.to_string(),
+                password: password.to_string(),
+            })
             .send()
             .await
             .map_err(|e| unreachable(base, &e))?;
@@ -230,35 +211,28 @@ impl Desk for RemoteDesk {
             if !response.status().is_success() {
                 return Err(error_of(response).await);
             }
-            Ok::<_, DeskError>((response.bytes_stream(), base, String::new()))
+            Ok::<_, DeskError>((response.bytes_stream(), base))
         };
         let stream = futures_util::stream::once(connect)
             .map(|connected| match connected {
                 // Connected: say so at once (a refresh then catches up on anything
                 // missed while disconnected).
-                Ok((bytes, base, buffer)) => futures_util::stream::once(async { Ok(()) })
+                Ok((bytes, base)) => futures_util::stream::once(async { Ok(()) })
                     .chain(futures_util::stream::unfold(
-                        (bytes, base, buffer),
-                        |(mut bytes, base, mut buffer)| async move {
+                        (bytes, base, Parser::new(), 0usize),
+                        |(mut bytes, base, mut parser, mut ready)| async move {
                             loop {
-                                // One server-sent message per blank line; comments
-                                // (keep-alives) carry no `data:`.
-                                if let Some(end) = buffer.find("\n\n") {
-                                    let message: String = buffer.drain(..end + 2).collect();
-                                    if message.lines().any(|l| l.starts_with("data:")) {
-                                        return Some((Ok(()), (bytes, base, buffer)));
-                                    }
-                                    continue;
+                                // Each message says "something changed"; what changed
+                                // is read from the change feed.
+                                if ready > 0 {
+                                    ready -= 1;
+                                    return Some((Ok(()), (bytes, base, parser, ready)));
                                 }
                                 match bytes.next().await {
-                                    Some(Ok(chunk)) => {
-                                        buffer.push_str(
-                                            &String::from_utf8_lossy(&chunk).replace('\r', ""),
-                                        );
-                                    }
+                                    Some(Ok(chunk)) => ready += parser.push(&chunk).len(),
                                     Some(Err(e)) => {
                                         let err = unreachable(&base, &e);
-                                        return Some((Err(err), (bytes, base, String::new())));
+                                        return Some((Err(err), (bytes, base, parser, 0)));
                                     }
                                     None => return None,
                                 }
@@ -298,11 +272,7 @@ impl Desk for RemoteDesk {
     }
 
     async fn count_tickets(&self, q: &str) -> DeskResult<i64> {
-        #[derive(Deserialize)]
-        struct Count {
-            count: i64,
-        }
-        let c: Count = self
+        let c: TicketCount = self
             .send(
                 self.request(Method::GET, "/tickets/count")
                     .query(&[("q", q)]),
@@ -340,12 +310,15 @@ impl Desk for RemoteDesk {
     ) -> DeskResult<Ticket> {
         let b = self
             .request(Method::POST, &key_path(key, "/transition"))
-            .json(&json!({"status": to, "note": note}));
+            .json(&Transition {
+                status: to.to_string(),
+                note: note.map(str::to_string),
+            });
         self.send(Self::with_version(b, expected_version)).await
     }
 
     async fn allowed_transitions(&self, key: &str) -> DeskResult<Vec<String>> {
-        let t: Transitions = self
+        let t: AllowedTransitions = self
             .send(self.request(Method::GET, &key_path(key, "/transitions")))
             .await?;
         Ok(t.transitions)
@@ -359,7 +332,9 @@ impl Desk for RemoteDesk {
     ) -> DeskResult<Ticket> {
         let b = self
             .request(Method::POST, &key_path(key, "/assign"))
-            .json(&json!({"assignee": assignee}));
+            .json(&Assignment {
+                assignee: assignee.map(str::to_string),
+            });
         self.send(Self::with_version(b, expected_version)).await
     }
 
@@ -371,7 +346,9 @@ impl Desk for RemoteDesk {
     ) -> DeskResult<Ticket> {
         let b = self
             .request(Method::POST, &key_path(key, "/approve"))
-            .json(&json!({"note": note}));
+            .json(&Decision {
+                note: note.map(str::to_string),
+            });
         self.send(Self::with_version(b, expected_version)).await
     }
 
@@ -383,7 +360,9 @@ impl Desk for RemoteDesk {
     ) -> DeskResult<Ticket> {
         let b = self
             .request(Method::POST, &key_path(key, "/reject"))
-            .json(&json!({"note": note}));
+            .json(&Decision {
+                note: Some(note.to_string()),
+            });
         self.send(Self::with_version(b, expected_version)).await
     }
 
@@ -396,7 +375,10 @@ impl Desk for RemoteDesk {
     ) -> DeskResult<Comment> {
         let b = self
             .request(Method::POST, &key_path(key, "/comments"))
-            .json(&json!({"body": body, "visibility": visibility}));
+            .json(&NewComment {
+                body: body.to_string(),
+                visibility,
+            });
         self.send(Self::with_version(b, expected_version)).await
     }
 
@@ -437,11 +419,7 @@ impl Desk for RemoteDesk {
     }
 
     async fn feed_head(&self) -> DeskResult<i64> {
-        #[derive(Deserialize)]
-        struct Head {
-            last_seq: i64,
-        }
-        let head: Head = self
+        let head: FeedHead = self
             .send(self.request(Method::GET, "/changes/head"))
             .await?;
         Ok(head.last_seq)

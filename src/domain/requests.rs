@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model::{Comment, CustomFields, Event, Ticket, Visibility};
+use super::model::{Comment, CustomFields, Event, Ticket};
 use super::time::Millis;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -48,6 +48,13 @@ pub struct TicketEdit {
     /// Replaces the whole tag set.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
+    /// Tags to add to the set as it is when the edit lands, so a colleague's tag added
+    /// meanwhile survives (unlike `tags`). Not with `tags`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add_tags: Vec<String>,
+    /// Tags to remove (absent ones are ignored). Not with `tags`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove_tags: Vec<String>,
     /// Sets these custom fields; a JSON `null` removes one.
     #[serde(default)]
     pub custom_fields: Option<BTreeMap<String, serde_json::Value>>,
@@ -60,14 +67,10 @@ impl TicketEdit {
             && self.category.is_none()
             && self.priority.is_none()
             && self.tags.is_none()
+            && self.add_tags.is_empty()
+            && self.remove_tags.is_empty()
             && self.custom_fields.is_none()
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewComment {
-    pub body: String,
-    pub visibility: Visibility,
 }
 
 /// One ticket with its timeline, as the caller may see it.

@@ -5,16 +5,13 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use crate::domain::model::User;
-use crate::domain::time;
 use crate::service::Actor;
 
 use super::App;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::JsonBody;
+use crate::wire::{Login, LoginAnswer, UserJson};
 
 /// An authenticated caller.
 pub struct Caller {
@@ -48,55 +45,6 @@ impl FromRequestParts<App> for Caller {
         })?;
         let actor = app.service.authenticate(&token).await?;
         Ok(Caller { actor, token })
-    }
-}
-
-/// An email and password to sign in with.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Login {
-    #[schema(example = "you@example.com")]
-    email: String,
-    #[schema(format = Password)]
-    password: String,
-}
-
-/// A new token and who it belongs to.
-#[derive(Serialize, ToSchema)]
-pub struct LoginAnswer {
-    /// Opaque; send it as `Authorization: Bearer <token>` (or `X-API-Key: <token>`).
-    token: String,
-    user: UserJson,
-    /// When the token stops working; null when it does not expire.
-    #[serde(with = "time::rfc3339_opt")]
-    #[schema(value_type = Option<String>, format = DateTime, required = true)]
-    expires_at: Option<time::Millis>,
-}
-
-/// A person as the API shows them.
-#[derive(Serialize, ToSchema)]
-#[schema(as = User)]
-pub struct UserJson {
-    id: i64,
-    email: String,
-    name: String,
-    role: crate::domain::model::Role,
-    active: bool,
-    #[serde(with = "time::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    created_at: time::Millis,
-}
-
-impl From<&User> for UserJson {
-    fn from(u: &User) -> Self {
-        UserJson {
-            id: u.id,
-            email: u.email.clone(),
-            name: u.name.clone(),
-            role: u.role,
-            active: u.active,
-            created_at: u.created_at,
-        }
     }
 }
 

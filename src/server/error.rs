@@ -5,12 +5,11 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::domain::model::Ticket;
 use crate::domain::workflow::WorkflowError;
 use crate::service::ServiceError;
+pub use crate::wire::{ErrorBody, ErrorDetail};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -20,34 +19,6 @@ pub struct ApiError {
     pub field: Option<String>,
     /// On 412: the ticket as it is now, so the caller loses nothing.
     pub current: Option<Box<Ticket>>,
-}
-
-/// The body of every error answer.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    error: ErrorDetail,
-    /// Only on 412 (`stale_version`): the ticket as it is now, so the caller can redo its
-    /// change on top of it without losing anything.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    current: Option<Box<Ticket>>,
-}
-
-/// What went wrong.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable, machine-readable: `bad_json`, `invalid_body`, `bad_query`, `bad_path`,
-    /// `bad_request`, `bad_if_match`, `unauthenticated`, `forbidden`, `not_found`,
-    /// `method_not_allowed`, `duplicate`, `workflow`, `stale_version`, `too_large`,
-    /// `unsupported_media_type`, `invalid`, `rate_limited`, `internal`.
-    #[schema(value_type = String)]
-    code: &'static str,
-    /// For people: what happened and what to do about it.
-    message: String,
-    /// The request field at fault, when there is one (`title`, `limit`, `status`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    field: Option<String>,
 }
 
 impl ApiError {
@@ -86,7 +57,7 @@ impl IntoResponse for ApiError {
         }
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code,
+                code: self.code.to_string(),
                 message: self.message,
                 field: self.field,
             },

@@ -23,6 +23,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::etag::json_with_etag;
 use super::extract::Params;
+use crate::wire::FeedHead;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -69,14 +70,6 @@ pub async fn changes(
 ) -> ApiResult<Response> {
     let changes = app.service.changes(&caller.actor, p.after, p.limit).await?;
     json_with_etag(&headers, &changes)
-}
-
-/// Where the change feed ends now.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct FeedHead {
-    /// The newest event's sequence number: ask `/changes?after=` this to follow only
-    /// what happens from now on.
-    pub last_seq: i64,
 }
 
 /// Where the feed ends now

@@ -15,7 +15,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{auth, error, feed, reference, tickets};
+use super::{auth, feed, reference, tickets};
 
 /// Where the document is served.
 pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
@@ -78,17 +78,17 @@ pub const DOCS_PATH: &str = "/docs";
         reference::update_user,
     ),
     components(schemas(
-        error::ErrorBody,
-        error::ErrorDetail,
-        auth::Login,
-        auth::LoginAnswer,
-        auth::UserJson,
-        tickets::Transition,
-        feed::FeedHead,
-        tickets::AllowedTransitions,
-        tickets::Assignment,
-        tickets::Decision,
-        tickets::NewComment,
+        crate::wire::ErrorBody,
+        crate::wire::ErrorDetail,
+        crate::wire::Login,
+        crate::wire::LoginAnswer,
+        crate::wire::UserJson,
+        crate::wire::Transition,
+        crate::wire::FeedHead,
+        crate::wire::AllowedTransitions,
+        crate::wire::Assignment,
+        crate::wire::Decision,
+        crate::wire::NewComment,
         crate::domain::model::WorkflowStep,
         reference::CreateUser,
         reference::PatchUser,
@@ -112,7 +112,7 @@ pub const DOCS_PATH: &str = "/docs";
         crate::domain::requests::TicketEdit,
         crate::domain::requests::TicketView,
         crate::domain::requests::TicketList,
-        tickets::TicketCount,
+        crate::wire::TicketCount,
         crate::domain::requests::Changes,
         crate::domain::requests::Count,
         crate::domain::requests::Stats,

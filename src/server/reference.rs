@@ -11,10 +11,11 @@ use crate::domain::requests::Stats;
 use crate::service::{NewUser, UserPatch};
 
 use super::App;
-use super::auth::{Caller, UserJson};
+use super::auth::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::etag::json_with_etag;
 use super::extract::{JsonBody, PathParam};
+use crate::wire::UserJson;
 
 /// List categories
 ///

@@ -3,10 +3,10 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::domain::model::{Comment, Ticket, Visibility};
+use crate::domain::model::{Comment, Ticket};
 use crate::domain::requests::{NewTicket, TicketEdit, TicketList, TicketView};
 
 use super::App;
@@ -14,6 +14,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::etag::{if_match_version, json_with_etag, json_with_etag_status};
 use super::extract::{JsonBody, Params, PathParam};
+use crate::wire::{AllowedTransitions, Assignment, Decision, NewComment, TicketCount, Transition};
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -37,12 +38,6 @@ pub struct CountParams {
     /// A query in desk's query language; empty counts every ticket the caller may see.
     #[serde(default)]
     q: String,
-}
-
-/// How many tickets match.
-#[derive(serde::Serialize, ToSchema)]
-pub struct TicketCount {
-    count: i64,
 }
 
 /// Count tickets
@@ -227,17 +222,6 @@ pub async fn edit(
     Ok(axum::Json(ticket).into_response())
 }
 
-/// Where to move a ticket.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Transition {
-    /// The target status key (`in_progress`, `waiting_on_customer`, `resolved`, ...).
-    status: String,
-    /// Why, for the timeline.
-    #[serde(default)]
-    note: Option<String>,
-}
-
 /// Move a ticket through the workflow
 ///
 /// Changes the status, if the workflow lets this caller take that step (see
@@ -288,13 +272,6 @@ pub async fn transition(
     Ok(axum::Json(ticket).into_response())
 }
 
-/// The statuses a caller may move a ticket to now.
-#[derive(Serialize, ToSchema)]
-pub struct AllowedTransitions {
-    /// Status keys, e.g. `["in_progress", "resolved"]`.
-    transitions: Vec<String>,
-}
-
 /// Where can this ticket go
 ///
 /// The statuses this caller may move the ticket to now: what a UI should offer. Any
@@ -320,15 +297,6 @@ pub async fn transitions(
 ) -> ApiResult<Response> {
     let transitions = app.service.allowed_transitions(&caller.actor, &key).await?;
     Ok(axum::Json(AllowedTransitions { transitions }).into_response())
-}
-
-/// The body of `assign`, which reads it field by field; this type only describes it.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct Assignment {
-    /// A staff member's email, or null to unassign. Required, even when null.
-    #[schema(required = true)]
-    assignee: Option<String>,
 }
 
 /// Assign or unassign a ticket
@@ -390,15 +358,6 @@ pub async fn assign(
         .assign(&caller.actor, &key, assignee, version)
         .await?;
     Ok(axum::Json(ticket).into_response())
-}
-
-/// A supervisor's decision on a request.
-#[derive(Deserialize, Default, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Decision {
-    /// Optional when approving; required when rejecting (it tells the customer why).
-    #[serde(default)]
-    note: Option<String>,
 }
 
 /// Approve a request
@@ -497,21 +456,6 @@ pub async fn reject(
         )
         .await?;
     Ok(axum::Json(ticket).into_response())
-}
-
-/// A reply or an internal note.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewComment {
-    body: String,
-    /// `public` (the default) or `internal` (staff only; customers never see it).
-    #[serde(default = "public")]
-    #[schema(default = "public")]
-    visibility: Visibility,
-}
-
-fn public() -> Visibility {
-    Visibility::Public
 }
 
 /// Comment on a ticket

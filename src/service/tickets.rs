@@ -139,46 +139,6 @@ impl Service {
         apply_edit(&mut c, edit)?;
         self.commit_change(actor, c).await
     }
-
-    /// Adds tags (already present ones are ignored).
-    pub async fn add_tags(
-        &self,
-        actor: &Actor,
-        key: &str,
-        add: &[String],
-        expected_version: Option<i64>,
-    ) -> Result<Ticket> {
-        actor.require_staff("tag tickets")?;
-        let add = tags::normalize_tags(add).map_err(|m| invalid("tags", m))?;
-        let mut c = self.begin_change(actor, key, expected_version).await?;
-        let mut all = c.after.tags.clone();
-        all.extend(add);
-        let all = tags::normalize_tags(&all).map_err(|m| invalid("tags", m))?;
-        set_tags(&mut c.after, &mut c.events, all);
-        self.commit_change(actor, c).await
-    }
-
-    /// Removes tags (absent ones are ignored).
-    pub async fn remove_tags(
-        &self,
-        actor: &Actor,
-        key: &str,
-        remove: &[String],
-        expected_version: Option<i64>,
-    ) -> Result<Ticket> {
-        actor.require_staff("untag tickets")?;
-        let remove = tags::normalize_tags(remove).map_err(|m| invalid("tags", m))?;
-        let mut c = self.begin_change(actor, key, expected_version).await?;
-        let kept: Vec<String> = c
-            .after
-            .tags
-            .iter()
-            .filter(|t| !remove.contains(t))
-            .cloned()
-            .collect();
-        set_tags(&mut c.after, &mut c.events, kept);
-        self.commit_change(actor, c).await
-    }
 }
 
 /// Applies `edit` to the ticket being changed: each changed field is one event.
@@ -242,7 +202,26 @@ pub(super) fn apply_edit(c: &mut Change<'_>, edit: TicketEdit) -> Result<()> {
         c.after.sla = sla::retarget(c.after.sla, c.after.created_at, category, priority);
     }
     if let Some(tags) = edit.tags {
+        if !edit.add_tags.is_empty() || !edit.remove_tags.is_empty() {
+            return Err(invalid(
+                "tags",
+                "give either `tags` (the whole set) or `add_tags`/`remove_tags`, not both",
+            )
+            .into());
+        }
         let tags = tags::normalize_tags(&tags).map_err(|m| invalid("tags", m))?;
+        set_tags(&mut c.after, &mut c.events, tags);
+    } else if !edit.add_tags.is_empty() || !edit.remove_tags.is_empty() {
+        let add = tags::normalize_tags(&edit.add_tags).map_err(|m| invalid("add_tags", m))?;
+        let remove =
+            tags::normalize_tags(&edit.remove_tags).map_err(|m| invalid("remove_tags", m))?;
+        if let Some(both) = add.iter().find(|t| remove.contains(t)) {
+            return Err(invalid("tags", format!("`{both}` is both added and removed")).into());
+        }
+        // Against the tags as they are now, read in this transaction: a tag a colleague
+        // added since the caller looked is kept.
+        let kept = c.after.tags.iter().filter(|t| !remove.contains(t)).cloned();
+        let tags = tags::normalize_tags(kept.chain(add)).map_err(|m| invalid("add_tags", m))?;
         set_tags(&mut c.after, &mut c.events, tags);
     }
     if let Some(fields) = edit.custom_fields {

@@ -73,11 +73,18 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     Assign(Option<String>),
-    Transition { to: String, note: Option<String> },
+    Transition {
+        to: String,
+        note: Option<String>,
+    },
     Approve(Option<String>),
     Reject(String),
     Priority(String),
-    Tags(Vec<String>),
+    /// The difference the user made, applied to the tags as they are when it lands.
+    Tags {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
 }
 
 impl Op {
@@ -90,7 +97,7 @@ impl Op {
             Op::Approve(_) => "approved".into(),
             Op::Reject(_) => "rejected".into(),
             Op::Priority(p) => format!("now {p}"),
-            Op::Tags(_) => "tags saved".into(),
+            Op::Tags { .. } => "tags saved".into(),
         }
     }
 }

@@ -158,9 +158,10 @@ async fn write(
             };
             desk.edit_ticket(key, edit, version).await
         }
-        Op::Tags(tags) => {
+        Op::Tags { add, remove } => {
             let edit = TicketEdit {
-                tags: Some(tags.clone()),
+                add_tags: add.clone(),
+                remove_tags: remove.clone(),
                 ..TicketEdit::default()
             };
             desk.edit_ticket(key, edit, version).await

@@ -137,13 +137,29 @@ async fn every_kind_of_write_checks_the_version() {
         (
             "add_tags",
             d.service
-                .add_tags(&d.other_agent, &t.key, &["vip".into()], Some(v))
+                .edit_ticket(
+                    &d.other_agent,
+                    &t.key,
+                    TicketEdit {
+                        add_tags: vec!["vip".into()],
+                        ..Default::default()
+                    },
+                    Some(v),
+                )
                 .await,
         ),
         (
             "remove_tags",
             d.service
-                .remove_tags(&d.other_agent, &t.key, &["vip".into()], Some(v))
+                .edit_ticket(
+                    &d.other_agent,
+                    &t.key,
+                    TicketEdit {
+                        remove_tags: vec!["vip".into()],
+                        ..Default::default()
+                    },
+                    Some(v),
+                )
                 .await,
         ),
         (

@@ -282,8 +282,13 @@ async fn only_staff_edit_tag_and_assign() {
     for (who, actor) in w.everyone() {
         let staff = actor.is_staff();
         let edited = s.edit_ticket(&actor, key, edit(), None).await;
-        let tagged = s.add_tags(&actor, key, &["vip".into()], None).await;
-        let untagged = s.remove_tags(&actor, key, &["vip".into()], None).await;
+        let tag = |add: bool| TicketEdit {
+            add_tags: if add { vec!["vip".into()] } else { vec![] },
+            remove_tags: if add { vec![] } else { vec!["vip".into()] },
+            ..Default::default()
+        };
+        let tagged = s.edit_ticket(&actor, key, tag(true), None).await;
+        let untagged = s.edit_ticket(&actor, key, tag(false), None).await;
         let assigned = s.assign(&actor, key, None, None).await;
         if staff {
             edited.unwrap_or_else(|e| panic!("{who}: {e}"));
@@ -466,9 +471,7 @@ async fn comments_internal_notes_and_what_customers_see() {
         .unwrap();
     }
     // Internal events too: tags and custom fields.
-    s.add_tags(&w.d.agent, key, &["fire-hazard".into()], None)
-        .await
-        .unwrap();
+    add_tag(s, &w.d.agent, key, "fire-hazard").await.unwrap();
     s.edit_ticket(
         &w.d.agent,
         key,
@@ -600,9 +603,7 @@ async fn the_change_feed_shows_customers_only_public_events_of_their_tickets() {
     s.comment(&w.d.agent, key, "note", Visibility::Internal, None)
         .await
         .unwrap();
-    s.add_tags(&w.d.agent, key, &["vip".into()], None)
-        .await
-        .unwrap();
+    add_tag(s, &w.d.agent, key, "vip").await.unwrap();
     s.comment(&w.d.agent, key, "On it", Visibility::Public, None)
         .await
         .unwrap();
@@ -992,7 +993,7 @@ async fn a_deactivated_user_is_refused_everything() {
         ),
         (
             "add_tags",
-            format!("{:?}", s.add_tags(&agent, key, &["x".into()], None).await),
+            format!("{:?}", add_tag(s, &agent, key, "x").await),
         ),
         ("stats", format!("{:?}", s.stats(&agent).await)),
         ("users", format!("{:?}", s.users(&agent).await)),
@@ -1106,4 +1107,17 @@ async fn a_deactivated_user_is_refused_everything() {
         .await
         .unwrap();
     s.get_ticket(&Actor::User(back), key).await.unwrap();
+}
+
+async fn add_tag(
+    s: &desk::service::Service,
+    actor: &Actor,
+    key: &str,
+    tag: &str,
+) -> Result<Ticket, ServiceError> {
+    let edit = TicketEdit {
+        add_tags: vec![tag.into()],
+        ..Default::default()
+    };
+    s.edit_ticket(actor, key, edit, None).await
 }

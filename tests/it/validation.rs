@@ -240,14 +240,64 @@ async fn bad_ticket_input_names_the_field_and_writes_nothing() {
     );
     expect_invalid(
         "adding a tag with a space",
-        s.add_tags(&d.agent, key, &["on fire".into()], None).await,
-        "tags",
+        s.edit_ticket(
+            &d.agent,
+            key,
+            TicketEdit {
+                add_tags: vec!["on fire".into()],
+                ..Default::default()
+            },
+            None,
+        )
+        .await,
+        "add_tags",
         &["spaces"],
     );
     expect_invalid(
-        "adding a tag with a comma",
-        s.add_tags(&d.agent, key, &["a,b".into()], None).await,
+        "replacing the tags and adding to them at once",
+        s.edit_ticket(
+            &d.agent,
+            key,
+            TicketEdit {
+                tags: Some(vec!["a".into()]),
+                add_tags: vec!["b".into()],
+                ..Default::default()
+            },
+            None,
+        )
+        .await,
         "tags",
+        &["not both"],
+    );
+    expect_invalid(
+        "adding and removing the same tag",
+        s.edit_ticket(
+            &d.agent,
+            key,
+            TicketEdit {
+                add_tags: vec!["VIP".into()],
+                remove_tags: vec!["vip".into()],
+                ..Default::default()
+            },
+            None,
+        )
+        .await,
+        "tags",
+        &["both added and removed"],
+    );
+    expect_invalid(
+        "adding a tag with a comma",
+        s.edit_ticket(
+            &d.agent,
+            key,
+            TicketEdit {
+                add_tags: vec!["a,b".into()],
+                ..Default::default()
+            },
+            None,
+        )
+        .await,
+        "add_tags",
         &["commas"],
     );
     expect_invalid(

@@ -500,7 +500,7 @@ async fn update(
         category,
         priority,
         tags: tags.as_deref().map(split_tags),
-        custom_fields: None,
+        ..TicketEdit::default()
     };
     let assignee = match assignee_id {
         None => None,

@@ -23,8 +23,15 @@ pub struct Prompt {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Ask {
-    ApproveNote { keys: Vec<String> },
-    Tags { key: String },
+    ApproveNote {
+        keys: Vec<String>,
+    },
+    /// `before`: the tags shown when the prompt opened; what is sent is the difference,
+    /// so a tag a colleague adds meanwhile is not overwritten.
+    Tags {
+        key: String,
+        before: Vec<String>,
+    },
 }
 
 impl Prompt {
@@ -50,7 +57,10 @@ impl Prompt {
                 ctx.word(Pane::Prompt, Action::Back),
             ),
             input: line_input(&tags.join(" ")),
-            purpose: Ask::Tags { key },
+            purpose: Ask::Tags {
+                key,
+                before: tags.to_vec(),
+            },
         }
     }
 }
@@ -70,9 +80,24 @@ impl Overlay for Prompt {
                         let note = Some(typed).filter(|n| !n.is_empty());
                         Cmd::Write(Op::Approve(note), keys.clone())
                     }
-                    Ask::Tags { key } => {
-                        let tags = typed.split_whitespace().map(str::to_string).collect();
-                        Cmd::Write(Op::Tags(tags), vec![key.clone()])
+                    Ask::Tags { key, before } => {
+                        let folded = |t: &str| t.to_lowercase();
+                        let after: Vec<String> = typed.split_whitespace().map(folded).collect();
+                        let before: Vec<String> = before.iter().map(|t| folded(t)).collect();
+                        let add: Vec<String> = after
+                            .iter()
+                            .filter(|t| !before.contains(t))
+                            .cloned()
+                            .collect();
+                        let remove: Vec<String> = before
+                            .iter()
+                            .filter(|t| !after.contains(t))
+                            .cloned()
+                            .collect();
+                        if add.is_empty() && remove.is_empty() {
+                            return Outcome::close();
+                        }
+                        Cmd::Write(Op::Tags { add, remove }, vec![key.clone()])
                     }
                 };
                 Outcome::Close(vec![cmd])
