@@ -316,6 +316,12 @@ impl App {
         if let Op::Reject(_) = &op {
             effects.extend(self.composer_answered(summary.is_ok()));
         }
+        if self.overlay.as_ref().is_some_and(|o| o.awaiting()) {
+            match &summary {
+                Ok(_) => self.overlay = None,
+                Err(why) => self.overlay.iter_mut().for_each(|o| o.refused(why.clone())),
+            }
+        }
         match summary {
             Ok(text) => self.status.tell(text),
             Err(text) => self.status.warn(text),

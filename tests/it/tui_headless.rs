@@ -14,6 +14,7 @@ use desk::tui::drafts::Drafts;
 use desk::tui::headless::Headless;
 use desk::tui::overlays::composer::Composer;
 use desk::tui::overlays::picker::Picker;
+use desk::tui::overlays::prompt::Prompt;
 
 const WIDE: (u16, u16) = (160, 48);
 const NARROW: (u16, u16) = (80, 24);
@@ -515,4 +516,100 @@ async fn drafts_that_cannot_be_saved_say_so_and_stay_in_memory() {
         h.screen().contains("Keep me"),
         "and comes back in the composer"
     );
+}
+
+#[tokio::test]
+async fn a_colleagues_tag_stops_the_save_says_what_changed_and_enter_applies_yours_on_top() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "key:TKT-1").await;
+    let before = demo.desk.get_ticket("TKT-1").await.expect("ticket").ticket;
+    h.press("t").await;
+    // Mike tags the same ticket while the dialog is open.
+    let service = demo.desk.service().clone();
+    let mike = service
+        .user_by_email("mike.chen@example.com")
+        .await
+        .expect("lookup")
+        .expect("mike");
+    LocalDesk::acting_as(service, mike)
+        .edit_ticket(
+            "TKT-1",
+            desk::domain::requests::TicketEdit {
+                add_tags: vec!["escalated".into()],
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("mike tags");
+    h.type_text(" callback").await;
+    h.press("enter").await;
+    // Refused, and the dialog is still open with what was typed and what changed.
+    let prompt = h
+        .app
+        .overlay_as::<Prompt>()
+        .expect("the tag dialog stays open");
+    assert_eq!(prompt.title, "Tags of TKT-1");
+    let screen = h.screen();
+    assert!(screen.contains("Mike Chen added tag escalated"), "{screen}");
+    assert!(screen.contains("callback"), "{screen}");
+    assert!(screen.contains("enter tries again"), "{screen}");
+    let untouched = demo.desk.get_ticket("TKT-1").await.expect("ticket").ticket;
+    assert!(!untouched.tags.contains(&"callback".to_string()));
+    // Enter again: applied on top of Mike's change, which survives.
+    h.press("enter").await;
+    assert!(h.app.overlay().is_none(), "{}", h.screen());
+    let after = demo.desk.get_ticket("TKT-1").await.expect("ticket").ticket;
+    for tag in before
+        .tags
+        .iter()
+        .map(String::as_str)
+        .chain(["escalated", "callback"])
+    {
+        assert!(
+            after.tags.iter().any(|t| t == tag),
+            "{tag} lost: {:?}",
+            after.tags
+        );
+    }
+    assert!(h.screen().contains("tags saved"), "{}", h.screen());
+}
+
+#[tokio::test]
+async fn a_refused_tag_keeps_the_dialog_open_with_the_text_and_the_reason() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "key:TKT-1").await;
+    h.press("t").await;
+    h.type_text(" on,fire").await;
+    h.press("enter").await;
+    let screen = h.screen();
+    let prompt = h
+        .app
+        .overlay_as::<Prompt>()
+        .expect("the tag dialog stays open");
+    assert!(prompt.text().ends_with("on,fire"), "{}", prompt.text());
+    assert!(screen.contains("commas"), "{screen}");
+    // Fixing the text and confirming saves it.
+    for _ in 0.."on,fire".len() {
+        h.press("backspace").await;
+    }
+    h.type_text("onfire").await;
+    h.press("enter").await;
+    assert!(h.app.overlay().is_none(), "{}", h.screen());
+    let t = demo.desk.get_ticket("TKT-1").await.expect("ticket").ticket;
+    assert!(t.tags.contains(&"onfire".to_string()), "{:?}", t.tags);
+}
+
+#[tokio::test]
+async fn ctrl_u_clears_a_text_field_to_the_start_of_the_line() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    h.press("/").await;
+    h.type_text("status:new").await;
+    h.press("ctrl-u").await;
+    h.type_text("priority:high").await;
+    h.press("enter").await;
+    assert_eq!(h.app.list.query, "priority:high");
 }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
 use super::form::{FormField, TicketForm};
-use super::{Cmd, Outcome, Overlay, one_line, text_input, text_of, to_input};
+use super::{Cmd, Outcome, Overlay, one_line, text_input, text_of, type_into};
 use crate::domain::model::Visibility;
 use crate::domain::requests::NewTicket;
 use crate::tui::action::Action;
@@ -267,17 +267,14 @@ impl Overlay for Composer {
             self.confirm_discard = false;
             return Outcome::keep();
         }
-        let input = to_input(key);
         match &mut self.form {
             Some(form) if form.field == FormField::Title => {
                 if key.code != Code::Enter {
-                    form.title.input(input);
+                    type_into(&mut form.title, key);
                 }
             }
             Some(form) if form.field != FormField::Description => {}
-            _ => {
-                self.text.input(input);
-            }
+            _ => type_into(&mut self.text, key),
         }
         Outcome::keep()
     }

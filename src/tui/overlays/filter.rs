@@ -9,7 +9,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
-use super::{Cmd, Outcome, Overlay, line_input, one_line, text_of, to_input};
+use super::{Cmd, Outcome, Overlay, line_input, one_line, text_of, type_into};
 use crate::domain::query;
 use crate::tui::action::Action;
 use crate::tui::context::Context;
@@ -62,7 +62,7 @@ impl Overlay for FilterBar {
 
     fn input(&mut self, key: Key, _ctx: &Context) -> Outcome {
         if key.code != Code::Enter {
-            self.input.input(to_input(key));
+            type_into(&mut self.input, key);
             self.check();
         }
         Outcome::keep()

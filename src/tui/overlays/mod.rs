@@ -17,6 +17,7 @@ use std::any::Any;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear};
 use ratatui_textarea::{TextArea, WrapMode};
 
@@ -95,6 +96,15 @@ pub trait Overlay {
             .hints(self.pane(), |a| self.offers(a) && ctx.available(a))
     }
 
+    /// Whether a write it asked for is still out: it stays open until the desk answers.
+    fn awaiting(&self) -> bool {
+        false
+    }
+
+    /// The desk refused the write it was awaiting: it stays open, with what was typed,
+    /// and says why. A write that went through closes it instead.
+    fn refused(&mut self, _why: String) {}
+
     /// What to keep should desk quit with it open.
     fn draft(&self) -> Option<(String, Draft)> {
         None
@@ -129,6 +139,69 @@ pub fn opened_by(
         Action::NewTicket => Box::new(composer::Composer::new_ticket(drafts, ctx)),
         _ => return None,
     })
+}
+
+/// A dialog's write: out (the dialog waits, showing so), or refused (the dialog shows why
+/// under what was typed, and confirming again sends it again on top of the ticket as it
+/// is now, since the list holds the version the refusal brought back).
+#[derive(Debug, Default)]
+pub struct Submission {
+    pub pending: bool,
+    pub refused: Option<String>,
+}
+
+impl Submission {
+    /// Starts a write, unless one is out already (a second Enter must not send twice).
+    pub fn start(&mut self) -> bool {
+        if self.pending {
+            return false;
+        }
+        self.pending = true;
+        self.refused = None;
+        true
+    }
+
+    pub fn refuse(&mut self, why: String) {
+        self.pending = false;
+        self.refused = Some(why);
+    }
+
+    /// What the dialog shows under its input, if anything.
+    pub fn line(&self, ctx: &Context, pane: Pane) -> Option<Line<'static>> {
+        if self.pending {
+            return Some(Line::styled("saving…", ctx.theme().dim()));
+        }
+        let why = self.refused.as_ref()?;
+        Some(Line::styled(
+            format!(
+                "{why} · {} tries again, {} cancels",
+                ctx.word(pane, Action::Confirm),
+                ctx.word(pane, Action::Back)
+            ),
+            ctx.theme().error(),
+        ))
+    }
+
+    /// Rows the line needs at `width`.
+    pub fn height(&self, ctx: &Context, pane: Pane, width: u16) -> u16 {
+        match self.line(ctx, pane) {
+            Some(line) => {
+                let w = usize::from(width.max(1));
+                (line.width().div_ceil(w)).clamp(1, 4) as u16
+            }
+            None => 0,
+        }
+    }
+}
+
+/// Types `key` into a text field, with the readline keys people expect (`Ctrl-u`
+/// clears to the start of the line; the text area's own Ctrl-u would undo).
+pub fn type_into(area: &mut TextArea<'_>, key: Key) {
+    if key.ctrl && key.code == Code::Char('u') {
+        area.delete_line_by_head();
+    } else {
+        area.input(to_input(key));
+    }
 }
 
 pub fn line_input(text: &str) -> TextArea<'static> {

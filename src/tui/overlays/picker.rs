@@ -8,10 +8,12 @@ use std::collections::BTreeSet;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
-use super::{Cmd, Outcome, Overlay, centered, line_input, one_line, popup, text_of, to_input};
+use super::{
+    Cmd, Outcome, Overlay, Submission, centered, line_input, one_line, popup, text_of, type_into,
+};
 use crate::client::DeskError;
 use crate::domain::query::{self, Field, Term, TermKind};
 use crate::tui::action::Action;
@@ -30,6 +32,7 @@ pub struct Picker {
     /// Several may be chosen (facets); otherwise confirming takes the one under the cursor.
     multi: bool,
     chosen: BTreeSet<usize>,
+    submission: Submission,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +87,7 @@ impl Picker {
             cursor: 0,
             multi: false,
             chosen: BTreeSet::new(),
+            submission: Submission::default(),
         }
     }
 
@@ -331,14 +335,25 @@ impl Overlay for Picker {
             }
             // With one choice, a space narrows the list like any character.
             Action::Toggle => Outcome::NotConsumed,
-            Action::Confirm => Outcome::Close(self.chosen_commands()),
+            Action::Confirm => {
+                let cmds = self.chosen_commands();
+                // A change to tickets waits here for the desk's answer, so a refusal
+                // can be read and the choice made again.
+                if !cmds.iter().any(|c| matches!(c, Cmd::Write(..))) {
+                    return Outcome::Close(cmds);
+                }
+                if !self.submission.start() {
+                    return Outcome::keep();
+                }
+                Outcome::Keep(cmds)
+            }
             _ => Outcome::keep(),
         }
     }
 
     fn input(&mut self, key: Key, _ctx: &Context) -> Outcome {
         if key.code != Code::Enter {
-            self.filter.input(to_input(key));
+            type_into(&mut self.filter, key);
             self.cursor = 0;
         }
         Outcome::keep()
@@ -352,14 +367,33 @@ impl Overlay for Picker {
         action != Action::Toggle || self.multi
     }
 
+    fn awaiting(&self) -> bool {
+        self.submission.pending
+    }
+
+    fn refused(&mut self, why: String) {
+        self.submission.refuse(why);
+    }
+
     fn draw(&self, frame: &mut Frame, ctx: &Context) {
         let area = ctx.layout.screen;
         let theme = ctx.theme();
         let visible = self.visible();
-        let height = (visible.len() as u16 + 4).clamp(6, area.height.saturating_sub(2));
-        let inner = popup(frame, ctx, centered(area, 60, height), &self.title);
-        let [input, list] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+        let width = 60.min(area.width);
+        let below = self
+            .submission
+            .height(ctx, Pane::Picker, width.saturating_sub(2));
+        let height = (visible.len() as u16 + 4 + below).clamp(6, area.height.saturating_sub(2));
+        let inner = popup(frame, ctx, centered(area, width, height), &self.title);
+        let [input, list, why] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(below),
+        ])
+        .areas(inner);
+        if let Some(line) = self.submission.line(ctx, Pane::Picker) {
+            frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), why);
+        }
         let typed = text_of(&self.filter);
         let prompt = if typed.is_empty() {
             Line::styled("type to narrow", theme.dim())

@@ -5,10 +5,12 @@ use std::any::Any;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
-use super::{Cmd, Outcome, Overlay, centered, line_input, one_line, popup, text_of, to_input};
+use super::{
+    Cmd, Outcome, Overlay, Submission, centered, line_input, one_line, popup, text_of, type_into,
+};
 use crate::tui::action::Action;
 use crate::tui::context::{Context, describe_keys};
 use crate::tui::keymap::{Code, Key, Pane};
@@ -19,6 +21,7 @@ pub struct Prompt {
     help: String,
     input: TextArea<'static>,
     purpose: Ask,
+    submission: Submission,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +48,7 @@ impl Prompt {
             ),
             input: line_input(""),
             purpose: Ask::ApproveNote { keys },
+            submission: Submission::default(),
         }
     }
 
@@ -61,7 +65,15 @@ impl Prompt {
                 key,
                 before: tags.to_vec(),
             },
+            submission: Submission::default(),
         }
+    }
+}
+
+impl Prompt {
+    /// What is typed.
+    pub fn text(&self) -> String {
+        text_of(&self.input)
     }
 }
 
@@ -100,7 +112,10 @@ impl Overlay for Prompt {
                         Cmd::Write(Op::Tags { add, remove }, vec![key.clone()])
                     }
                 };
-                Outcome::Close(vec![cmd])
+                if !self.submission.start() {
+                    return Outcome::keep();
+                }
+                Outcome::Keep(vec![cmd])
             }
             _ => Outcome::keep(),
         }
@@ -108,7 +123,7 @@ impl Overlay for Prompt {
 
     fn input(&mut self, key: Key, _ctx: &Context) -> Outcome {
         if key.code != Code::Enter {
-            self.input.input(to_input(key));
+            type_into(&mut self.input, key);
         }
         Outcome::keep()
     }
@@ -117,16 +132,35 @@ impl Overlay for Prompt {
         self.input.insert_str(one_line(text));
     }
 
+    fn awaiting(&self) -> bool {
+        self.submission.pending
+    }
+
+    fn refused(&mut self, why: String) {
+        self.submission.refuse(why);
+    }
+
     fn draw(&self, frame: &mut Frame, ctx: &Context) {
         let area = ctx.layout.screen;
-        let inner = popup(frame, ctx, centered(area, 70, 5), &self.title);
-        let [help, input] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+        let width = 70.min(area.width);
+        let below = self
+            .submission
+            .height(ctx, Pane::Prompt, width.saturating_sub(2));
+        let inner = popup(frame, ctx, centered(area, width, 5 + below), &self.title);
+        let [help, input, why] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(below),
+        ])
+        .areas(inner);
         frame.render_widget(
             Paragraph::new(Line::styled(self.help.clone(), ctx.theme().dim())),
             help,
         );
         frame.render_widget(&self.input, input);
+        if let Some(line) = self.submission.line(ctx, Pane::Prompt) {
+            frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), why);
+        }
     }
 
     fn as_any(&self) -> &dyn Any {
