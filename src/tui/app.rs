@@ -107,13 +107,12 @@ impl App {
     pub fn hints(&self) -> Vec<(String, &'static str)> {
         match &self.overlay {
             Some(o) => o.hints(&self.ctx),
-            None => {
-                // In the list, back only clears marks: offered when there are some.
-                let marks = !self.list.rows.marked.is_empty() || self.focus == Focus::Detail;
-                self.ctx.keymap().hints(self.pane(), |a| {
-                    self.ctx.available(a) && (a != Action::Back || marks)
-                })
-            }
+            None => panes::hints(
+                &self.ctx,
+                self.pane(),
+                self.focus,
+                !self.list.rows.marked.is_empty(),
+            ),
         }
     }
 
@@ -259,6 +258,7 @@ impl App {
                 }
                 if first {
                     self.recovered();
+                    self.list.keep_marks_in_view(&mut self.status);
                 }
                 self.after_move()
             }
@@ -316,12 +316,7 @@ impl App {
         if let Op::Reject(_) = &op {
             effects.extend(self.composer_answered(summary.is_ok()));
         }
-        if self.overlay.as_ref().is_some_and(|o| o.awaiting()) {
-            match &summary {
-                Ok(_) => self.overlay = None,
-                Err(why) => self.overlay.iter_mut().for_each(|o| o.refused(why.clone())),
-            }
-        }
+        overlays::answer(&mut self.overlay, &summary);
         match summary {
             Ok(text) => self.status.tell(text),
             Err(text) => self.status.warn(text),

@@ -54,8 +54,11 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
     }
     let rows = &app.list.rows;
     let count = match rows.total {
-        Some(n) => format!("{n} tickets"),
-        None if rows.loaded => format!("{} tickets", rows.rows.len()),
+        Some(n) => tickets(n, ""),
+        // Until the count arrives, a full page says only that there are at least that
+        // many.
+        None if rows.loaded && rows.has_more() => tickets(rows.rows.len() as i64, "+"),
+        None if rows.loaded => tickets(rows.rows.len() as i64, ""),
         None => String::new(),
     };
     let marked = if rows.marked.is_empty() {
@@ -69,6 +72,15 @@ fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
     spans.push(Span::raw(" ".repeat(room)));
     spans.push(Span::styled(right, theme.bold()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn tickets(n: i64, more: &str) -> String {
+    let noun = if n == 1 && more.is_empty() {
+        "ticket"
+    } else {
+        "tickets"
+    };
+    format!("{n}{more} {noun}")
 }
 
 fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {

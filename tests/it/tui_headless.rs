@@ -613,3 +613,33 @@ async fn ctrl_u_clears_a_text_field_to_the_start_of_the_line() {
     h.press("enter").await;
     assert_eq!(h.app.list.query, "priority:high");
 }
+
+#[tokio::test]
+async fn marks_on_tickets_a_new_filter_hides_are_dropped_and_say_so() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "status:new").await;
+    assert!(h.app.list.rows.rows.len() >= 2);
+    h.press("space").await;
+    h.press("space").await;
+    let marked = h.app.list.rows.targets();
+    assert!(h.screen().contains("esc clear marks"), "{}", h.screen());
+    // A filter that shows one ticket, none of the marked ones.
+    filter(&mut h, "key:TKT-1").await;
+    assert!(!marked.contains(&"TKT-1".to_string()), "{marked:?}");
+    assert!(h.app.list.rows.marked.is_empty());
+    let screen = h.screen();
+    assert!(screen.contains("not in this view"), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .next()
+            .is_some_and(|l| l.trim_end().ends_with(" 1 ticket")),
+        "{screen}"
+    );
+    assert!(!screen.contains(" marked"), "{screen}");
+    // The next action is for what the cursor is on, nothing hidden.
+    h.press("p").await;
+    let picker = h.app.overlay_as::<Picker>().expect("priority picker");
+    assert_eq!(picker.title, "Priority of TKT-1");
+}

@@ -114,6 +114,18 @@ pub trait Overlay {
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
+/// Hands a write's answer to the overlay awaiting it: it closes when the write went
+/// through, and is told why when not.
+pub fn answer(overlay: &mut Option<Box<dyn Overlay>>, summary: &Result<String, String>) {
+    if !overlay.as_ref().is_some_and(|o| o.awaiting()) {
+        return;
+    }
+    match summary {
+        Ok(_) => *overlay = None,
+        Err(why) => overlay.iter_mut().for_each(|o| o.refused(why.clone())),
+    }
+}
+
 /// The overlay an action on the tickets opens, if it opens one without asking the desk
 /// first. `list`: the filter, the selection and the marks it applies to.
 pub fn opened_by(

@@ -20,8 +20,10 @@ use crate::domain::time::humanize;
 use crate::present::{SlaState, sla_short};
 use crate::tui::action::Action;
 use crate::tui::context::Context;
+use crate::tui::context::describe_keys;
 use crate::tui::keymap::Pane;
 use crate::tui::protocol::{Call, Effect, Op, Refreshed};
+use crate::tui::status::Status;
 use crate::tui::theme::Theme;
 
 use super::rows::{Order, Row, Rows};
@@ -54,7 +56,9 @@ pub struct ListPane {
 }
 
 impl ListPane {
-    /// Shows `query` (from saved `view`) from the top; marks stay.
+    /// Shows `query` (from saved `view`) from the top. Marks stay until its first page
+    /// arrives, which drops those on tickets it does not show
+    /// ([`ListPane::keep_marks_in_view`]).
     pub fn set_query(&mut self, query: String, view: Option<usize>) -> Vec<Effect> {
         self.view = view;
         let order = match query::parse(&query) {
@@ -134,6 +138,28 @@ impl ListPane {
             self.rows.select(last, height);
         }
         None
+    }
+
+    /// Drops the marks on tickets the list does not show, so an action never reaches a
+    /// ticket the user cannot see; says which went, if any.
+    pub fn keep_marks_in_view(&mut self, status: &mut Status) {
+        let shown: HashSet<&str> = self.rows.rows.iter().map(|r| r.key.as_str()).collect();
+        let mut dropped: Vec<String> = self
+            .rows
+            .marked
+            .iter()
+            .filter(|k| !shown.contains(k.as_str()))
+            .cloned()
+            .collect();
+        if dropped.is_empty() {
+            return;
+        }
+        dropped.sort();
+        self.rows.marked.retain(|k| shown.contains(k.as_str()));
+        status.tell(format!(
+            "unmarked {}: not in this view",
+            describe_keys(&dropped)
+        ));
     }
 
     pub fn page_failed(&mut self) {

@@ -9,6 +9,9 @@ pub mod ticket_text;
 use detail::DetailPane;
 use list::ListPane;
 
+use super::action::Action;
+use super::context::Context;
+use super::keymap::Pane;
 use super::layout::Layout;
 use super::protocol::Effect;
 
@@ -40,4 +43,19 @@ pub fn show(
 ) -> Vec<Effect> {
     list.rows.changed.remove(&key);
     detail.show(key, settle)
+}
+
+/// The hint bar over the panes. In the list, back only clears marks: offered, and named
+/// so, when there are some.
+pub fn hints(ctx: &Context, pane: Pane, focus: Focus, marks: bool) -> Vec<(String, &'static str)> {
+    let detail = focus == Focus::Detail;
+    let mut hints = ctx.keymap().hints(pane, |a| {
+        ctx.available(a) && (a != Action::Back || marks || detail)
+    });
+    if marks && !detail {
+        let back = ctx.word(pane, Action::Back);
+        hints.retain(|(key, _)| *key != back);
+        hints.insert(0, (back, "clear marks"));
+    }
+    hints
 }
