@@ -5,8 +5,6 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 use crate::client::Desk;
 use crate::config::Config;
 use crate::tui;
@@ -45,11 +43,9 @@ async fn open_and_run(cli: super::Cli) -> Result<(), Fail> {
         // The demo desk is thrown away on exit; so are its drafts.
         tui::drafts::Drafts::in_memory()
     } else {
-        let location = desk.info().location;
-        let digest = Sha256::digest(location.as_bytes());
-        let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        let (drafts, warning) =
-            tui::drafts::Drafts::open(data_dir.join("drafts").join(format!("{name}.json")));
+        let info = desk.info();
+        let path = tui::drafts::Drafts::path_for(&data_dir, &info.location, &info.user);
+        let (drafts, warning) = tui::drafts::Drafts::open(path);
         if let Some(w) = warning {
             eprintln!("desk: {w}");
         }

@@ -53,6 +53,7 @@ actions! {
     Help = "help", "show the keys", hint: Some("help"), palette: true;
     Palette = "palette", "run any command by name", hint: None, palette: false;
     Refresh = "refresh", "fetch what changed now", hint: None, palette: true;
+    Messages = "messages", "every message so far, in full", hint: None, palette: true;
     /// Move focus to the other pane (list and detail).
     FocusNext = "focus_next", "switch between list and detail", hint: None, palette: true;
     Up = "up", "up", hint: None, palette: true;

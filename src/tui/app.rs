@@ -59,7 +59,7 @@ impl App {
             focus: Focus::List,
             detail_open: false,
             overlay: None,
-            status: Status::default(),
+            status: Status::at(now),
             sync,
             drafts,
             quit: false,
@@ -135,6 +135,7 @@ impl App {
     /// only when the status bar's words change.
     pub fn tick(&mut self, now: Millis) -> Vec<Effect> {
         self.ctx.now = now;
+        self.status.now = now;
         if self.status.set_clock(self.clock_text()) {
             self.dirty = true;
         }
@@ -171,7 +172,8 @@ impl App {
     }
 
     fn backoff(&mut self, error: &DeskError) {
-        self.sync.backoff(self.ctx.now, error);
+        self.sync
+            .backoff(self.ctx.now, error, &self.ctx.info.location);
         self.dirty = true;
     }
 
@@ -256,6 +258,7 @@ impl App {
                 if let Some(more) = self.list.on_page(page, self.ctx.layout.list_rows()) {
                     return more;
                 }
+                self.status.done();
                 if first {
                     self.recovered();
                     self.list.keep_marks_in_view(&mut self.status);
@@ -273,6 +276,7 @@ impl App {
 
     fn on_refreshed(&mut self, epoch: u64, result: Result<Refreshed, DeskError>) -> Vec<Effect> {
         let mut again = self.sync.end();
+        self.status.done();
         let mut effects = Vec::new();
         match result {
             // Found for a filter no longer shown: the feed position stays, so the next
@@ -493,7 +497,7 @@ impl App {
             Moved::No => {}
             Moved::Yes => return self.after_move(),
             Moved::Loading(effects, text) => {
-                self.status.tell(text);
+                self.status.busy(text);
                 return effects;
             }
         }
@@ -501,13 +505,15 @@ impl App {
         if keys.is_empty() && action.needs_ticket() {
             return Vec::new();
         }
-        if let Some(overlay) = overlays::opened_by(action, &self.ctx, &self.list, &self.drafts) {
+        if let Some(overlay) =
+            overlays::opened_by(action, &self.ctx, &self.list, &self.drafts, &self.status)
+        {
             self.overlay = Some(overlay);
             return Vec::new();
         }
         match action {
             Action::Refresh => {
-                self.status.tell("refreshing…");
+                self.status.busy("refreshing…");
                 self.refresh_now()
             }
             Action::FocusNext if in_detail => self.act(Action::Back),
@@ -556,7 +562,9 @@ impl App {
                 None => Vec::new(),
             },
             other => match other.view_number() {
-                Some(n) => self.open_view(n),
+                Some(n) => self
+                    .list
+                    .open_view(n, &self.ctx.settings.views, &mut self.status),
                 None => Vec::new(),
             },
         }
@@ -564,19 +572,6 @@ impl App {
 
     fn selected_key(&self) -> Option<String> {
         self.list.rows.selected_row().map(|r| r.key.clone())
-    }
-
-    fn open_view(&mut self, n: u8) -> Vec<Effect> {
-        match self.list.open_view(n, &self.ctx.settings.views) {
-            Ok((text, effects)) => {
-                self.status.tell(text);
-                effects
-            }
-            Err(text) => {
-                self.status.warn(text);
-                Vec::new()
-            }
-        }
     }
 
     /// The tickets a supervisor's decision applies to. The service checks the role too;

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::model::User;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
@@ -27,6 +30,14 @@ pub struct Drafts {
 impl Drafts {
     pub fn in_memory() -> Drafts {
         Drafts::default()
+    }
+
+    /// The drafts file of one account on one desk: people sharing an OS account (a
+    /// jump host) never see, or send, each other's unsent text.
+    pub fn path_for(dir: &Path, location: &str, account: &User) -> PathBuf {
+        let digest = Sha256::digest(format!("{location}\n{}\n{}", account.id, account.email));
+        let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        dir.join("drafts").join(format!("{name}.json"))
     }
 
     /// Reads the file if it is there; a file that cannot be read is set aside, never
@@ -115,7 +126,11 @@ impl DraftsFile {
 fn write_atomically(path: &Path, drafts: &BTreeMap<String, Draft>) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
     }
     let text = serde_json::to_string_pretty(drafts).map_err(std::io::Error::other)?;
     let tmp = path.with_extension("json.tmp");
@@ -132,6 +147,64 @@ fn write_atomically(path: &Path, drafts: &BTreeMap<String, Draft>) -> std::io::R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn person(id: i64, email: &str) -> User {
+        User {
+            id,
+            email: email.into(),
+            name: email.into(),
+            role: crate::domain::model::Role::Agent,
+            active: true,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn each_account_on_a_desk_has_its_own_drafts_file() {
+        let dir = Path::new("/data");
+        let url = "http://127.0.0.1:8080";
+        let almaz = Drafts::path_for(dir, url, &person(1, "almaz@example.com"));
+        let mike = Drafts::path_for(dir, url, &person(2, "mike@example.com"));
+        assert_ne!(almaz, mike);
+        assert_ne!(
+            almaz,
+            Drafts::path_for(dir, "/srv/desk.db", &person(1, "almaz@example.com"))
+        );
+        assert_eq!(
+            almaz,
+            Drafts::path_for(dir, url, &person(1, "almaz@example.com"))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_drafts_file_is_the_owners_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("drafts").join("x.json");
+        let (mut drafts, _) = Drafts::open(path.clone());
+        let draft = Draft {
+            text: "internal: customer is on the watch list".into(),
+            internal: true,
+            title: String::new(),
+        };
+        drafts
+            .keep("comment:TKT-1", draft)
+            .expect("changed")
+            .write()
+            .expect("written");
+        let mode = std::fs::metadata(&path).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let dir_mode = std::fs::metadata(path.parent().expect("dir"))
+            .expect("dir")
+            .permissions()
+            .mode();
+        assert_eq!(
+            dir_mode & 0o077,
+            0,
+            "the drafts directory is not readable by others"
+        );
+    }
 
     #[test]
     fn drafts_survive_a_restart_and_go_when_discarded() {

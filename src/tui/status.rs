@@ -1,6 +1,8 @@
 //! The status line: online or not, how fresh the screen is, who is looking, and the last
 //! notice (what an action did, or why it failed).
 
+use std::collections::VecDeque;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -8,33 +10,82 @@ use ratatui::widgets::Paragraph;
 
 use super::context::Context;
 use super::sync::SyncState;
+use crate::domain::time::Millis;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub text: String,
     pub error: bool,
+    /// Says what is going on ("refreshing…"), and goes when it is over.
+    pub transient: bool,
 }
+
+/// A notice as the message log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub at: Millis,
+    pub notice: Notice,
+}
+
+/// How many notices the log keeps; older ones go first.
+const LOG_LEN: usize = 500;
 
 #[derive(Debug, Default)]
 pub struct Status {
     pub notice: Option<Notice>,
     /// The sync words last drawn, so a tick redraws only when they change.
     clock: String,
+    /// Every notice but the transient ones, oldest first, for `:messages`: the status
+    /// line cuts long ones.
+    pub log: VecDeque<Logged>,
+    /// The time notices are logged at (the app keeps it current).
+    pub now: Millis,
 }
 
 impl Status {
+    pub fn at(now: Millis) -> Status {
+        Status {
+            now,
+            ..Status::default()
+        }
+    }
+
     pub fn tell(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            text: text.into(),
-            error: false,
-        });
+        self.show(text.into(), false, false);
     }
 
     pub fn warn(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            text: text.into(),
-            error: true,
-        });
+        self.show(text.into(), true, false);
+    }
+
+    /// What is going on until [`Status::done`] says it is over; not logged.
+    pub fn busy(&mut self, text: impl Into<String>) {
+        self.show(text.into(), false, true);
+    }
+
+    /// What [`Status::busy`] said is over: it goes (a newer notice stays).
+    pub fn done(&mut self) {
+        if self.notice.as_ref().is_some_and(|n| n.transient) {
+            self.notice = None;
+        }
+    }
+
+    fn show(&mut self, text: String, error: bool, transient: bool) {
+        let notice = Notice {
+            text,
+            error,
+            transient,
+        };
+        if !transient {
+            if self.log.len() == LOG_LEN {
+                self.log.pop_front();
+            }
+            self.log.push_back(Logged {
+                at: self.now,
+                notice: notice.clone(),
+            });
+        }
+        self.notice = Some(notice);
     }
 
     /// True when the clock's words changed (the screen needs drawing).
@@ -69,7 +120,13 @@ impl Status {
             format!(" · {} ({})", info.user.name, info.user.role),
             theme.dim(),
         ));
-        if let Some(notice) = &self.notice {
+        // Signed out, nothing else matters until the user signs in again.
+        if sync.signed_out.is_some()
+            && let Some(e) = &sync.last_error
+        {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(e.clone(), theme.error()));
+        } else if let Some(notice) = &self.notice {
             spans.push(Span::raw("  "));
             let style = if notice.error {
                 theme.error()

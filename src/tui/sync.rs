@@ -2,6 +2,7 @@
 //! schedule, backoff after failures, and what the status bar says about it. Refreshes
 //! never overlap: one asked for while another runs is run once when it ends.
 
+use crate::client::DeskError;
 use crate::domain::time::{Millis, SECOND, humanize};
 
 /// Where syncing stands.
@@ -18,6 +19,9 @@ pub struct SyncState {
     pub last_error: Option<String>,
     /// The server's event stream is connected.
     pub live: bool,
+    /// The server refused the token (revoked, expired): retrying cannot help, so
+    /// nothing is scheduled until the user signs in again, to this desk.
+    pub signed_out: Option<String>,
     /// Seconds between refreshes; 0: only on demand.
     interval: u64,
 }
@@ -48,13 +52,21 @@ impl SyncState {
 
     /// The next refresh, one interval from `now` (none when refresh is off).
     pub fn schedule(&mut self, now: Millis) {
-        if self.interval > 0 {
+        if self.interval > 0 && self.signed_out.is_none() {
             self.next_at = Some(now + self.interval as Millis * SECOND);
         }
     }
 
-    /// A call failed: wait 5 s, 10 s, … up to a minute before the next try.
-    pub fn backoff(&mut self, now: Millis, error: impl ToString) {
+    /// A call failed: wait 5 s, 10 s, … up to a minute before the next try; a refused
+    /// token stops the tries and says how to sign in to `location` again.
+    pub fn backoff(&mut self, now: Millis, error: &DeskError, location: &str) {
+        if let DeskError::Unauthenticated(why) = error {
+            self.failures += 1;
+            self.signed_out = Some(location.to_string());
+            self.next_at = None;
+            self.last_error = Some(format!("{why}; sign in, then start desk again"));
+            return;
+        }
         self.failures += 1;
         let secs = (5u64 << (self.failures - 1).min(4)).min(60);
         self.next_at = Some(now + secs as Millis * SECOND);
@@ -83,6 +95,9 @@ impl SyncState {
     /// Starts a refresh from the feed position, unless one is running (then it runs
     /// again after) or the position is not known yet.
     pub fn begin(&mut self) -> Option<i64> {
+        if self.signed_out.is_some() {
+            return None;
+        }
         let after = self.head?;
         if self.in_flight {
             self.again = true;
@@ -100,6 +115,9 @@ impl SyncState {
 
     /// "synced 12s ago", "offline, retrying in 20s", "live · synced 3s ago".
     pub fn clock_text(&self, now: Millis, loaded: bool) -> String {
+        if let Some(location) = &self.signed_out {
+            return format!("signed out: run `desk login {location}`");
+        }
         if self.failures > 0 {
             let retry = self
                 .next_at
@@ -127,9 +145,10 @@ mod tests {
     #[test]
     fn failures_back_off_to_a_minute_and_recover() {
         let mut s = SyncState::new(30);
+        let down = DeskError::Unavailable("down".into());
         let waits: Vec<Millis> = (0..7)
             .map(|_| {
-                s.backoff(0, "down");
+                s.backoff(0, &down, "http://127.0.0.1:1");
                 s.next_at.unwrap_or_default() / SECOND
             })
             .collect();
@@ -137,6 +156,24 @@ mod tests {
         assert_eq!(s.clock_text(0, true), "offline, retrying in 1m");
         assert!(s.recovered());
         assert!(!s.recovered());
+    }
+
+    #[test]
+    fn a_refused_token_stops_the_retries_and_says_how_to_sign_in() {
+        let mut s = SyncState::new(30);
+        s.start_at(7, 0);
+        let refused = DeskError::Unauthenticated("the token was revoked".into());
+        s.backoff(0, &refused, "http://127.0.0.1:8080");
+        assert_eq!(s.next_at, None);
+        assert_eq!(s.begin(), None, "no refresh while signed out");
+        s.schedule(0);
+        assert_eq!(s.next_at, None);
+        assert_eq!(
+            s.clock_text(0, true),
+            "signed out: run `desk login http://127.0.0.1:8080`"
+        );
+        let why = s.last_error.clone().unwrap_or_default();
+        assert!(why.contains("revoked"), "{why}");
     }
 
     #[test]

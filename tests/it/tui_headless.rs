@@ -643,3 +643,67 @@ async fn marks_on_tickets_a_new_filter_hides_are_dropped_and_say_so() {
     let picker = h.app.overlay_as::<Picker>().expect("priority picker");
     assert_eq!(picker.title, "Priority of TKT-1");
 }
+
+#[tokio::test]
+async fn only_the_keys_the_discard_question_names_act_on_it() {
+    let demo = demo().await;
+    let mut h = start(&demo, NARROW).await;
+    h.press("c").await;
+    h.type_text("Half a thought").await;
+    h.press("esc").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("y discard · k keep it for later"),
+        "{screen}"
+    );
+    // `d` is not named: it answers "keep writing" and the text stays.
+    h.press("d").await;
+    let c = h.app.overlay_as::<Composer>().expect("still writing");
+    assert_eq!(c.body(), "Half a thought");
+    h.press("esc").await;
+    h.press("y").await;
+    assert!(h.app.overlay().is_none());
+}
+
+#[tokio::test]
+async fn the_message_log_keeps_what_the_status_line_cut_and_busy_words_go_when_done() {
+    let demo = demo().await;
+    let mut h = start(&demo, NARROW).await;
+    // A long message: at 80 columns the status line cannot hold it.
+    filter(&mut h, "key:TKT-1").await;
+    h.press("t").await;
+    let long = "a".repeat(60);
+    h.type_text(&format!(" {long}")).await;
+    h.press("enter").await;
+    h.press("esc").await;
+    let refusal = h
+        .app
+        .status
+        .log
+        .back()
+        .map(|l| l.notice.text.clone())
+        .expect("logged");
+    assert!(refusal.contains("longer than 50"), "{refusal}");
+    assert!(!h.screen().contains(&refusal), "cut on the status line");
+    h.press("m").await;
+    let shown = h.screen().split_whitespace().collect::<Vec<_>>().join(" ");
+    for word in refusal.split_whitespace().take(12) {
+        assert!(shown.contains(word), "{word} missing:\n{}", h.screen());
+    }
+    h.press("esc").await;
+    assert!(h.app.overlay().is_none());
+    // "refreshing…" says what is going on, and goes when it is over.
+    h.press("r").await;
+    assert!(!h.screen().contains("refreshing"), "{}", h.screen());
+}
+
+#[tokio::test]
+async fn the_palette_offers_only_the_saved_views_the_config_has() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    h.press(":").await;
+    let p = h.app.overlay_as::<Picker>().expect("palette");
+    let values: Vec<&str> = p.items.iter().map(|i| i.value.as_str()).collect();
+    assert!(!values.iter().any(|v| v.starts_with("view_")), "{values:?}");
+    assert!(values.contains(&"messages"), "{values:?}");
+}

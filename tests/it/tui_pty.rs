@@ -351,6 +351,20 @@ async fn a_supervisor_works_the_desk_over_the_server_and_survives_it_going_away(
         "{bodies:?}"
     );
 
+    // The token is revoked (signed out elsewhere): the screen says so and how to sign in
+    // again, and stops retrying instead of claiming to be offline.
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("logout");
+    assert!(answer.status().is_success());
+    tui.send("r");
+    let screen = tui.wait_for("signed out");
+    assert!(screen.contains(&format!("desk login {base}")), "{screen}");
+    assert!(!screen.contains("retrying"), "{screen}");
+
     let (status, alternate) = tui.quit();
     assert!(status.success(), "{status:?}");
     assert!(!alternate, "the terminal is given back");

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Outcome, Overlay, centered, popup};
+use super::{Outcome, Overlay, centered, popup, scrolled};
 use crate::tui::action::Action;
 use crate::tui::context::Context;
 use crate::tui::keymap::{Key, Pane};
@@ -76,19 +76,14 @@ impl Overlay for Help {
     }
 
     fn act(&mut self, action: Action, ctx: &Context) -> Outcome {
-        let half = (ctx.layout.list_rows() / 2).max(1);
         let max = Help::lines(ctx).len();
-        self.scroll = match action {
-            Action::Down => self.scroll + 1,
-            Action::HalfPageDown => self.scroll + half,
-            Action::Bottom => max,
-            Action::Up => self.scroll.saturating_sub(1),
-            Action::HalfPageUp => self.scroll.saturating_sub(half),
-            Action::Top => 0,
-            _ => return Outcome::close(),
+        match scrolled(self.scroll, action, max, ctx.layout.list_rows()) {
+            Some(to) => {
+                self.scroll = to;
+                Outcome::keep()
+            }
+            None => Outcome::close(),
         }
-        .min(max);
-        Outcome::keep()
     }
 
     fn input(&mut self, _key: Key, _ctx: &Context) -> Outcome {

@@ -9,6 +9,7 @@ pub mod composer;
 pub mod filter;
 pub mod form;
 pub mod help;
+pub mod messages;
 pub mod palette;
 pub mod picker;
 pub mod prompt;
@@ -27,6 +28,7 @@ use super::drafts::{Draft, Drafts};
 use super::keymap::{Code, Key, Pane};
 use super::panes::list::ListPane;
 use super::protocol::{Effect, Op};
+use super::status::Status;
 use crate::domain::query::Field;
 
 /// What an overlay did with an action or a key.
@@ -133,10 +135,12 @@ pub fn opened_by(
     ctx: &Context,
     list: &ListPane,
     drafts: &Drafts,
+    status: &Status,
 ) -> Option<Box<dyn Overlay>> {
     let selected = list.rows.selected_row();
     Some(match action {
         Action::Help => Box::new(help::Help::default()),
+        Action::Messages => Box::new(messages::Messages::of(status)),
         Action::Palette => Box::new(palette::palette(ctx)),
         Action::Filter => Box::new(filter::FilterBar::new(&list.query)),
         Action::Facets => Box::new(picker::Picker::facets()),
@@ -204,6 +208,22 @@ impl Submission {
             None => 0,
         }
     }
+}
+
+/// Where a read-only overlay is scrolled to after a movement action (`None`: not a
+/// movement, which closes it). `max`: its last line; `page`: its height.
+pub fn scrolled(scroll: usize, action: Action, max: usize, page: usize) -> Option<usize> {
+    let half = (page / 2).max(1);
+    let to = match action {
+        Action::Down => scroll + 1,
+        Action::HalfPageDown => scroll + half,
+        Action::Bottom => max,
+        Action::Up => scroll.saturating_sub(1),
+        Action::HalfPageUp => scroll.saturating_sub(half),
+        Action::Top => 0,
+        _ => return None,
+    };
+    Some(to.min(max))
 }
 
 /// Types `key` into a text field, with the readline keys people expect (`Ctrl-u`

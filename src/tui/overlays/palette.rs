@@ -9,6 +9,11 @@ pub fn palette(ctx: &Context) -> Picker {
         .iter()
         .copied()
         .filter(|a| a.in_palette() && ctx.available(*a))
+        // Only the saved views the config has.
+        .filter(|a| {
+            a.view_number()
+                .is_none_or(|n| usize::from(n) <= ctx.settings.views.len())
+        })
         .collect();
     let items = actions
         .iter()

@@ -268,14 +268,17 @@ impl ListPane {
         vec![Call::Write { op, targets }.into()]
     }
 
-    /// Saved view `n` of `views`: what to tell and the calls, or why there is none.
-    pub fn open_view(&mut self, n: u8, views: &[View]) -> Result<(String, Vec<Effect>), String> {
+    /// Saved view `n` of `views`, saying which; or why there is none.
+    pub fn open_view(&mut self, n: u8, views: &[View], status: &mut Status) -> Vec<Effect> {
         let index = usize::from(n).saturating_sub(1);
-        let view = views.get(index).ok_or_else(|| {
-            format!("no saved view {n}: add [[views]] with a name and a query to the config")
-        })?;
-        let text = format!("view {n}: {}", view.name);
-        Ok((text, self.set_query(view.query.clone(), Some(index))))
+        let Some(view) = views.get(index) else {
+            status.warn(format!(
+                "no saved view {n}: add [[views]] with a name and a query to the config"
+            ));
+            return Vec::new();
+        };
+        status.tell(format!("view {n}: {}", view.name));
+        self.set_query(view.query.clone(), Some(index))
     }
 
     /// Merges what a refresh found; returns the keys that changed. Tickets changed by
