@@ -41,6 +41,7 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
         ServerOptions {
             token_ttl_hours: loaded.config.server.token_ttl_hours,
             compat: compat_options(&loaded.config.compat),
+            cors: crate::server::CorsOrigins::from_config(&loaded.config.server.cors_origins),
             show_assignee: loaded.config.pages.show_assignee,
             pages: crate::server::PagesOptions {
                 enabled: loaded.config.pages.enabled,

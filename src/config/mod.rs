@@ -152,6 +152,9 @@ pub struct Server {
     pub database_url: Option<String>,
     #[serde(deserialize_with = "check::de_token_ttl")]
     pub token_ttl_hours: u64,
+    /// Browser origins allowed to call `/api/v1` and the compat surfaces; empty: none.
+    #[serde(deserialize_with = "check::de_cors_origins")]
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for Server {
@@ -161,6 +164,7 @@ impl Default for Server {
             listen: "127.0.0.1:7420".to_owned(),
             database_url: None,
             token_ttl_hours: 720,
+            cors_origins: Vec::new(),
         }
     }
 }

@@ -140,6 +140,7 @@ q = "close"
             listen: "0.0.0.0:8080".into(),
             database_url: Some("postgres://desk@db/desk".into()),
             token_ttl_hours: 24,
+            cors_origins: Vec::new(),
         }
     );
     assert_eq!(
@@ -501,7 +502,13 @@ fn the_example_documents_every_key_with_a_valid_value() {
     );
     assert_eq!(
         keys("server"),
-        ["database_url", "listen", "token_ttl_hours", "url"]
+        [
+            "cors_origins",
+            "database_url",
+            "listen",
+            "token_ttl_hours",
+            "url"
+        ]
     );
     assert_eq!(keys("ui"), ["refresh_interval", "theme"]);
     assert_eq!(
@@ -546,6 +553,34 @@ fn customer_pages_are_on_by_default_and_strict() {
     assert!(c.pages.enabled && !c.pages.allow_replies && !c.pages.show_assignee);
     let err = parse_err("[pages]\nallow_reply = true\n");
     assert!(err.contains("allow_reply"), "{err}");
+}
+
+#[test]
+fn cors_origins_are_exact_or_a_lone_star() {
+    assert!(parse_ok("").server.cors_origins.is_empty());
+    let c = parse_ok(
+        "[server]\ncors_origins = [\"http://localhost:3000\", \"https://a.example:8443\"]\n",
+    );
+    assert_eq!(c.server.cors_origins.len(), 2);
+    assert_eq!(
+        parse_ok("[server]\ncors_origins = [\"*\"]\n")
+            .server
+            .cors_origins,
+        ["*"]
+    );
+    for bad in [
+        "\"http://localhost:3000/\"",
+        "\"localhost:3000\"",
+        "\"http://a.example/app\"",
+        "\"*\", \"http://localhost:3000\"",
+        "\"http://*.example\"",
+    ] {
+        let err = parse_err(&format!("[server]\ncors_origins = [{bad}]\n"));
+        assert!(
+            err.contains("cors_origins") || err.contains("origin") || err.contains('*'),
+            "{bad}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -535,3 +535,129 @@ async fn a_refused_update_changes_nothing_at_all() {
     assert_eq!(whole(&s, id).await, before);
     s.stop().await;
 }
+
+/// A browser's preflight for a JSON call with a token, from `origin`.
+async fn preflight(s: &TestServer, path: &str, origin: &str, method: &str) -> server::Reply {
+    server::send(
+        compat::at(s, Method::OPTIONS, path, None)
+            .header("origin", origin)
+            .header("access-control-request-method", method)
+            .header(
+                "access-control-request-headers",
+                "content-type,authorization",
+            ),
+    )
+    .await
+}
+
+fn listed(reply: &server::Reply, header: &str) -> Vec<String> {
+    reply
+        .headers
+        .get_all(header)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_ascii_lowercase())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_react_ui_on_its_own_origin_gets_cors_answers() {
+    use desk::server::CorsOrigins;
+    const UI: &str = "http://localhost:3000";
+    let mut opts = options(|c| {
+        c.helpdesk = ON;
+        c.tracking = ON;
+    });
+    opts.cors = CorsOrigins::List(vec![UI.into(), "http://localhost:5173".into()]);
+    let s = TestServer::start_with(opts).await;
+
+    // The UI's JSON POST is preceded by a preflight, which must be a 2xx (204).
+    let pre = preflight(&s, "/tickets", UI, "POST").await;
+    pre.expect(StatusCode::NO_CONTENT);
+    assert_eq!(pre.header("access-control-allow-origin"), Some(UI));
+    let methods = listed(&pre, "access-control-allow-methods");
+    for m in ["get", "post", "put", "patch", "delete"] {
+        assert!(methods.contains(&m.to_string()), "{methods:?}");
+    }
+    let allowed = listed(&pre, "access-control-allow-headers");
+    for h in [
+        "content-type",
+        "authorization",
+        "x-api-key",
+        "if-match",
+        "if-none-match",
+    ] {
+        assert!(allowed.contains(&h.to_string()), "{allowed:?}");
+    }
+    assert!(listed(&pre, "vary").contains(&"origin".to_string()));
+    assert!(pre.header("access-control-allow-credentials").is_none());
+
+    // The real call from the allowed origin can be read by the page.
+    let body = j!({
+        "title": "Printer on fire",
+        "description": "It has been like this since Monday",
+        "user_id": s.customer.id(),
+        "category_id": id_of(&s, "/categories", "General").await,
+        "priority_id": id_of(&s, "/priorities", "High").await,
+    });
+    let real = server::send(
+        compat::at(&s, Method::POST, "/tickets", Some(&s.agent.token))
+            .header("origin", UI)
+            .json(&body),
+    )
+    .await;
+    real.expect(StatusCode::OK);
+    assert_eq!(real.header("access-control-allow-origin"), Some(UI));
+    let exposed = listed(&real, "access-control-expose-headers");
+    assert!(exposed.contains(&"etag".to_string()) && exposed.contains(&"location".to_string()));
+    assert!(listed(&real, "vary").contains(&"origin".to_string()));
+
+    // Another origin gets nothing a browser would accept, preflight or call.
+    let evil = "http://evil.example";
+    let pre = preflight(&s, "/tickets", evil, "POST").await;
+    assert!(pre.header("access-control-allow-origin").is_none());
+    let real = server::send(
+        compat::at(&s, Method::GET, "/tickets", Some(&s.agent.token)).header("origin", evil),
+    )
+    .await;
+    real.expect(StatusCode::OK);
+    assert!(real.header("access-control-allow-origin").is_none());
+
+    // The same on the native API and on the other surfaces enabled.
+    let pre = preflight(&s, "/api/v1/tickets/TKT-1", UI, "PATCH").await;
+    pre.expect(StatusCode::NO_CONTENT);
+    assert_eq!(pre.header("access-control-allow-origin"), Some(UI));
+    let pre = preflight(&s, "/api/create_ticket", "http://localhost:5173", "POST").await;
+    pre.expect(StatusCode::NO_CONTENT);
+    assert_eq!(
+        pre.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+    s.stop().await;
+
+    // Off by default: no CORS headers at all.
+    let s = desk().await;
+    let pre = preflight(&s, "/tickets", UI, "POST").await;
+    assert!(pre.header("access-control-allow-origin").is_none());
+    s.stop().await;
+
+    // `*` opens only the calls that take no token.
+    let mut opts = options(|c| {
+        c.helpdesk = ON;
+        c.tracking = ON;
+    });
+    opts.cors = CorsOrigins::Any;
+    let s = TestServer::start_with(opts).await;
+    let open = preflight(&s, "/api/create_ticket", UI, "POST").await;
+    open.expect(StatusCode::NO_CONTENT);
+    assert_eq!(open.header("access-control-allow-origin"), Some("*"));
+    for closed in ["/tickets", "/api/v1/tickets", "/api/tickets"] {
+        let pre = preflight(&s, closed, UI, "GET").await;
+        assert!(
+            pre.header("access-control-allow-origin").is_none(),
+            "{closed}"
+        );
+    }
+    s.stop().await;
+}

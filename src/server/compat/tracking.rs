@@ -22,11 +22,16 @@ use super::{
     Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, rfc3339, text, title, value,
 };
 
+/// The calls on one ticket, which need no token.
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/api/create_ticket", post(create))
-        .route("/api/tickets", get(list))
         .route("/api/tickets/{ticket_id}", get(show))
+}
+
+/// The list by email, which takes a token unless the surface is anonymous.
+pub(super) fn list_routes() -> Router<App> {
+    Router::new().route("/api/tickets", get(list))
 }
 
 /// The original's error shape: `{error}`.
