@@ -75,7 +75,8 @@ fn compat_options(c: &crate::config::Compat) -> CompatOptions {
         tracking: surface(c.tracking),
         intake: surface(c.intake),
         service_requests: surface(c.service_requests),
-        reports: surface(c.reports),
+        reports: surface(c.reports.surface()),
+        report_categories: c.reports.categories.clone(),
         helpdesk: surface(c.helpdesk),
     }
 }

@@ -126,6 +126,20 @@ pub(super) fn cors_origins(list: Vec<String>) -> Result<Vec<String>, String> {
     Ok(list)
 }
 
+/// `[compat.reports] categories`: at least one, none blank or repeated.
+pub(super) fn report_categories(list: Vec<String>) -> Result<Vec<String>, String> {
+    let list: Vec<String> = list.into_iter().map(|c| c.trim().to_owned()).collect();
+    if list.is_empty() || list.iter().any(String::is_empty) {
+        return Err("expected a list of non-empty category names".to_owned());
+    }
+    for (i, c) in list.iter().enumerate() {
+        if list[..i].iter().any(|d| d.eq_ignore_ascii_case(c)) {
+            return Err(format!("category `{c}` is listed twice"));
+        }
+    }
+    Ok(list)
+}
+
 /// Defines a `deserialize_with` function that reads a `$raw` and passes it through a
 /// check, so the error carries the value's span and the check's message.
 macro_rules! checked {
@@ -147,4 +161,5 @@ checked!(de_database_url: String => Option<String>, |s| non_empty(s).map(Some));
 checked!(de_email: String => String, email);
 checked!(de_non_empty: String => String, non_empty);
 checked!(de_cors_origins: Vec<String> => Vec<String>, cors_origins);
+checked!(de_report_categories: Vec<String> => Vec<String>, report_categories);
 checked!(de_path: String => PathBuf, |s| non_empty(s).map(PathBuf::from));

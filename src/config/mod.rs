@@ -194,14 +194,47 @@ impl Default for Pages {
 }
 
 /// `[compat.<surface>]`: which of the seed systems' endpoints `desk serve` answers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Compat {
     pub tracking: CompatSurface,
     pub intake: CompatSurface,
     pub service_requests: CompatSurface,
-    pub reports: CompatSurface,
+    pub reports: ReportsSurface,
     pub helpdesk: CompatSurface,
+}
+
+/// `[compat.reports]`: a surface with the report categories its clients may file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportsSurface {
+    pub enabled: bool,
+    pub anonymous: bool,
+    /// The `reportCategory` values accepted; default the original's ENUM.
+    #[serde(deserialize_with = "check::de_report_categories")]
+    pub categories: Vec<String>,
+}
+
+impl Default for ReportsSurface {
+    fn default() -> Self {
+        ReportsSurface {
+            enabled: false,
+            anonymous: false,
+            categories: crate::server::compat::REPORT_CATEGORIES
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
+        }
+    }
+}
+
+impl ReportsSurface {
+    pub fn surface(&self) -> CompatSurface {
+        CompatSurface {
+            enabled: self.enabled,
+            anonymous: self.anonymous,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

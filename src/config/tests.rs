@@ -533,7 +533,11 @@ fn the_example_documents_every_key_with_a_valid_value() {
             .map(String::as_str)
             .collect();
         fields.sort_unstable();
-        assert_eq!(fields, ["anonymous", "enabled"], "{surface}");
+        if surface == "reports" {
+            assert_eq!(fields, ["anonymous", "categories", "enabled"], "{surface}");
+        } else {
+            assert_eq!(fields, ["anonymous", "enabled"], "{surface}");
+        }
     }
     let mut sections: Vec<_> = table.keys().map(String::as_str).collect();
     sections.sort_unstable();
@@ -589,6 +593,15 @@ fn compat_surfaces_are_off_until_enabled_and_strict() {
     let c = parse_ok("[compat.helpdesk]\nenabled = true\nanonymous = true\n");
     assert!(c.compat.helpdesk.enabled && c.compat.helpdesk.anonymous);
     assert!(!c.compat.tracking.enabled);
+    assert_eq!(
+        parse_ok("").compat.reports.categories,
+        ["Payment Issue", "Travel Delay", "Unexpected Cancellation"]
+    );
+    let c = parse_ok("[compat.reports]\nenabled = true\ncategories = [\"Lost luggage\"]\n");
+    assert_eq!(c.compat.reports.categories, ["Lost luggage"]);
+    for bad in ["[]", "[\"\"]", "[\"A\", \"a\"]"] {
+        parse_err(&format!("[compat.reports]\ncategories = {bad}\n"));
+    }
     let err = parse_err("[compat.helpdesk]\nenabeld = true\n");
     assert!(err.starts_with("/cfg/config.toml:2:1"), "{err}");
     assert!(err.contains("enabeld"), "{err}");

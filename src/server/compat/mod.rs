@@ -61,13 +61,32 @@ pub struct Surface {
 }
 
 /// Every surface is off unless the operator turns it on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompatOptions {
     pub tracking: Surface,
     pub intake: Surface,
     pub service_requests: Surface,
     pub reports: Surface,
     pub helpdesk: Surface,
+    /// The `reportCategory` values the reports surface accepts.
+    pub report_categories: Vec<String>,
+}
+
+/// The travel booking system's report categories (its `Reports.ReportCategory` ENUM).
+pub const REPORT_CATEGORIES: [&str; 3] =
+    ["Payment Issue", "Travel Delay", "Unexpected Cancellation"];
+
+impl Default for CompatOptions {
+    fn default() -> Self {
+        CompatOptions {
+            tracking: Surface::default(),
+            intake: Surface::default(),
+            service_requests: Surface::default(),
+            reports: Surface::default(),
+            helpdesk: Surface::default(),
+            report_categories: REPORT_CATEGORIES.iter().map(|c| (*c).to_owned()).collect(),
+        }
+    }
 }
 
 /// The routes of the enabled surfaces. Intake and tracking take anonymous traffic from
@@ -110,6 +129,7 @@ pub(super) fn routes(options: &ServerOptions) -> Router<App> {
             )
         };
         routes = routes
+            .merge(cors.apply(limited(reports::signup_routes()), true))
             .merge(cors.apply(limited(reports::login_routes()), true))
             .merge(cors.apply(reports::routes(), true));
     }
