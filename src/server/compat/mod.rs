@@ -115,8 +115,15 @@ pub(super) fn routes(options: &ServerOptions) -> Router<App> {
     }
     if c.service_requests.enabled {
         announce("service_requests", c.service_requests, true);
-        routes =
-            routes.merge(cors.apply(service_requests::routes(), !c.service_requests.anonymous));
+        let login = super::rate_limited_as(
+            service_requests::login_routes(),
+            options.login_burst,
+            options.login_period,
+            service_requests::refuse,
+        );
+        routes = routes
+            .merge(cors.apply(login, true))
+            .merge(cors.apply(service_requests::routes(), !c.service_requests.anonymous));
     }
     if c.reports.enabled {
         announce("reports", c.reports, false);
