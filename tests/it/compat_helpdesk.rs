@@ -860,3 +860,54 @@ async fn the_helpdesk_ui_and_script_get_the_shapes_they_read() {
     assert!(row["username"].is_string());
     s.stop().await;
 }
+
+/// The surface describes itself, offline, as the original's /openapi.json and /redoc
+/// did; every path it lists is served.
+#[tokio::test]
+async fn the_surface_serves_its_own_openapi_document_and_a_reference_page() {
+    let s = desk().await;
+    let doc = get(&s, "/openapi.json", None).await;
+    doc.expect(StatusCode::OK);
+    assert!(
+        doc.json["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3."))
+    );
+    let paths = doc.json["paths"].as_object().expect("paths");
+    for want in [
+        "/tickets",
+        "/tickets/{ticket_id}",
+        "/tickets/{ticket_id}/comments",
+        "/tickets/{ticket_id}/history",
+        "/priorities",
+        "/users",
+        "/search",
+    ] {
+        assert!(paths.contains_key(want), "{want}");
+    }
+    let id = create(&s, "Printer jams", "High", "General").await["ticket_id"]
+        .as_i64()
+        .expect("id");
+    for (path, methods) in paths {
+        if methods.get("get").is_none() {
+            continue;
+        }
+        let path = path.replace("{ticket_id}", &id.to_string());
+        let path = if path == "/search" {
+            "/search?query=printer".to_string()
+        } else {
+            path
+        };
+        let reply = get(&s, &path, Some(&s.agent.token)).await;
+        reply.expect(StatusCode::OK);
+    }
+    let page = get(&s, "/redoc", None).await;
+    page.expect(StatusCode::OK);
+    assert!(
+        page.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html"))
+    );
+    let text = page.text();
+    assert!(text.contains("/tickets/{ticket_id}/history") && !text.contains("<script"));
+    s.stop().await;
+}

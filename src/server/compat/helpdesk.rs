@@ -40,6 +40,8 @@ pub(super) fn routes() -> Router<App> {
         .route("/stats", get(stats))
         .route("/search", get(search))
         .route("/dashboard", get(dashboard))
+        .route("/openapi.json", get(super::helpdesk_doc::openapi))
+        .route("/redoc", get(super::helpdesk_doc::redoc))
 }
 
 /// (id, desk status, name, colour). Ids 1–6 are the seed's statuses in its order;

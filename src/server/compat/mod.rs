@@ -9,6 +9,7 @@
 
 mod dialect;
 mod helpdesk;
+mod helpdesk_doc;
 mod intake;
 mod reports;
 mod service_requests;
