@@ -231,14 +231,55 @@ async fn backdate(service: &Service, id: i64, ms: time::Millis) -> Result<(), Se
 /// The password every demo account gets when the demo desk is served.
 pub const DEMO_PASSWORD: &str = "desk-demo";
 
-/// Lets every demo account sign in with [`DEMO_PASSWORD`] (for `desk serve --demo`).
+/// Lets the demo accounts sign in with [`DEMO_PASSWORD`], for a desk the demo has just
+/// filled. Only accounts without a password get it: a password someone chose is never
+/// replaced by the public one.
 pub async fn set_passwords(service: &Service) -> Result<(), DemoError> {
     let demo: Demo = serde_json::from_str(DEMO_JSON)?;
     let hash = crate::service::hash_password(DEMO_PASSWORD).await?;
     for u in demo.users {
-        if let Some(user) = service.user_by_email(&u.email).await? {
+        if let Some(user) = service.user_by_email(&u.email).await?
+            && !service.has_password(user.id).await?
+        {
             service.set_password_hash_unchecked(user.id, &hash).await?;
         }
     }
     Ok(())
+}
+
+/// What `desk serve --demo` loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    pub tickets: usize,
+    /// The demo accounts this load created, which got [`DEMO_PASSWORD`].
+    pub new_accounts: Vec<String>,
+}
+
+/// Loads the demo desk for `desk serve --demo`. Only the accounts this load creates get
+/// the public demo password; an account that was already there (an operator's own
+/// `admin@example.com`) keeps its password, or its lack of one.
+pub async fn load_for_serving(service: &Service) -> Result<Served, DemoError> {
+    let demo: Demo = serde_json::from_str(DEMO_JSON)?;
+    let mut already = Vec::new();
+    for u in &demo.users {
+        if service.user_by_email(&u.email).await?.is_some() {
+            already.push(u.email.to_lowercase());
+        }
+    }
+    let tickets = load(service).await?;
+    let hash = crate::service::hash_password(DEMO_PASSWORD).await?;
+    let mut new_accounts = Vec::new();
+    for u in demo.users {
+        if already.contains(&u.email.to_lowercase()) {
+            continue;
+        }
+        if let Some(user) = service.user_by_email(&u.email).await? {
+            service.set_password_hash_unchecked(user.id, &hash).await?;
+            new_accounts.push(user.email);
+        }
+    }
+    Ok(Served {
+        tickets,
+        new_accounts,
+    })
 }

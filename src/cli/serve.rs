@@ -25,13 +25,20 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
     if args.demo {
         let tickets = service.count_tickets_unscoped().await?;
         if tickets == 0 {
-            let n = crate::demo::load(&service).await?;
-            crate::demo::set_passwords(&service).await?;
-            tracing::info!(
-                "loaded the demo desk: {n} tickets; sign in as {} (supervisor) or admin@example.com with password `{}`",
-                crate::demo::DEMO_SUPERVISOR,
-                crate::demo::DEMO_PASSWORD
-            );
+            let served = crate::demo::load_for_serving(&service).await?;
+            if served.new_accounts.is_empty() {
+                tracing::info!(
+                    "loaded the demo desk: {} tickets; its accounts already existed and keep their passwords",
+                    served.tickets
+                );
+            } else {
+                tracing::info!(
+                    "loaded the demo desk: {} tickets; the new demo accounts ({}) sign in with password `{}`",
+                    served.tickets,
+                    served.new_accounts.join(", "),
+                    crate::demo::DEMO_PASSWORD
+                );
+            }
         } else {
             tracing::warn!("--demo ignored: the database already holds {tickets} tickets");
         }
@@ -41,6 +48,7 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
         ServerOptions {
             token_ttl_hours: loaded.config.server.token_ttl_hours,
             compat: compat_options(&loaded.config.compat),
+            cors: crate::server::CorsOrigins::from_config(&loaded.config.server.cors_origins),
             show_assignee: loaded.config.pages.show_assignee,
             pages: crate::server::PagesOptions {
                 enabled: loaded.config.pages.enabled,
@@ -74,7 +82,8 @@ fn compat_options(c: &crate::config::Compat) -> CompatOptions {
         tracking: surface(c.tracking),
         intake: surface(c.intake),
         service_requests: surface(c.service_requests),
-        reports: surface(c.reports),
+        reports: surface(c.reports.surface()),
+        report_categories: c.reports.categories.clone(),
         helpdesk: surface(c.helpdesk),
     }
 }

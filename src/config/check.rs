@@ -97,6 +97,49 @@ pub(super) fn non_empty(s: String) -> Result<String, String> {
     }
 }
 
+/// `[server] cors_origins`: exact origins as a browser sends them in `Origin`
+/// (`scheme://host[:port]`, no path, no trailing slash), or `"*"` alone.
+pub(super) fn cors_origins(list: Vec<String>) -> Result<Vec<String>, String> {
+    if list.iter().any(|o| o == "*") {
+        return if list.len() == 1 {
+            Ok(list)
+        } else {
+            Err("`\"*\"` cannot be mixed with exact origins: give one or the other".to_owned())
+        };
+    }
+    for o in &list {
+        let rest = o
+            .strip_prefix("http://")
+            .or_else(|| o.strip_prefix("https://"));
+        let ok = rest.is_some_and(|host| {
+            !host.is_empty()
+                && !host.contains(['/', '?', '#', '*', ' '])
+                && host.chars().all(|c| c.is_ascii_graphic())
+        });
+        if !ok {
+            return Err(format!(
+                "expected exact origins like `http://localhost:3000` (scheme, host and port, \
+                 no path or trailing slash) or `\"*\"`, found `{o}`"
+            ));
+        }
+    }
+    Ok(list)
+}
+
+/// `[compat.reports] categories`: at least one, none blank or repeated.
+pub(super) fn report_categories(list: Vec<String>) -> Result<Vec<String>, String> {
+    let list: Vec<String> = list.into_iter().map(|c| c.trim().to_owned()).collect();
+    if list.is_empty() || list.iter().any(String::is_empty) {
+        return Err("expected a list of non-empty category names".to_owned());
+    }
+    for (i, c) in list.iter().enumerate() {
+        if list[..i].iter().any(|d| d.eq_ignore_ascii_case(c)) {
+            return Err(format!("category `{c}` is listed twice"));
+        }
+    }
+    Ok(list)
+}
+
 /// Defines a `deserialize_with` function that reads a `$raw` and passes it through a
 /// check, so the error carries the value's span and the check's message.
 macro_rules! checked {
@@ -117,4 +160,6 @@ checked!(de_listen: String => String, listen);
 checked!(de_database_url: String => Option<String>, |s| non_empty(s).map(Some));
 checked!(de_email: String => String, email);
 checked!(de_non_empty: String => String, non_empty);
+checked!(de_cors_origins: Vec<String> => Vec<String>, cors_origins);
+checked!(de_report_categories: Vec<String> => Vec<String>, report_categories);
 checked!(de_path: String => PathBuf, |s| non_empty(s).map(PathBuf::from));

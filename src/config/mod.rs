@@ -152,6 +152,9 @@ pub struct Server {
     pub database_url: Option<String>,
     #[serde(deserialize_with = "check::de_token_ttl")]
     pub token_ttl_hours: u64,
+    /// Browser origins allowed to call `/api/v1` and the compat surfaces; empty: none.
+    #[serde(deserialize_with = "check::de_cors_origins")]
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for Server {
@@ -161,6 +164,7 @@ impl Default for Server {
             listen: "127.0.0.1:7420".to_owned(),
             database_url: None,
             token_ttl_hours: 720,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -190,14 +194,47 @@ impl Default for Pages {
 }
 
 /// `[compat.<surface>]`: which of the seed systems' endpoints `desk serve` answers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Compat {
     pub tracking: CompatSurface,
     pub intake: CompatSurface,
     pub service_requests: CompatSurface,
-    pub reports: CompatSurface,
+    pub reports: ReportsSurface,
     pub helpdesk: CompatSurface,
+}
+
+/// `[compat.reports]`: a surface with the report categories its clients may file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportsSurface {
+    pub enabled: bool,
+    pub anonymous: bool,
+    /// The `reportCategory` values accepted; default the original's ENUM.
+    #[serde(deserialize_with = "check::de_report_categories")]
+    pub categories: Vec<String>,
+}
+
+impl Default for ReportsSurface {
+    fn default() -> Self {
+        ReportsSurface {
+            enabled: false,
+            anonymous: false,
+            categories: crate::server::compat::REPORT_CATEGORIES
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
+        }
+    }
+}
+
+impl ReportsSurface {
+    pub fn surface(&self) -> CompatSurface {
+        CompatSurface {
+            enabled: self.enabled,
+            anonymous: self.anonymous,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

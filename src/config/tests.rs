@@ -140,6 +140,7 @@ q = "close"
             listen: "0.0.0.0:8080".into(),
             database_url: Some("postgres://desk@db/desk".into()),
             token_ttl_hours: 24,
+            cors_origins: Vec::new(),
         }
     );
     assert_eq!(
@@ -501,7 +502,13 @@ fn the_example_documents_every_key_with_a_valid_value() {
     );
     assert_eq!(
         keys("server"),
-        ["database_url", "listen", "token_ttl_hours", "url"]
+        [
+            "cors_origins",
+            "database_url",
+            "listen",
+            "token_ttl_hours",
+            "url"
+        ]
     );
     assert_eq!(keys("ui"), ["refresh_interval", "theme"]);
     assert_eq!(
@@ -526,7 +533,11 @@ fn the_example_documents_every_key_with_a_valid_value() {
             .map(String::as_str)
             .collect();
         fields.sort_unstable();
-        assert_eq!(fields, ["anonymous", "enabled"], "{surface}");
+        if surface == "reports" {
+            assert_eq!(fields, ["anonymous", "categories", "enabled"], "{surface}");
+        } else {
+            assert_eq!(fields, ["anonymous", "enabled"], "{surface}");
+        }
     }
     let mut sections: Vec<_> = table.keys().map(String::as_str).collect();
     sections.sort_unstable();
@@ -549,11 +560,48 @@ fn customer_pages_are_on_by_default_and_strict() {
 }
 
 #[test]
+fn cors_origins_are_exact_or_a_lone_star() {
+    assert!(parse_ok("").server.cors_origins.is_empty());
+    let c = parse_ok(
+        "[server]\ncors_origins = [\"http://localhost:3000\", \"https://a.example:8443\"]\n",
+    );
+    assert_eq!(c.server.cors_origins.len(), 2);
+    assert_eq!(
+        parse_ok("[server]\ncors_origins = [\"*\"]\n")
+            .server
+            .cors_origins,
+        ["*"]
+    );
+    for bad in [
+        "\"http://localhost:3000/\"",
+        "\"localhost:3000\"",
+        "\"http://a.example/app\"",
+        "\"*\", \"http://localhost:3000\"",
+        "\"http://*.example\"",
+    ] {
+        let err = parse_err(&format!("[server]\ncors_origins = [{bad}]\n"));
+        assert!(
+            err.contains("cors_origins") || err.contains("origin") || err.contains('*'),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
 fn compat_surfaces_are_off_until_enabled_and_strict() {
     assert_eq!(parse_ok("").compat, Compat::default());
     let c = parse_ok("[compat.helpdesk]\nenabled = true\nanonymous = true\n");
     assert!(c.compat.helpdesk.enabled && c.compat.helpdesk.anonymous);
     assert!(!c.compat.tracking.enabled);
+    assert_eq!(
+        parse_ok("").compat.reports.categories,
+        ["Payment Issue", "Travel Delay", "Unexpected Cancellation"]
+    );
+    let c = parse_ok("[compat.reports]\nenabled = true\ncategories = [\"Lost luggage\"]\n");
+    assert_eq!(c.compat.reports.categories, ["Lost luggage"]);
+    for bad in ["[]", "[\"\"]", "[\"A\", \"a\"]"] {
+        parse_err(&format!("[compat.reports]\ncategories = {bad}\n"));
+    }
     let err = parse_err("[compat.helpdesk]\nenabeld = true\n");
     assert!(err.starts_with("/cfg/config.toml:2:1"), "{err}");
     assert!(err.contains("enabeld"), "{err}");

@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod compat;
+mod cors;
 mod error;
 mod etag;
 mod extract;
@@ -31,6 +32,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::service::Service;
 
+pub use cors::CorsOrigins;
 pub use error::ApiError;
 pub use pages::PagesOptions;
 
@@ -54,6 +56,8 @@ pub struct ServerOptions {
     pub compat: compat::CompatOptions,
     /// The customer pages (`/track`, `/new`).
     pub pages: PagesOptions,
+    /// Which browser origins may call `/api/v1` and the compat surfaces.
+    pub cors: CorsOrigins,
 }
 
 impl Default for ServerOptions {
@@ -68,6 +72,7 @@ impl Default for ServerOptions {
             show_assignee: true,
             compat: compat::CompatOptions::default(),
             pages: PagesOptions::default(),
+            cors: CorsOrigins::Off,
         }
     }
 }
@@ -200,9 +205,10 @@ pub fn router(app: App) -> Router {
         .merge(login)
         .merge(anonymous)
         .method_not_allowed_fallback(method_not_allowed);
+    options.cors.announce();
     Router::new()
         .route("/healthz", get(healthz))
-        .nest("/api/v1", api)
+        .nest("/api/v1", options.cors.apply(api, true))
         .merge(compat::routes(&options))
         .merge(pages::routes(&options))
         .merge(openapi::docs())

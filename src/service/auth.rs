@@ -231,6 +231,14 @@ impl Service {
     /// Stores a password hash and ends every session of the person, so a stolen session
     /// ends with the password change. No authority is checked here: callers have (the
     /// API's paths) or act with the database's own (demo setup, `desk users password`).
+    /// Whether account `user_id` has a password (accounts made by an admin or a local
+    /// desk may have none until one is set).
+    pub async fn has_password(&self, user_id: i64) -> Result<bool> {
+        Ok(users::password_hash(self.store.pool(), user_id)
+            .await?
+            .is_some())
+    }
+
     pub async fn set_password_hash_unchecked(&self, user_id: i64, hash: &str) -> Result<()> {
         let mut w = self.store.write().await?;
         users::set_password_hash(&mut *w.tx, user_id, Some(hash)).await?;

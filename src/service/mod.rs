@@ -56,6 +56,8 @@ pub struct Service {
     tokens: std::sync::Arc<token_cache::TokenCache>,
     refs: std::sync::Arc<RefCache>,
     filings: std::sync::Arc<filing::Queue>,
+    /// Held while a ticket that must be unique by a custom field is checked and filed.
+    unique_filing: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The reference data operations resolve names against. Small and rarely changed, so
@@ -147,6 +149,7 @@ impl Service {
             tokens: Default::default(),
             refs: Default::default(),
             filings: Default::default(),
+            unique_filing: Default::default(),
         }
     }
 

@@ -200,6 +200,17 @@ impl Service {
         Ok(people)
     }
 
+    /// Everyone staff may name on a ticket, customers included (the helpdesk's user
+    /// picker): staff only; admins also see deactivated accounts, as in [`Service::users`].
+    pub async fn directory(&self, actor: &Actor) -> Result<Vec<User>> {
+        actor.require_staff("list people")?;
+        let mut people = users::list(self.store.pool(), false).await?;
+        if !actor.role().is_admin() {
+            people.retain(|u| u.active);
+        }
+        Ok(people)
+    }
+
     /// Adds a person. Admins only.
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
         actor.require_admin("add people")?;
@@ -323,5 +334,47 @@ impl Service {
         users::get(self.store.pool(), id)
             .await?
             .ok_or_else(|| ServiceError::not_found("user", id))
+    }
+}
+
+impl Service {
+    /// Who a change is recorded as when a surface names the acting person (the
+    /// helpdesk's `?user_id=N`): the caller themselves, or someone the caller may speak
+    /// for. Staff may act for customers (an agent typing up what a customer said on the
+    /// phone); acting for another staff member takes a supervisor or admin, and nobody
+    /// acts for a role above their own. Whatever the chosen person may not do is then
+    /// refused by the operation itself, as for them.
+    pub async fn acting_as(&self, actor: &Actor, id: i64) -> Result<Actor> {
+        actor.require_active()?;
+        if actor.user_id() == Some(id) {
+            return Ok(actor.clone());
+        }
+        if !actor.is_staff() {
+            return Err(ServiceError::Forbidden(
+                "customers may only act as themselves".into(),
+            ));
+        }
+        let user = users::get(self.store.pool(), id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("user", id))?;
+        if user.role.is_staff() && !actor.role().is_supervisor() {
+            return Err(ServiceError::Forbidden(
+                "only supervisors and admins may act for another staff member".into(),
+            ));
+        }
+        if user.role > actor.role() {
+            return Err(ServiceError::Forbidden(format!(
+                "a {} may not act for a {}",
+                actor.role().as_str(),
+                user.role.as_str()
+            )));
+        }
+        if !user.active {
+            return Err(ServiceError::Forbidden(format!(
+                "the account {} is deactivated",
+                user.email
+            )));
+        }
+        Ok(Actor::User(user))
     }
 }

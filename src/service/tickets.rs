@@ -15,6 +15,30 @@ const DEFAULT_PRIORITY: &str = "Medium";
 impl Service {
     /// Files a ticket. Customers file for themselves; staff may file on behalf of a
     /// contact (`requester_email`), linking to their account when they have one.
+    /// Files `new` unless another ticket already holds the same value in its custom
+    /// field `key` (a seed's own unique id, such as a service request's `SRV-…`), which
+    /// is refused as a duplicate. Checks and filings of this kind take turns, so two of
+    /// them cannot both pass the check in this process.
+    pub async fn create_ticket_unique(
+        &self,
+        actor: &Actor,
+        new: NewTicket,
+        key: &str,
+    ) -> Result<Ticket> {
+        let Some(value) = new.custom_fields.get(key).cloned() else {
+            return self.create_ticket(actor, new).await;
+        };
+        let _turn = self.unique_filing.lock().await;
+        let taken =
+            crate::store::tickets::with_custom_field(self.store.pool(), key, &value).await?;
+        if !taken.is_empty() {
+            return Err(ServiceError::Duplicate(format!(
+                "a ticket with {key} {value} already exists"
+            )));
+        }
+        self.create_ticket(actor, new).await
+    }
+
     pub async fn create_ticket(&self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
         actor.require_active()?;
         let title = validate::required_text("title", &new.title, validate::TITLE_MAX)?;

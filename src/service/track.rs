@@ -201,6 +201,17 @@ impl Service {
         Ok(())
     }
 
+    /// Withdraws a ticket from a seed's tracking page (its "delete" button), for the
+    /// contact proven by key and email: the ticket is closed, never destroyed, so the
+    /// audit trail keeps it.
+    pub async fn tracker_withdraw(&self, key: &str, email: &str) -> Result<()> {
+        let (contact, _) = self.tracker_contact(key, email).await?;
+        let mut c = self.begin_change(&contact, key, None).await?;
+        super::transitions::apply_withdraw(&mut c, &contact)?;
+        self.commit_change(&contact, c).await?;
+        Ok(())
+    }
+
     async fn tracker_contact(
         &self,
         key: &str,

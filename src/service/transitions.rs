@@ -204,6 +204,30 @@ pub(super) fn apply_transition(
     Ok(())
 }
 
+/// The requester takes their request back: it ends as `closed` whatever it was, outside
+/// the staff workflow (a customer may always drop their own request), and the event
+/// says so. Nothing is deleted; a ticket already closed is left as it is.
+pub(super) fn apply_withdraw(c: &mut Change<'_>, actor: &Actor) -> Result<()> {
+    if !actor.is_requester(&c.after) {
+        return Err(ServiceError::Forbidden(
+            "only the requester may withdraw a ticket".into(),
+        ));
+    }
+    if c.after.status != workflow::CLOSED {
+        set_status(
+            c,
+            actor,
+            workflow::CLOSED,
+            EventKind::StatusChanged,
+            Some(WITHDRAWN.to_string()),
+        );
+    }
+    Ok(())
+}
+
+/// The note of a withdrawal, which the audit trail and the tracking pages show.
+pub const WITHDRAWN: &str = "Withdrawn by the requester";
+
 pub(super) fn apply_approve(c: &mut Change<'_>, actor: &Actor, note: Option<String>) -> Result<()> {
     decidable(&c.after)?;
     c.after.approved_at = Some(c.now);

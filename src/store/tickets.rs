@@ -287,3 +287,39 @@ pub async fn shift_history(
     }
     Ok(())
 }
+
+/// Ids of the tickets whose custom field `key` holds exactly `value`. The text match
+/// narrows the rows (custom fields are stored as compact JSON); each candidate is then
+/// parsed and compared, so escaping or key order can never give a wrong answer.
+pub async fn with_custom_field<'c, E>(
+    ex: E,
+    key: &str,
+    value: &serde_json::Value,
+) -> Result<Vec<i64>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let needle = format!("{}:{}", serde_json::Value::from(key), value);
+    let mut pattern = String::from("%");
+    for ch in needle.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    let found: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, custom_fields FROM tickets WHERE custom_fields LIKE $1 ESCAPE '\\'",
+    )
+    .bind(pattern)
+    .fetch_all(ex)
+    .await?;
+    Ok(found
+        .into_iter()
+        .filter(|(_, fields)| {
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(fields)
+                .is_ok_and(|m| m.get(key) == Some(value))
+        })
+        .map(|(id, _)| id)
+        .collect())
+}

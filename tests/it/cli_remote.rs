@@ -392,3 +392,93 @@ async fn stats_and_reference_lists_are_the_api_shapes() {
     }
     server.stop().await;
 }
+
+/// `desk serve --demo` on a database that already has people: an account that shares a
+/// demo address keeps its own password; only the accounts the demo creates get the
+/// public demo password.
+#[tokio::test]
+async fn serve_demo_never_resets_an_existing_password() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("desk.db");
+    {
+        let store = desk::store::Store::open(db.to_str().expect("utf-8"))
+            .await
+            .expect("store");
+        let service = desk::service::Service::new(store, desk::service::ServiceConfig::default());
+        service.seed_defaults().await.expect("defaults");
+        let hash = desk::service::hash_password("the operator's own secret")
+            .await
+            .expect("hash");
+        let admin = service
+            .insert_user(
+                desk::service::NewUser {
+                    email: "admin@example.com".into(),
+                    name: "The Operator".into(),
+                    role: desk::domain::model::Role::Admin,
+                },
+                Some(&hash),
+            )
+            .await
+            .expect("the operator's account");
+        assert_eq!(admin.email, "admin@example.com");
+        service.store().close().await;
+    }
+    let config = dir.path().join("server.toml");
+    std::fs::write(&config, "").expect("config");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_desk"))
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+        ])
+        .arg(&db)
+        .env("DESK_CONFIG", &config)
+        .env("DESK_DATA_DIR", dir.path().join("data"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("desk serve --demo");
+    // The demo is loaded before the server listens.
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("desk serve --demo did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let http = server::client();
+    let login = |email: &'static str, password: &'static str| {
+        let http = http.clone();
+        async move {
+            http.post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+                .json(&serde_json::json!({"email": email, "password": password}))
+                .send()
+                .await
+                .expect("login answered")
+                .status()
+        }
+    };
+    let own = login("admin@example.com", "the operator's own secret").await;
+    let public = login("admin@example.com", desk::demo::DEMO_PASSWORD).await;
+    let created = login(desk::demo::DEMO_SUPERVISOR, desk::demo::DEMO_PASSWORD).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(own, StatusCode::OK, "the operator's password still works");
+    assert_eq!(
+        public,
+        StatusCode::UNAUTHORIZED,
+        "the demo password does not"
+    );
+    assert_eq!(created, StatusCode::OK, "a demo account it created does");
+}

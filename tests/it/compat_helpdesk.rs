@@ -140,7 +140,8 @@ async fn tickets_are_created_read_and_numbered_once() {
     assert_eq!(t["priority_name"], "High");
     assert_eq!(t["status_id"], 1);
     assert_eq!(t["status_name"], "Open");
-    assert_eq!(t["tags"], "printer,vip");
+    // In the order sent ("vip, printer"), not desk's sorted set.
+    assert_eq!(t["tags"], "vip,printer");
     assert_eq!(t["resolved_at"], Value::Null);
     assert!(t["due_date"].is_string());
 
@@ -218,7 +219,9 @@ async fn updates_comments_and_history() {
     let id = create(&s, "Cannot log in", "High", "General").await["ticket_id"]
         .as_i64()
         .expect("id");
-    let put = |body: Value, query: &'static str| {
+    // `?user_id=` names the agent who acts, as the helpdesk's UI sends it.
+    let me = format!("?user_id={}", s.agent.id());
+    let put = |body: Value, query: String| {
         let s = &s;
         async move {
             json(
@@ -231,18 +234,18 @@ async fn updates_comments_and_history() {
             .await
         }
     };
-    let no_user = put(j!({"status_id": 2}), "").await;
+    let no_user = put(j!({"status_id": 2}), String::new()).await;
     no_user.expect(StatusCode::UNPROCESSABLE_ENTITY);
-    let nothing = put(j!({"colour": "blue"}), "?user_id=3").await;
+    let nothing = put(j!({"colour": "blue"}), me.clone()).await;
     nothing.expect(StatusCode::BAD_REQUEST);
     assert_eq!(nothing.json, j!({"detail": "No valid fields to update"}));
-    let bad_status = put(j!({"status_id": 99}), "?user_id=3").await;
+    let bad_status = put(j!({"status_id": 99}), me.clone()).await;
     bad_status.expect(StatusCode::BAD_REQUEST);
     assert_eq!(bad_status.json, j!({"detail": "Invalid status ID"}));
     let unknown = json(
         &s,
         Method::PUT,
-        "/tickets/9999?user_id=3",
+        &format!("/tickets/9999{me}"),
         Some(&s.agent.token),
         j!({"status_id": 2}),
     )
@@ -251,7 +254,7 @@ async fn updates_comments_and_history() {
 
     let moved = put(
         j!({"status_id": 2, "assigned_to": s.agent.id(), "title": "Cannot log in (SSO)"}),
-        "?user_id=3",
+        me.clone(),
     )
     .await;
     moved.expect(StatusCode::OK);
@@ -261,7 +264,7 @@ async fn updates_comments_and_history() {
     assert_eq!(native.json["ticket"]["assignee"]["email"], s.agent.email());
     assert_eq!(native.json["ticket"]["title"], "Cannot log in (SSO)");
     // Setting the status it already has is no change, not a workflow error.
-    put(j!({"status_id": 2}), "?user_id=3")
+    put(j!({"status_id": 2}), me.clone())
         .await
         .expect(StatusCode::OK);
 
@@ -273,7 +276,7 @@ async fn updates_comments_and_history() {
         let added = json(
             &s,
             Method::POST,
-            &format!("/tickets/{id}/comments?user_id=3"),
+            &format!("/tickets/{id}/comments{me}"),
             Some(&s.agent.token),
             j!({"comment": comment, "is_internal": internal}),
         )
@@ -296,7 +299,7 @@ async fn updates_comments_and_history() {
     let no_comment = json(
         &s,
         Method::POST,
-        &format!("/tickets/{id}/comments?user_id=3"),
+        &format!("/tickets/{id}/comments{me}"),
         Some(&s.agent.token),
         j!({"is_internal": false}),
     )
@@ -304,7 +307,7 @@ async fn updates_comments_and_history() {
     no_comment.expect(StatusCode::UNPROCESSABLE_ENTITY);
 
     // Resolving sets resolved_at, which the original never did.
-    put(j!({"status_id": 4}), "?user_id=3")
+    put(j!({"status_id": 4}), me.clone())
         .await
         .expect(StatusCode::OK);
     let t = get(&s, &format!("/tickets/{id}"), Some(&s.agent.token)).await;
@@ -316,7 +319,7 @@ async fn updates_comments_and_history() {
     let rows = history.json.as_array().expect("list");
     let status_changes: Vec<(&str, &str)> = rows
         .iter()
-        .filter(|r| r["field_name"] == "status")
+        .filter(|r| r["action"] == "updated_status")
         .filter_map(|r| Some((r["old_value"].as_str()?, r["new_value"].as_str()?)))
         .collect();
     assert!(
@@ -327,7 +330,7 @@ async fn updates_comments_and_history() {
         status_changes.contains(&("in_progress", "resolved")),
         "{rows:?}"
     );
-    assert!(rows.iter().all(|r| r["changed_at"].is_string()));
+    assert!(rows.iter().all(|r| r["created_at"].is_string()));
     s.stop().await;
 }
 
@@ -503,17 +506,17 @@ async fn a_refused_update_changes_nothing_at_all() {
     let id = create(&s, "Printer jams", "High", "General").await["ticket_id"]
         .as_i64()
         .expect("id");
-    let put = |token: String, body: Value| {
-        let s = &s;
+    let put = |who: &server::Person, body: Value| {
+        let (s, token, uid) = (&s, who.token.clone(), who.id());
         async move {
-            let path = format!("/tickets/{id}?user_id=3");
+            let path = format!("/tickets/{id}?user_id={uid}");
             json(s, Method::PUT, &path, Some(&token), body).await
         }
     };
     // Title and tags are fine; approving is for supervisors (refused before any write).
     let before = whole(&s, id).await;
     let body = j!({"title": "Printer jams (floor 3)", "tags": "hardware", "status_id": 8});
-    let refused = put(s.agent.token.clone(), body.clone()).await;
+    let refused = put(&s.agent, body.clone()).await;
     refused.expect(StatusCode::FORBIDDEN);
     assert_eq!(
         whole(&s, id).await,
@@ -521,11 +524,11 @@ async fn a_refused_update_changes_nothing_at_all() {
         "title, tags, version and events as they were"
     );
     // Work has started, so there is nothing left to approve (refused inside the change).
-    put(s.agent.token.clone(), j!({"status_id": 2}))
+    put(&s.agent, j!({"status_id": 2}))
         .await
         .expect(StatusCode::OK);
     let before = whole(&s, id).await;
-    let refused = put(s.supervisor.token.clone(), body).await;
+    let refused = put(&s.supervisor, body).await;
     assert!(
         refused.status.is_client_error(),
         "refused, not {}: {}",
@@ -533,5 +536,378 @@ async fn a_refused_update_changes_nothing_at_all() {
         refused.text()
     );
     assert_eq!(whole(&s, id).await, before);
+    s.stop().await;
+}
+
+/// A browser's preflight for a JSON call with a token, from `origin`.
+async fn preflight(s: &TestServer, path: &str, origin: &str, method: &str) -> server::Reply {
+    server::send(
+        compat::at(s, Method::OPTIONS, path, None)
+            .header("origin", origin)
+            .header("access-control-request-method", method)
+            .header(
+                "access-control-request-headers",
+                "content-type,authorization",
+            ),
+    )
+    .await
+}
+
+fn listed(reply: &server::Reply, header: &str) -> Vec<String> {
+    reply
+        .headers
+        .get_all(header)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_ascii_lowercase())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_react_ui_on_its_own_origin_gets_cors_answers() {
+    use desk::server::CorsOrigins;
+    const UI: &str = "http://localhost:3000";
+    let mut opts = options(|c| {
+        c.helpdesk = ON;
+        c.tracking = ON;
+    });
+    opts.cors = CorsOrigins::List(vec![UI.into(), "http://localhost:5173".into()]);
+    let s = TestServer::start_with(opts).await;
+
+    // The UI's JSON POST is preceded by a preflight, which must be a 2xx (204).
+    let pre = preflight(&s, "/tickets", UI, "POST").await;
+    pre.expect(StatusCode::NO_CONTENT);
+    assert_eq!(pre.header("access-control-allow-origin"), Some(UI));
+    let methods = listed(&pre, "access-control-allow-methods");
+    for m in ["get", "post", "put", "patch", "delete"] {
+        assert!(methods.contains(&m.to_string()), "{methods:?}");
+    }
+    let allowed = listed(&pre, "access-control-allow-headers");
+    for h in [
+        "content-type",
+        "authorization",
+        "x-api-key",
+        "if-match",
+        "if-none-match",
+    ] {
+        assert!(allowed.contains(&h.to_string()), "{allowed:?}");
+    }
+    assert!(listed(&pre, "vary").contains(&"origin".to_string()));
+    assert!(pre.header("access-control-allow-credentials").is_none());
+
+    // The real call from the allowed origin can be read by the page.
+    let body = j!({
+        "title": "Printer on fire",
+        "description": "It has been like this since Monday",
+        "user_id": s.customer.id(),
+        "category_id": id_of(&s, "/categories", "General").await,
+        "priority_id": id_of(&s, "/priorities", "High").await,
+    });
+    let real = server::send(
+        compat::at(&s, Method::POST, "/tickets", Some(&s.agent.token))
+            .header("origin", UI)
+            .json(&body),
+    )
+    .await;
+    real.expect(StatusCode::OK);
+    assert_eq!(real.header("access-control-allow-origin"), Some(UI));
+    let exposed = listed(&real, "access-control-expose-headers");
+    assert!(exposed.contains(&"etag".to_string()) && exposed.contains(&"location".to_string()));
+    assert!(listed(&real, "vary").contains(&"origin".to_string()));
+
+    // Another origin gets nothing a browser would accept, preflight or call.
+    let evil = "http://evil.example";
+    let pre = preflight(&s, "/tickets", evil, "POST").await;
+    assert!(pre.header("access-control-allow-origin").is_none());
+    let real = server::send(
+        compat::at(&s, Method::GET, "/tickets", Some(&s.agent.token)).header("origin", evil),
+    )
+    .await;
+    real.expect(StatusCode::OK);
+    assert!(real.header("access-control-allow-origin").is_none());
+
+    // The same on the native API and on the other surfaces enabled.
+    let pre = preflight(&s, "/api/v1/tickets/TKT-1", UI, "PATCH").await;
+    pre.expect(StatusCode::NO_CONTENT);
+    assert_eq!(pre.header("access-control-allow-origin"), Some(UI));
+    let pre = preflight(&s, "/api/create_ticket", "http://localhost:5173", "POST").await;
+    pre.expect(StatusCode::NO_CONTENT);
+    assert_eq!(
+        pre.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+    s.stop().await;
+
+    // Off by default: no CORS headers at all.
+    let s = desk().await;
+    let pre = preflight(&s, "/tickets", UI, "POST").await;
+    assert!(pre.header("access-control-allow-origin").is_none());
+    s.stop().await;
+
+    // `*` opens only the calls that take no token.
+    let mut opts = options(|c| {
+        c.helpdesk = ON;
+        c.tracking = ON;
+    });
+    opts.cors = CorsOrigins::Any;
+    let s = TestServer::start_with(opts).await;
+    let open = preflight(&s, "/api/create_ticket", UI, "POST").await;
+    open.expect(StatusCode::NO_CONTENT);
+    assert_eq!(open.header("access-control-allow-origin"), Some("*"));
+    for closed in ["/tickets", "/api/v1/tickets", "/api/tickets"] {
+        let pre = preflight(&s, closed, UI, "GET").await;
+        assert!(
+            pre.header("access-control-allow-origin").is_none(),
+            "{closed}"
+        );
+    }
+    s.stop().await;
+}
+
+fn is_hex_color(v: &Value) -> bool {
+    v.as_str().is_some_and(|c| {
+        c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit())
+    })
+}
+
+/// The helpdesk's React UI and test script as they call it: reference data they render
+/// straight into the page, writes that name who acts with `?user_id=`, the history and
+/// 422 bodies of the later FastAPI server, and tags in the order typed.
+#[tokio::test]
+async fn the_helpdesk_ui_and_script_get_the_shapes_they_read() {
+    let s = desk().await;
+    let priorities = get(&s, "/priorities", Some(&s.agent.token)).await;
+    priorities.expect(StatusCode::OK);
+    for p in priorities.json.as_array().expect("list") {
+        assert!(p["description"].is_string(), "{p}");
+        assert!(p["sla_hours"].is_i64(), "{p}");
+        assert!(is_hex_color(&p["color"]), "{p}");
+    }
+    assert_eq!(priorities.json[0]["sla_hours"], 1);
+    let categories = get(&s, "/categories", Some(&s.agent.token)).await;
+    categories.expect(StatusCode::OK);
+    for c in categories.json.as_array().expect("list") {
+        assert!(c["sla_hours"].is_i64(), "{c}");
+    }
+
+    // Staff pick requesters from /users: customers are listed, in the seed's role words.
+    let users = get(&s, "/users", Some(&s.agent.token)).await;
+    users.expect(StatusCode::OK);
+    let role_of = |id: i64| {
+        users
+            .json
+            .as_array()
+            .and_then(|u| u.iter().find(|u| u["id"] == id))
+            .map(|u| u["role"].clone())
+    };
+    assert_eq!(role_of(s.customer.id()), Some(j!("customer")));
+    assert_eq!(role_of(s.agent.id()), Some(j!("support_agent")));
+    assert_eq!(role_of(s.admin.id()), Some(j!("admin")));
+    get(&s, "/users", Some(&s.customer.token))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+
+    // Tags in the order typed.
+    let body = j!({
+        "title": "VPN drops",
+        "description": "The VPN drops every ten minutes",
+        "user_id": s.customer.id(),
+        "category_id": id_of(&s, "/categories", "General").await,
+        "priority_id": id_of(&s, "/priorities", "High").await,
+        "tags": "vpn, Network, urgent",
+    });
+    let created = json(
+        &s,
+        Method::POST,
+        "/tickets",
+        Some(&s.agent.token),
+        body.clone(),
+    )
+    .await;
+    created.expect(StatusCode::OK);
+    let id = created.json["ticket_id"].as_i64().expect("id");
+    let t = get(&s, &format!("/tickets/{id}"), Some(&s.agent.token)).await;
+    assert_eq!(t.json["tags"], "vpn,network,urgent");
+
+    // 422 in pydantic v2's shape.
+    let mut no_title = body.clone();
+    no_title.as_object_mut().expect("object").remove("title");
+    let reply = json(
+        &s,
+        Method::POST,
+        "/tickets",
+        Some(&s.agent.token),
+        no_title.clone(),
+    )
+    .await;
+    reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        reply.json,
+        j!({"detail": [{"type": "missing", "loc": ["body", "title"], "msg": "Field required",
+            "input": no_title}]})
+    );
+    let reply = json(
+        &s,
+        Method::PUT,
+        &format!("/tickets/{id}"),
+        Some(&s.agent.token),
+        j!({"title": "x"}),
+    )
+    .await;
+    reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.json["detail"][0]["type"], "missing");
+    assert_eq!(reply.json["detail"][0]["loc"], j!(["query", "user_id"]));
+    assert_eq!(reply.json["detail"][0]["msg"], "Field required");
+    let reply = get(&s, "/tickets?limit=0", Some(&s.agent.token)).await;
+    reply.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.json["detail"][0]["type"], "greater_than_equal");
+    assert_eq!(reply.json["detail"][0]["input"], "0");
+
+    // `?user_id=` is checked.
+    let put = |who: &server::Person, uid: i64, body: Value| {
+        let (s, token) = (&s, who.token.clone());
+        async move {
+            json(
+                s,
+                Method::PUT,
+                &format!("/tickets/{id}?user_id={uid}"),
+                Some(&token),
+                body,
+            )
+            .await
+        }
+    };
+    let comment = |who: &server::Person, uid: i64, text: &str| {
+        let (s, token, text) = (&s, who.token.clone(), text.to_string());
+        async move {
+            json(
+                s,
+                Method::POST,
+                &format!("/tickets/{id}/comments?user_id={uid}"),
+                Some(&token),
+                j!({"comment": text, "is_internal": false}),
+            )
+            .await
+        }
+    };
+    let unknown = put(&s.agent, 9999, j!({"title": "VPN drops often"})).await;
+    unknown.expect(StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.json, j!({"detail": "Invalid user ID"}));
+    let unknown = comment(&s.agent, 9999, "hello").await;
+    unknown.expect(StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.json, j!({"detail": "Invalid user ID"}));
+
+    // An agent may not act for another staff member; nothing is written.
+    let before = whole(&s, id).await;
+    put(
+        &s.agent,
+        s.other_agent.id(),
+        j!({"title": "Not mine to say"}),
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    comment(&s.agent, s.other_agent.id(), "Signed, someone else")
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    assert_eq!(whole(&s, id).await, before);
+
+    // Staff acting for the customer: the comment is the customer's.
+    comment(&s.agent, s.customer.id(), "It happens on Wi-Fi only")
+        .await
+        .expect(StatusCode::OK);
+    // A supervisor acting for an agent: the change is the agent's.
+    put(
+        &s.supervisor,
+        s.agent.id(),
+        j!({"title": "VPN drops on Wi-Fi"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let native = whole(&s, id).await;
+    let said = native["comments"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["body"] == "It happens on Wi-Fi only"))
+        .expect("the comment");
+    assert_eq!(said["author"]["email"], s.customer.email());
+
+    let history = get(&s, &format!("/tickets/{id}/history"), Some(&s.agent.token)).await;
+    history.expect(StatusCode::OK);
+    let row = history
+        .json
+        .as_array()
+        .and_then(|h| h.iter().find(|r| r["action"] == "updated_title"))
+        .expect("the title change")
+        .clone();
+    for key in [
+        "id",
+        "ticket_id",
+        "user_id",
+        "action",
+        "old_value",
+        "new_value",
+        "created_at",
+        "username",
+        "full_name",
+    ] {
+        assert!(row.get(key).is_some(), "{key} in {row}");
+    }
+    assert_eq!(row["ticket_id"], id);
+    assert_eq!(row["user_id"], s.agent.id());
+    assert_eq!(row["old_value"], "VPN drops");
+    assert_eq!(row["new_value"], "VPN drops on Wi-Fi");
+    assert_eq!(row["full_name"], s.agent.user.name.as_str());
+    assert!(row["username"].is_string());
+    s.stop().await;
+}
+
+/// The surface describes itself, offline, as the original's /openapi.json and /redoc
+/// did; every path it lists is served.
+#[tokio::test]
+async fn the_surface_serves_its_own_openapi_document_and_a_reference_page() {
+    let s = desk().await;
+    let doc = get(&s, "/openapi.json", None).await;
+    doc.expect(StatusCode::OK);
+    assert!(
+        doc.json["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3."))
+    );
+    let paths = doc.json["paths"].as_object().expect("paths");
+    for want in [
+        "/tickets",
+        "/tickets/{ticket_id}",
+        "/tickets/{ticket_id}/comments",
+        "/tickets/{ticket_id}/history",
+        "/priorities",
+        "/users",
+        "/search",
+    ] {
+        assert!(paths.contains_key(want), "{want}");
+    }
+    let id = create(&s, "Printer jams", "High", "General").await["ticket_id"]
+        .as_i64()
+        .expect("id");
+    for (path, methods) in paths {
+        if methods.get("get").is_none() {
+            continue;
+        }
+        let path = path.replace("{ticket_id}", &id.to_string());
+        let path = if path == "/search" {
+            "/search?query=printer".to_string()
+        } else {
+            path
+        };
+        let reply = get(&s, &path, Some(&s.agent.token)).await;
+        reply.expect(StatusCode::OK);
+    }
+    let page = get(&s, "/redoc", None).await;
+    page.expect(StatusCode::OK);
+    assert!(
+        page.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html"))
+    );
+    let text = page.text();
+    assert!(text.contains("/tickets/{ticket_id}/history") && !text.contains("<script"));
     s.stop().await;
 }

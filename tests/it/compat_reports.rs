@@ -96,7 +96,7 @@ async fn sign_up_log_in_and_file_a_report() {
     let id = report(
         &s,
         &token,
-        j!({"ticketID": "T-100", "reservationID": "R-200", "reportCategory": "Refund",
+        j!({"ticketID": "T-100", "reservationID": "R-200", "reportCategory": "Payment Issue",
             "reportText": "I was charged twice for my bus ticket."}),
     )
     .await;
@@ -104,7 +104,7 @@ async fn sign_up_log_in_and_file_a_report() {
     report(
         &s,
         &token,
-        j!({"ticketID": "T-101", "reservationID": "R-201", "category": "Delay",
+        j!({"ticketID": "T-101", "reservationID": "R-201", "category": "Travel Delay",
             "text": "The train left two hours late."}),
     )
     .await;
@@ -118,7 +118,7 @@ async fn sign_up_log_in_and_file_a_report() {
         .expect("the report");
     assert_eq!(row["TicketID"], "T-100");
     assert_eq!(row["ReservationID"], "R-200");
-    assert_eq!(row["ReportCategory"], "Refund");
+    assert_eq!(row["ReportCategory"], "Payment Issue");
     assert_eq!(row["ReportText"], "I was charged twice for my bus ticket.");
     assert_eq!(row["ProcessingStatus"], "Pending");
     assert_eq!(row["Answer"], Value::Null);
@@ -142,7 +142,7 @@ async fn an_answer_is_a_public_comment_in_the_native_api() {
     let id = report(
         &s,
         &s.customer.token,
-        j!({"ticketID": "T-1", "reservationID": "R-1", "reportCategory": "Refund",
+        j!({"ticketID": "T-1", "reservationID": "R-1", "reportCategory": "Payment Issue",
             "reportText": "Charged twice."}),
     )
     .await;
@@ -206,12 +206,12 @@ async fn customers_are_refused_the_support_calls_and_nothing_is_written() {
     let id = report(
         &s,
         &s.customer.token,
-        j!({"reportCategory": "Refund", "reportText": "Charged twice."}),
+        j!({"reportCategory": "Payment Issue", "reportText": "Charged twice."}),
     )
     .await;
     let listed = get(&s, "/support/admin/reports", Some(&s.customer.token)).await;
     listed.expect(StatusCode::FORBIDDEN);
-    assert!(listed.json["error"].is_string());
+    assert!(listed.json["message"].is_string());
     let before = s.event_count().await;
     let respond = json(
         &s,
@@ -227,14 +227,14 @@ async fn customers_are_refused_the_support_calls_and_nothing_is_written() {
     for path in ["/reports/my", "/support/admin/reports"] {
         let reply = get(&s, path, None).await;
         reply.expect(StatusCode::UNAUTHORIZED);
-        assert!(reply.json["error"].is_string());
+        assert!(reply.json["message"].is_string());
     }
     let reply = json(
         &s,
         Method::POST,
         "/reports/submit",
         Some("not-a-token"),
-        j!({"reportCategory": "Refund", "reportText": "x"}),
+        j!({"reportCategory": "Payment Issue", "reportText": "x"}),
     )
     .await;
     reply.expect(StatusCode::UNAUTHORIZED);
@@ -247,7 +247,7 @@ async fn bad_input_gets_400_invalid_input() {
     let id = report(
         &s,
         &s.customer.token,
-        j!({"reportCategory": "Refund", "reportText": "Charged twice."}),
+        j!({"reportCategory": "Payment Issue", "reportText": "Charged twice."}),
     )
     .await;
     for body in [
@@ -300,7 +300,176 @@ async fn bad_input_gets_400_invalid_input() {
     for path in ["/users/login", "/users/signup"] {
         let reply = garbage(&s, Method::POST, path, None).await;
         reply.expect(StatusCode::BAD_REQUEST);
-        assert!(reply.json["error"].is_string());
+        assert!(reply.json["message"].is_string());
+    }
+    s.stop().await;
+}
+
+/// The booking system's pages as they call it: sign up (and be signed in at once), log
+/// in and branch on `userType`, file with integer ids, and support staff list everyone's
+/// reports with who filed them. Several people sign up from one address without
+/// tripping the login limit.
+#[tokio::test]
+async fn the_booking_pages_flow_in_the_originals_shapes() {
+    let mut opts = options(|c| c.reports = ON);
+    opts.login_burst = 3;
+    opts.login_period = std::time::Duration::from_secs(60);
+    let s = TestServer::start_without_logins(opts).await;
+    let mut tokens = Vec::new();
+    for (i, first) in ["Abebe", "Sara", "Dawit"].iter().enumerate() {
+        let email = format!("traveller{i}@example.com");
+        let signed_up = json(
+            &s,
+            Method::POST,
+            "/users/signup",
+            None,
+            j!({"firstName": first, "lastName": "Tesfaye", "email": email,
+                "password": "a long enough password", "userType": "Customer"}),
+        )
+        .await;
+        signed_up.expect(StatusCode::CREATED);
+        assert!(signed_up.json["message"].is_string());
+        let token = signed_up.json["token"]
+            .as_str()
+            .expect("a token at sign-up");
+        let me = s.get("/me", Some(token)).await;
+        me.expect(StatusCode::OK);
+        assert_eq!(me.json["email"], email.as_str());
+
+        let login = json(
+            &s,
+            Method::POST,
+            "/users/login",
+            None,
+            j!({"email": email, "password": "a long enough password"}),
+        )
+        .await;
+        login.expect(StatusCode::OK);
+        assert!(login.json["message"].is_string());
+        assert_eq!(login.json["userType"], "Customer");
+        tokens.push(login.json["token"].as_str().expect("token").to_string());
+    }
+    let wrong = json(
+        &s,
+        Method::POST,
+        "/users/login",
+        None,
+        j!({"email": "traveller0@example.com", "password": "not it at all"}),
+    )
+    .await;
+    // The login bucket is spent by now, or it is a plain refusal: both say `message`.
+    assert!(
+        wrong.status == StatusCode::UNAUTHORIZED || wrong.status == StatusCode::TOO_MANY_REQUESTS
+    );
+    assert!(wrong.json["message"].is_string(), "{}", wrong.text());
+    assert!(wrong.json.get("error").is_none());
+
+    // Integers stay integers; strings stay strings.
+    let id = report(
+        &s,
+        &tokens[0],
+        j!({"ticketID": 1001, "reservationID": 2002, "reportCategory": "Travel Delay",
+            "reportText": "The bus left three hours late."}),
+    )
+    .await;
+    report(
+        &s,
+        &tokens[1],
+        j!({"ticketID": "T-9", "reservationID": "R-9", "reportCategory": "payment issue",
+            "reportText": "Charged twice."}),
+    )
+    .await;
+    let mine = get(&s, "/reports/my", Some(&tokens[0])).await;
+    mine.expect(StatusCode::OK);
+    assert_eq!(mine.json[0]["TicketID"], 1001);
+    assert_eq!(mine.json[0]["ReservationID"], 2002);
+    assert!(mine.json[0].get("UserID").is_none());
+
+    // A category outside the list is refused, with the list.
+    let odd = json(
+        &s,
+        Method::POST,
+        "/reports/submit",
+        Some(&tokens[0]),
+        j!({"reportCategory": "Refund", "reportText": "Please"}),
+    )
+    .await;
+    odd.expect(StatusCode::BAD_REQUEST);
+    let message = odd.json["message"].as_str().expect("a message");
+    for c in ["Payment Issue", "Travel Delay", "Unexpected Cancellation"] {
+        assert!(message.contains(c), "{message}");
+    }
+
+    // Staff: their role word, everyone's reports with the reporter.
+    let staff = json(
+        &s,
+        Method::POST,
+        "/users/login",
+        None,
+        j!({"email": s.agent.email(), "password": server::PASSWORD}),
+    )
+    .await;
+    if staff.status == StatusCode::OK {
+        assert_eq!(staff.json["userType"], "Support");
+    }
+    let all = get(&s, "/support/admin/reports", Some(&s.agent.token)).await;
+    all.expect(StatusCode::OK);
+    let row = all
+        .json
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|r| r["ReportID"] == id)
+        .expect("the report")
+        .clone();
+    assert_eq!(row["FirstName"], "Abebe");
+    assert_eq!(row["LastName"], "Tesfaye");
+    assert!(row["UserID"].is_i64());
+    let payment = all
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["TicketID"] == "T-9")
+        .cloned();
+    assert_eq!(
+        payment.map(|r| r["ReportCategory"].clone()),
+        Some(j!("Payment Issue"))
+    );
+
+    // The respond call alone keeps `error`, for every refusal.
+    let respond = json(
+        &s,
+        Method::POST,
+        "/support/admin/reports/respond",
+        Some(&tokens[0]),
+        j!({"ReportID": id, "ProcessingStatus": "Reviewed"}),
+    )
+    .await;
+    respond.expect(StatusCode::FORBIDDEN);
+    assert!(respond.json["error"].is_string() && respond.json.get("message").is_none());
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn staff_and_admins_log_in_with_their_role_words() {
+    let s = desk().await;
+    for (email, word) in [
+        (s.agent.email(), "Support"),
+        (s.supervisor.email(), "Support"),
+        (s.admin.email(), "Admin"),
+        (s.customer.email(), "Customer"),
+    ] {
+        let login = json(
+            &s,
+            Method::POST,
+            "/users/login",
+            None,
+            j!({"email": email, "password": server::PASSWORD}),
+        )
+        .await;
+        login.expect(StatusCode::OK);
+        assert_eq!(login.json["userType"], word, "{email}");
     }
     s.stop().await;
 }

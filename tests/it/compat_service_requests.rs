@@ -49,7 +49,8 @@ async fn a_request_is_filed_with_its_address_and_documents() {
     assert_eq!(request["full_name"], "Abebe Kebede");
     assert_eq!(request["house_plot_number"], "H-45");
     assert_eq!(request["documents"][0]["name"], "id.pdf");
-    assert_eq!(request["created_by"], "7");
+    // The integer it was sent as.
+    assert_eq!(request["created_by"], 7);
     let ticket_id = request["ticket_id"].as_str().expect("ticket_id");
     assert!(
         ticket_id.starts_with("SRV-") && ticket_id.ends_with(&format!("-{id:05}")),
@@ -472,5 +473,150 @@ async fn refused_changes_and_decisions_change_nothing_at_all() {
         approve.text()
     );
     assert_eq!(whole(&s, &key).await, before);
+    s.stop().await;
+}
+
+async fn page_login(s: &TestServer, email: &str) -> server::Reply {
+    json(
+        s,
+        Method::POST,
+        "/api/auth/login",
+        None,
+        j!({"email": email, "password": server::PASSWORD}),
+    )
+    .await
+}
+
+/// The React pages as they run: sign in and keep `user`, file with `createdBy:
+/// user.id`, list `/user/{user.id}`, and the supervisor's approve, assign and reject,
+/// each answered with a message for the toast.
+#[tokio::test]
+async fn the_react_pages_sign_in_file_and_decide() {
+    let s = desk().await;
+    let login = page_login(&s, s.customer.email()).await;
+    login.expect(StatusCode::OK);
+    assert_eq!(login.json["success"], true);
+    let user = login.json["user"].clone();
+    assert_eq!(user["id"], s.customer.id());
+    assert_eq!(user["email"], s.customer.email());
+    assert!(user["name"].is_string());
+    assert_eq!(user["role"], "customer");
+    let token = login.json["token"].as_str().expect("token").to_string();
+    for (who, word) in [
+        (s.agent.email(), "technician"),
+        (s.supervisor.email(), "supervisor"),
+        (s.admin.email(), "admin"),
+    ] {
+        let reply = page_login(&s, who).await;
+        reply.expect(StatusCode::OK);
+        assert_eq!(reply.json["user"]["role"], word);
+    }
+    let wrong = json(
+        &s,
+        Method::POST,
+        "/api/auth/login",
+        None,
+        j!({"email": s.customer.email(), "password": "not the password"}),
+    )
+    .await;
+    wrong.expect(StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.json["success"], false);
+    assert!(wrong.json["error"].is_string());
+
+    // Filed with the page's createdBy: the customer is the requester, natively too.
+    let mut body = request_body();
+    body["createdBy"] = user["id"].clone();
+    body["ticketId"] = j!("SRV-2026-00001");
+    let mine = file(&s, &token, body.clone()).await;
+    assert_eq!(mine["created_by"], s.customer.id());
+    let id = mine["id"].as_i64().expect("id");
+    let native = s
+        .get(&format!("/tickets/{id}"), Some(&s.customer.token))
+        .await;
+    native.expect(StatusCode::OK);
+    assert_eq!(
+        native.json["ticket"]["requester"]["email"],
+        s.customer.email()
+    );
+    let listed = get(
+        &s,
+        &format!("/api/service-requests/user/{}", s.customer.id()),
+        Some(&token),
+    )
+    .await;
+    listed.expect(StatusCode::OK);
+    assert_eq!(listed.json["count"], 1);
+    assert_eq!(listed.json["tickets"][0]["id"], id);
+
+    // The same ticketId again is refused, as the original's UNIQUE column did.
+    let again = json(
+        &s,
+        Method::POST,
+        "/api/service-requests",
+        Some(&token),
+        body,
+    )
+    .await;
+    again.expect(StatusCode::CONFLICT);
+    assert_eq!(
+        again.json,
+        j!({"success": false, "error": "Ticket ID already exists"})
+    );
+
+    // A supervisor files for a customer on the phone: that customer is the requester.
+    let mut phoned = request_body();
+    phoned["createdBy"] = j!(s.other_customer.id());
+    let theirs = file(&s, &s.supervisor.token, phoned).await;
+    let theirs_id = theirs["id"].as_i64().expect("id");
+    let native = s
+        .get(
+            &format!("/tickets/{theirs_id}"),
+            Some(&s.other_customer.token),
+        )
+        .await;
+    native.expect(StatusCode::OK);
+    assert_eq!(
+        native.json["ticket"]["requester"]["email"],
+        s.other_customer.email()
+    );
+
+    // The supervisor's decisions, each with a message; the assignee by name.
+    let approved = json(
+        &s,
+        Method::POST,
+        &format!("/api/service-requests/{id}/approve"),
+        Some(&s.supervisor.token),
+        j!({"supervisor_notes": "Documents in order"}),
+    )
+    .await;
+    approved.expect(StatusCode::OK);
+    assert!(approved.json["message"].is_string());
+    assert_eq!(approved.json["request"]["status"], "approved");
+    let assigned = json(
+        &s,
+        Method::PATCH,
+        &format!("/api/service-requests/{id}"),
+        Some(&s.supervisor.token),
+        j!({"assigned_to": s.agent.id(), "status": "assigned"}),
+    )
+    .await;
+    assigned.expect(StatusCode::OK);
+    assert!(assigned.json["message"].is_string());
+    assert_eq!(assigned.json["request"]["assigned_to"], s.agent.id());
+    assert_eq!(
+        assigned.json["request"]["assigned_to_username"],
+        s.agent.user.name.as_str()
+    );
+    let rejected = json(
+        &s,
+        Method::POST,
+        &format!("/api/service-requests/{theirs_id}/reject"),
+        Some(&s.supervisor.token),
+        j!({"supervisor_notes": "Outside our service area"}),
+    )
+    .await;
+    rejected.expect(StatusCode::OK);
+    assert!(rejected.json["message"].is_string());
+    assert_eq!(rejected.json["request"]["status"], "rejected");
     s.stop().await;
 }

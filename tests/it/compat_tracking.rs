@@ -63,8 +63,9 @@ async fn create_then_look_up_by_id_and_email() {
     let t = &found.json["ticket"];
     assert_eq!(t["ticket_id"], id);
     assert_eq!(t["status"], "active");
-    assert_eq!(t["trip"]["trip_id"], "12345");
-    assert_eq!(t["trip"]["itinerary"], j!({"days": 3}));
+    // `trip` is the itinerary as sent, the trip id beside it.
+    assert_eq!(t["trip_id"], "12345");
+    assert_eq!(t["trip"], j!({"days": 3}));
     for time in ["created_at", "updated_at"] {
         let v = t[time].as_str().expect(time);
         assert!(chrono::DateTime::parse_from_rfc3339(v).is_ok(), "{v}");
@@ -290,5 +291,119 @@ async fn lookups_are_rate_limited() {
     limited.expect(StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.json["error"].is_string());
     assert!(limited.header("retry-after").is_some());
+    s.stop().await;
+}
+
+/// What the tracker page reads: `ticket.destination || trip.destination`, the days of
+/// `trip.itinerary[]` with their places, and the list's dates.
+#[tokio::test]
+async fn the_tracker_page_reads_its_trip_and_can_withdraw_the_ticket() {
+    let s = TestServer::start_with(options(|c| c.tracking = ANONYMOUS)).await;
+    let start = chrono::Utc::now().date_naive() + chrono::Days::new(10);
+    let end = start + chrono::Days::new(3);
+    let itinerary = j!({
+        "destination": "Baguio City",
+        "travel_dates": format!("{start} to {end}"),
+        "travelers": 2,
+        "budget": "PHP 20000",
+        "itinerary": [
+            {"day": 1, "places": [
+                {"name": "Burnham Park", "category": "park", "latitude": 16.4124, "longitude": 120.5936}
+            ]},
+            {"day": 2, "places": []}
+        ]
+    });
+    let created = json(
+        &s,
+        Method::POST,
+        "/api/create_ticket",
+        None,
+        j!({"email": "traveller@example.com", "trip_id": "T-77", "itinerary": itinerary}),
+    )
+    .await;
+    created.expect(StatusCode::CREATED);
+    let id = created.json["ticket_id"]
+        .as_str()
+        .expect("ticket_id")
+        .to_string();
+
+    let found = get(
+        &s,
+        &format!("/api/tickets/{id}?email=traveller@example.com"),
+        None,
+    )
+    .await;
+    found.expect(StatusCode::OK);
+    let t = &found.json["ticket"];
+    assert_eq!(t["trip"], itinerary, "trip is the stored itinerary itself");
+    assert_eq!(
+        t["trip"]["itinerary"][0]["places"][0]["name"],
+        "Burnham Park"
+    );
+    assert_eq!(t["trip_id"], "T-77");
+    assert_eq!(t["destination"], "Baguio City");
+    assert_eq!(t["travel_dates"], itinerary["travel_dates"]);
+    assert_eq!(t["travelers"], 2);
+
+    let listed = get(&s, "/api/tickets?email=traveller@example.com", None).await;
+    listed.expect(StatusCode::OK);
+    let row = &listed.json["tickets"][0];
+    assert_eq!(row["ticket_id"], id.as_str());
+    assert_eq!(row["destination"], "Baguio City");
+    assert_eq!(row["travel_dates"], itinerary["travel_dates"]);
+    assert_eq!(row["days_until_trip"], 10);
+
+    // The delete button: a wrong email or an unknown id is one 404 with a string.
+    for path in [
+        format!("/api/tickets/{id}/delete?email=someone@example.com"),
+        "/api/tickets/TKT-9999/delete?email=traveller@example.com".to_string(),
+        "/api/tickets/nonsense/delete?email=traveller@example.com".to_string(),
+    ] {
+        let reply = server::send(compat::at(&s, Method::DELETE, &path, None)).await;
+        reply.expect(StatusCode::NOT_FOUND);
+        assert_eq!(reply.json, j!({"error": "Ticket not found"}), "{path}");
+    }
+    let no_email = server::send(compat::at(
+        &s,
+        Method::DELETE,
+        &format!("/api/tickets/{id}/delete"),
+        None,
+    ))
+    .await;
+    no_email.expect(StatusCode::BAD_REQUEST);
+    assert!(no_email.json["error"].is_string());
+
+    let gone = server::send(compat::at(
+        &s,
+        Method::DELETE,
+        &format!("/api/tickets/{id}/delete?email=traveller@example.com"),
+        None,
+    ))
+    .await;
+    gone.expect(StatusCode::OK);
+    assert!(gone.json["message"].is_string());
+
+    // Withdrawn, not destroyed: closed, and the audit trail says why.
+    let after = get(
+        &s,
+        &format!("/api/tickets/{id}?email=traveller@example.com"),
+        None,
+    )
+    .await;
+    after.expect(StatusCode::OK);
+    assert_eq!(after.json["ticket"]["status"], "closed");
+    let staff = s.get(&format!("/tickets/{id}"), Some(&s.agent.token)).await;
+    staff.expect(StatusCode::OK);
+    assert_eq!(staff.json["ticket"]["status"], "closed");
+    let notes: Vec<String> = staff.json["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["note"].as_str().map(str::to_lowercase))
+        .collect();
+    assert!(
+        notes.iter().any(|n| n == "withdrawn by the requester"),
+        "{notes:?}"
+    );
     s.stop().await;
 }

@@ -5,7 +5,7 @@
 //! desk's own four). Errors are FastAPI's: `{detail: "..."}`, and 422 with a list of
 //! `{loc, msg, type}` when a request does not validate.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -40,6 +40,8 @@ pub(super) fn routes() -> Router<App> {
         .route("/stats", get(stats))
         .route("/search", get(search))
         .route("/dashboard", get(dashboard))
+        .route("/openapi.json", get(super::helpdesk_doc::openapi))
+        .route("/redoc", get(super::helpdesk_doc::redoc))
 }
 
 /// (id, desk status, name, colour). Ids 1–6 are the seed's statuses in its order;
@@ -74,12 +76,30 @@ fn detail(status: StatusCode, message: impl AsRef<str>) -> Rejection {
     DIALECT.fail(status, message)
 }
 
-/// FastAPI's validation failure.
-fn unprocessable(loc: &[&str], msg: impl Into<String>, kind: &str) -> Rejection {
+/// FastAPI's validation failure, in its current (pydantic v2) shape: the error's
+/// type, where it is, what is wrong, the input refused, and the constraint (`ctx`).
+fn unprocessable(kind: &str, loc: Value, msg: impl Into<String>, input: Value) -> Rejection {
     Rejection::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        json!({"detail": [{"loc": loc, "msg": msg.into(), "type": kind}]}),
+        json!({"detail": [{"type": kind, "loc": loc, "msg": msg.into(), "input": input}]}),
     )
+}
+
+/// [`unprocessable`] with the constraint that was not met.
+fn unprocessable_ctx(
+    kind: &str,
+    loc: Value,
+    msg: impl Into<String>,
+    input: Value,
+    ctx: Value,
+) -> Rejection {
+    let mut r = unprocessable(kind, loc, msg, input);
+    r.body["detail"][0]["ctx"] = ctx;
+    r
+}
+
+fn missing(loc: Value, input: Value) -> Rejection {
+    unprocessable("missing", loc, "Field required", input)
 }
 
 fn service_error(e: ServiceError) -> Rejection {
@@ -101,8 +121,17 @@ async fn who(app: &App, headers: &HeaderMap) -> Result<Actor, Rejection> {
 
 type Params = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 
-fn not_an_integer(loc: &[&str]) -> Rejection {
-    unprocessable(loc, "value is not a valid integer", "type_error.integer")
+fn not_an_integer(loc: Value, input: Value) -> Rejection {
+    if input.is_string() {
+        unprocessable(
+            "int_parsing",
+            loc,
+            "Input should be a valid integer, unable to parse string as an integer",
+            input,
+        )
+    } else {
+        unprocessable("int_type", loc, "Input should be a valid integer", input)
+    }
 }
 
 /// An optional integer query parameter within `range`, or FastAPI's 422.
@@ -117,16 +146,23 @@ fn int_param(
     let n = raw
         .trim()
         .parse::<i64>()
-        .map_err(|_| not_an_integer(&["query", name]))?;
-    if !range.contains(&n) {
-        return Err(unprocessable(
-            &["query", name],
-            format!(
-                "ensure this value is between {} and {}",
-                range.start(),
-                range.end()
-            ),
-            "value_error.number.not_in_range",
+        .map_err(|_| not_an_integer(json!(["query", name]), json!(raw)))?;
+    if n < *range.start() {
+        return Err(unprocessable_ctx(
+            "greater_than_equal",
+            json!(["query", name]),
+            format!("Input should be greater than or equal to {}", range.start()),
+            json!(raw),
+            json!({"ge": range.start()}),
+        ));
+    }
+    if n > *range.end() {
+        return Err(unprocessable_ctx(
+            "less_than_equal",
+            json!(["query", name]),
+            format!("Input should be less than or equal to {}", range.end()),
+            json!(raw),
+            json!({"le": range.end()}),
         ));
     }
     Ok(Some(n))
@@ -136,7 +172,7 @@ fn path_id(raw: &str) -> Result<String, Rejection> {
     raw.trim()
         .parse::<i64>()
         .map(|id| id.to_string())
-        .map_err(|_| not_an_integer(&["path", "ticket_id"]))
+        .map_err(|_| not_an_integer(json!(["path", "ticket_id"]), json!(raw)))
 }
 
 /// Reference data every ticket row names.
@@ -237,8 +273,51 @@ fn ticket_row<'a>(t: &'a Ticket, refs: &'a Refs) -> HelpdeskTicket<'a> {
         updated_at: t.updated_at,
         resolved_at: t.resolved_at,
         due_date: t.sla.resolution_due_at,
-        tags: t.tags.join(","),
+        tags: tags_as_sent(t),
     }
+}
+
+/// Where the order the helpdesk's client sent its tags in is kept: desk's tags are a
+/// sorted set, the original's a string given back as it was written.
+const TAG_ORDER: &str = "helpdesk_tag_order";
+
+/// The tags as desk folds them, in the order sent (repeats dropped).
+fn tag_order(sent: &[String]) -> Value {
+    let mut order: Vec<String> = Vec::new();
+    for t in sent {
+        let folded = t.trim().to_lowercase();
+        if !order.contains(&folded) {
+            order.push(folded);
+        }
+    }
+    json!(order)
+}
+
+/// The custom-field change that records the order of `sent`.
+fn tag_order_field(sent: &[String]) -> BTreeMap<String, Value> {
+    BTreeMap::from([(TAG_ORDER.to_string(), tag_order(sent))])
+}
+
+/// The ticket's tags as a comma-separated string: first those in the order the client
+/// sent them, then any added elsewhere since (in desk's order).
+fn tags_as_sent(t: &Ticket) -> String {
+    let sent: Vec<&str> = t
+        .custom_fields
+        .get(TAG_ORDER)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut out: Vec<&str> = sent
+        .iter()
+        .copied()
+        .filter(|s| t.tags.iter().any(|g| g == s))
+        .collect();
+    for g in &t.tags {
+        if !out.contains(&g.as_str()) {
+            out.push(g);
+        }
+    }
+    out.join(",")
 }
 
 fn ticket_rows<'a>(tickets: &'a [Ticket], refs: &'a Refs) -> Vec<HelpdeskTicket<'a>> {
@@ -322,7 +401,22 @@ async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>
 
 /// The body as an object, or FastAPI's 422 for a body that is not one.
 fn body_object(body: &[u8]) -> Result<Map<String, Value>, Rejection> {
-    object(body).map_err(|bad| unprocessable(&["body"], bad.message(), "value_error.jsondecode"))
+    match object(body) {
+        Ok(map) => Ok(map),
+        Err(super::BadBody::NotJson) => Err(unprocessable_ctx(
+            "json_invalid",
+            json!(["body", 0]),
+            "JSON decode error",
+            json!({}),
+            json!({"error": "Expecting value"}),
+        )),
+        Err(super::BadBody::NotObject) => Err(unprocessable(
+            "model_attributes_type",
+            json!(["body"]),
+            "Input should be a valid dictionary or object to extract fields from",
+            serde_json::from_slice(body).unwrap_or(Value::Null),
+        )),
+    }
 }
 
 fn int_field(map: &Map<String, Value>, name: &str) -> Result<Option<i64>, Rejection> {
@@ -330,7 +424,7 @@ fn int_field(map: &Map<String, Value>, name: &str) -> Result<Option<i64>, Reject
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64()),
         Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => Ok(s.trim().parse().ok()),
-        Some(_) => Err(not_an_integer(&["body", name])),
+        Some(other) => Err(not_an_integer(json!(["body", name]), other.clone())),
     }
 }
 
@@ -338,16 +432,29 @@ fn str_field(map: &Map<String, Value>, name: &str) -> Result<Option<String>, Rej
     match map.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(unprocessable(
-            &["body", name],
-            "str type expected",
-            "type_error.str",
+        Some(other) => Err(unprocessable(
+            "string_type",
+            json!(["body", name]),
+            "Input should be a valid string",
+            other.clone(),
         )),
     }
 }
 
-fn required<T>(v: Option<T>, name: &str) -> Result<T, Rejection> {
-    v.ok_or_else(|| unprocessable(&["body", name], "field required", "value_error.missing"))
+/// A required body field: pydantic names the whole body as the input of a missing one.
+fn required<T>(v: Option<T>, map: &Map<String, Value>, name: &str) -> Result<T, Rejection> {
+    v.ok_or_else(|| missing(json!(["body", name]), Value::Object(map.clone())))
+}
+
+fn too_short(loc: Value, input: &str, min: usize) -> Rejection {
+    let unit = if min == 1 { "character" } else { "characters" };
+    unprocessable_ctx(
+        "string_too_short",
+        loc,
+        format!("String should have at least {min} {unit}"),
+        json!(input),
+        json!({"min_length": min}),
+    )
 }
 
 fn split_tags(tags: &str) -> Vec<String> {
@@ -368,28 +475,29 @@ struct NewHelpdeskTicket {
 }
 
 fn check_new(map: &Map<String, Value>) -> Result<NewHelpdeskTicket, Rejection> {
-    let title = required(str_field(map, "title")?, "title")?;
-    let description = required(str_field(map, "description")?, "description")?;
-    if !(1..=200).contains(&title.chars().count()) {
-        return Err(unprocessable(
-            &["body", "title"],
-            "ensure this value has between 1 and 200 characters",
-            "value_error.any_str.length",
+    let title = required(str_field(map, "title")?, map, "title")?;
+    let description = required(str_field(map, "description")?, map, "description")?;
+    if title.chars().count() < 1 {
+        return Err(too_short(json!(["body", "title"]), &title, 1));
+    }
+    if title.chars().count() > 200 {
+        return Err(unprocessable_ctx(
+            "string_too_long",
+            json!(["body", "title"]),
+            "String should have at most 200 characters",
+            json!(title),
+            json!({"max_length": 200}),
         ));
     }
     if description.chars().count() < 10 {
-        return Err(unprocessable(
-            &["body", "description"],
-            "ensure this value has at least 10 characters",
-            "value_error.any_str.min_length",
-        ));
+        return Err(too_short(json!(["body", "description"]), &description, 10));
     }
     Ok(NewHelpdeskTicket {
         title,
         description,
-        user_id: required(int_field(map, "user_id")?, "user_id")?,
-        category_id: required(int_field(map, "category_id")?, "category_id")?,
-        priority_id: required(int_field(map, "priority_id")?, "priority_id")?,
+        user_id: required(int_field(map, "user_id")?, map, "user_id")?,
+        category_id: required(int_field(map, "category_id")?, map, "category_id")?,
+        priority_id: required(int_field(map, "priority_id")?, map, "priority_id")?,
         tags: str_field(map, "tags")?,
     })
 }
@@ -415,6 +523,13 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
         category: Some(category.name.clone()),
         priority: Some(priority.name.clone()),
         tags: new.tags.as_deref().map(split_tags).unwrap_or_default(),
+        custom_fields: new
+            .tags
+            .as_deref()
+            .map(|t| tag_order(&split_tags(t)))
+            .into_iter()
+            .map(|order| (TAG_ORDER.to_string(), order))
+            .collect(),
         requester_email: (actor.user_id() != Some(requester.id)).then(|| requester.email.clone()),
         ..NewTicket::default()
     };
@@ -431,16 +546,19 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
     .into_response())
 }
 
-/// `?user_id=N`, which the original required on writes to name who made them. desk
-/// knows who from the token, so it only has to be an integer.
+/// `?user_id=N`, which the original required on writes to name who made them.
 fn acting_user(params: &Params) -> Result<i64, Rejection> {
-    int_param(params, "user_id", ANY)?.ok_or_else(|| {
-        unprocessable(
-            &["query", "user_id"],
-            "field required",
-            "value_error.missing",
-        )
-    })
+    int_param(params, "user_id", ANY)?
+        .ok_or_else(|| missing(json!(["query", "user_id"]), Value::Null))
+}
+
+/// The caller, acting as user `id` when the service lets them (staff for a customer,
+/// a supervisor for an agent): the change is recorded as that person's.
+async fn acting(app: &App, caller: &Actor, id: i64) -> Result<Actor, Rejection> {
+    app.service
+        .acting_as(caller, id)
+        .await
+        .map_err(service_error)
 }
 
 async fn update(
@@ -451,7 +569,7 @@ async fn update(
     body: Bytes,
 ) -> Answer {
     let key = path_id(&id)?;
-    acting_user(&params)?;
+    let acting_id = acting_user(&params)?;
     let map = body_object(&body)?;
     let title = str_field(&map, "title")?;
     let description = str_field(&map, "description")?;
@@ -464,7 +582,8 @@ async fn update(
         None => None,
         Some(_) => Some(int_field(&map, "assigned_to")?),
     };
-    let actor = who(&app, &headers).await?;
+    let caller = who(&app, &headers).await?;
+    let actor = acting(&app, &caller, acting_id).await?;
     // Not found (or not theirs) before a complaint about the body.
     app.service
         .get_ticket_only(&actor, &key)
@@ -494,12 +613,14 @@ async fn update(
                 .ok_or_else(|| detail(StatusCode::BAD_REQUEST, "Invalid status ID"))
         })
         .transpose()?;
+    let sent_tags = tags.as_deref().map(split_tags);
     let edit = TicketEdit {
         title,
         description,
         category,
         priority,
-        tags: tags.as_deref().map(split_tags),
+        custom_fields: sent_tags.as_deref().map(tag_order_field),
+        tags: sent_tags,
         ..TicketEdit::default()
     };
     let assignee = match assignee_id {
@@ -554,21 +675,31 @@ async fn add_comment(
     body: Bytes,
 ) -> Answer {
     let key = path_id(&id)?;
-    acting_user(&params)?;
+    let acting_id = acting_user(&params)?;
     let map = body_object(&body)?;
-    let comment = required(str_field(&map, "comment")?, "comment")?;
+    let comment = required(str_field(&map, "comment")?, &map, "comment")?;
     let internal = match map.get("is_internal") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
-        Some(_) => {
+        Some(other @ Value::String(_)) => {
             return Err(unprocessable(
-                &["body", "is_internal"],
-                "value could not be parsed to a boolean",
-                "type_error.bool",
+                "bool_parsing",
+                json!(["body", "is_internal"]),
+                "Input should be a valid boolean, unable to interpret input",
+                other.clone(),
+            ));
+        }
+        Some(other) => {
+            return Err(unprocessable(
+                "bool_type",
+                json!(["body", "is_internal"]),
+                "Input should be a valid boolean",
+                other.clone(),
             ));
         }
     };
-    let actor = who(&app, &headers).await?;
+    let caller = who(&app, &headers).await?;
+    let actor = acting(&app, &caller, acting_id).await?;
     let visibility = if internal {
         Visibility::Internal
     } else {
@@ -607,28 +738,46 @@ async fn history(State(app): State<App>, headers: HeaderMap, Path(id): Path<Stri
         .iter()
         .filter(|e| e.visibility == Visibility::Public)
         .map(|e| {
+            // The later server's rows: `updated_<field>` for a change of a field; an
+            // event without one (created, commented) is named by its kind.
+            let action = match &e.field {
+                Some(f) => format!("updated_{f}"),
+                None => e.kind.as_str().to_string(),
+            };
             json!({
                 "id": e.seq,
                 "ticket_id": e.ticket_id,
-                "field_name": e.field.clone().unwrap_or_else(|| e.kind.as_str().to_string()),
+                "user_id": e.actor.as_ref().map(|a| a.id),
+                "action": action,
                 "old_value": e.old,
                 "new_value": e.new,
-                "changed_by": e.actor.as_ref().map(|a| a.id),
-                "changed_by_name": e.actor.as_ref().map(|a| a.name.clone()),
-                "changed_at": rfc3339(e.at),
+                "created_at": rfc3339(e.at),
+                "username": e.actor.as_ref().map(|a| username(&a.email)),
+                "full_name": e.actor.as_ref().map(|a| a.name.clone()),
             })
         })
         .collect();
     Ok(axum::Json(Value::Array(rows)).into_response())
 }
 
+/// Whole hours, as the original's integer columns hold them (a part hour counts).
+fn whole_hours(h: f64) -> i64 {
+    // SLA hours are validated positive and small, so the cast cannot wrap.
+    h.ceil().max(0.0) as i64
+}
+
 async fn categories(State(app): State<App>, headers: HeaderMap) -> Answer {
     who(&app, &headers).await?;
-    let rows: Vec<Value> = app
-        .service
-        .categories()
-        .await
-        .map_err(service_error)?
+    let refs = refs(&app).await?;
+    // A category without its own target imposes none: the priority's resolution target
+    // applies, at most the loosest of them.
+    let loosest = refs
+        .priorities
+        .iter()
+        .map(|p| p.resolution_hours)
+        .fold(0.0_f64, f64::max);
+    let rows: Vec<Value> = refs
+        .categories
         .iter()
         .filter(|c| c.active)
         .map(|c| {
@@ -636,7 +785,7 @@ async fn categories(State(app): State<App>, headers: HeaderMap) -> Answer {
                 "id": c.id,
                 "name": c.name,
                 "description": c.description,
-                "sla_hours": c.sla_hours,
+                "sla_hours": whole_hours(c.sla_hours.unwrap_or(loosest)),
                 "requires_approval": c.requires_approval,
                 "is_active": c.active,
             })
@@ -657,15 +806,52 @@ async fn priorities(State(app): State<App>, headers: HeaderMap) -> Answer {
             json!({
                 "id": p.id,
                 "name": p.name,
+                "description": format!(
+                    "Respond within {} h, resolve within {} h",
+                    p.response_hours, p.resolution_hours
+                ),
                 "level": p.rank,
                 // The seed's SLA hours are the response targets (Critical 1 h).
-                "sla_hours": p.response_hours,
-                "resolution_hours": p.resolution_hours,
-                "color": p.color,
+                "sla_hours": whole_hours(p.response_hours),
+                "resolution_hours": whole_hours(p.resolution_hours),
+                "color": hex_color(&p.color),
             })
         })
         .collect();
     Ok(axum::Json(rows).into_response())
+}
+
+/// A colour as `#rrggbb`, which the helpdesk's UI puts straight into CSS: desk's
+/// colour names (`red`) mapped to the original's palette, `#rgb` widened, anything else
+/// grey.
+fn hex_color(color: &str) -> String {
+    let c = color.trim().to_ascii_lowercase();
+    let hex = |s: &str| s.len() == 6 && s.chars().all(|ch| ch.is_ascii_hexdigit());
+    if let Some(h) = c.strip_prefix('#') {
+        if hex(h) {
+            return c;
+        }
+        if h.len() == 3 && h.chars().all(|ch| ch.is_ascii_hexdigit()) {
+            return h.chars().fold(String::from("#"), |mut out, ch| {
+                out.push(ch);
+                out.push(ch);
+                out
+            });
+        }
+    }
+    match c.as_str() {
+        "red" => "#dc3545",
+        "orange" => "#fd7e14",
+        "yellow" => "#ffc107",
+        "green" => "#28a745",
+        "blue" => "#007bff",
+        "purple" | "magenta" => "#6f42c1",
+        "cyan" | "teal" => "#17a2b8",
+        "black" => "#343a40",
+        "white" => "#f8f9fa",
+        _ => "#6c757d",
+    }
+    .to_string()
 }
 
 async fn statuses(State(app): State<App>, headers: HeaderMap) -> Answer {
@@ -689,7 +875,7 @@ async fn users(State(app): State<App>, headers: HeaderMap) -> Answer {
     let actor = who(&app, &headers).await?;
     let rows: Vec<Value> = app
         .service
-        .users(&actor)
+        .directory(&actor)
         .await
         .map_err(service_error)?
         .iter()
@@ -699,13 +885,22 @@ async fn users(State(app): State<App>, headers: HeaderMap) -> Answer {
                 "username": username(&u.email),
                 "email": u.email,
                 "full_name": u.name,
-                "role": u.role.as_str(),
+                "role": role_word(u.role),
                 "is_active": u.active,
                 "created_at": rfc3339(u.created_at),
             })
         })
         .collect();
     Ok(axum::Json(rows).into_response())
+}
+
+/// The original's three roles.
+fn role_word(role: Role) -> &'static str {
+    match role {
+        Role::Customer => "customer",
+        Role::Agent | Role::Supervisor => "support_agent",
+        Role::Admin => "admin",
+    }
 }
 
 async fn stats_json(app: &App, actor: &Actor) -> Result<Value, Rejection> {
@@ -743,12 +938,12 @@ async fn search(State(app): State<App>, headers: HeaderMap, params: Params) -> A
         .and_then(|p| p.get("query"))
         .map(|q| q.trim().to_string())
         .unwrap_or_default();
+    let sent = params.as_ref().ok().and_then(|p| p.get("query"));
+    let Some(sent) = sent else {
+        return Err(missing(json!(["query", "query"]), Value::Null));
+    };
     if text.chars().count() < 2 {
-        return Err(unprocessable(
-            &["query", "query"],
-            "ensure this value has at least 2 characters",
-            "value_error.any_str.min_length",
-        ));
+        return Err(too_short(json!(["query", "query"]), sent, 2));
     }
     let limit = int_param(&params, "limit", 1..=100)?.unwrap_or(20);
     let actor = who(&app, &headers).await?;

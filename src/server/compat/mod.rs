@@ -9,6 +9,7 @@
 
 mod dialect;
 mod helpdesk;
+mod helpdesk_doc;
 mod intake;
 mod reports;
 mod service_requests;
@@ -61,49 +62,88 @@ pub struct Surface {
 }
 
 /// Every surface is off unless the operator turns it on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompatOptions {
     pub tracking: Surface,
     pub intake: Surface,
     pub service_requests: Surface,
     pub reports: Surface,
     pub helpdesk: Surface,
+    /// The `reportCategory` values the reports surface accepts.
+    pub report_categories: Vec<String>,
+}
+
+/// The travel booking system's report categories (its `Reports.ReportCategory` ENUM).
+pub const REPORT_CATEGORIES: [&str; 3] =
+    ["Payment Issue", "Travel Delay", "Unexpected Cancellation"];
+
+impl Default for CompatOptions {
+    fn default() -> Self {
+        CompatOptions {
+            tracking: Surface::default(),
+            intake: Surface::default(),
+            service_requests: Surface::default(),
+            reports: Surface::default(),
+            helpdesk: Surface::default(),
+            report_categories: REPORT_CATEGORIES.iter().map(|c| (*c).to_owned()).collect(),
+        }
+    }
 }
 
 /// The routes of the enabled surfaces. Intake and tracking take anonymous traffic from
 /// the public, so they share the anonymous rate limit's settings (each its own bucket).
+/// Each surface gets CORS answers as the operator allowed them; `"*"` opens only the
+/// calls that take no token (`credentials` false).
 pub(super) fn routes(options: &ServerOptions) -> Router<App> {
-    let c = options.compat;
+    let c = &options.compat;
+    let cors = &options.cors;
     let mut routes = Router::new();
     let limited = |r: Router<App>, refuse: super::Refusal| {
         super::rate_limited_as(r, options.anonymous_burst, options.anonymous_period, refuse)
     };
     if c.tracking.enabled {
         announce("tracking", c.tracking, true);
-        routes = routes.merge(limited(tracking::routes(), tracking::refuse));
+        routes = routes
+            .merge(cors.apply(limited(tracking::routes(), tracking::refuse), false))
+            .merge(cors.apply(
+                limited(tracking::list_routes(), tracking::refuse),
+                !c.tracking.anonymous,
+            ));
     }
     if c.intake.enabled {
         announce("intake", c.intake, false);
-        routes = routes.merge(limited(intake::routes(), intake::refuse));
+        routes = routes.merge(cors.apply(limited(intake::routes(), intake::refuse), false));
     }
     if c.service_requests.enabled {
         announce("service_requests", c.service_requests, true);
-        routes = routes.merge(service_requests::routes());
+        let login = super::rate_limited_as(
+            service_requests::login_routes(),
+            options.login_burst,
+            options.login_period,
+            service_requests::refuse,
+        );
+        routes = routes
+            .merge(cors.apply(login, true))
+            .merge(cors.apply(service_requests::routes(), !c.service_requests.anonymous));
     }
     if c.reports.enabled {
         announce("reports", c.reports, false);
-        routes = routes
-            .merge(super::rate_limited_as(
-                reports::login_routes(),
+        let limited = |r: Router<App>| {
+            super::rate_limited_as(
+                r,
                 options.login_burst,
                 options.login_period,
                 reports::refuse,
-            ))
-            .merge(reports::routes());
+            )
+        };
+        routes = routes
+            .merge(cors.apply(limited(reports::signup_routes()), true))
+            .merge(cors.apply(limited(reports::login_routes()), true))
+            .merge(cors.apply(reports::routes(), true));
     }
     if c.helpdesk.enabled {
         announce("helpdesk", c.helpdesk, true);
-        routes = routes.merge(helpdesk::routes());
+        routes = routes.merge(cors.apply(helpdesk::routes(), !c.helpdesk.anonymous));
     }
     routes
 }

@@ -18,15 +18,19 @@ use crate::domain::requests::NewTicket;
 use crate::service::{Actor, ServiceError};
 
 use super::dialect::Dialect;
-use super::{Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, text, title};
+use super::{Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, text, title, value};
 
 /// Marks the tickets filed as reports, so the report lists can ask the store for them.
 const TAG: &str = "report";
 
+/// Signing up and logging in each get their own rate limit bucket, so that a normal
+/// sign-up-then-log-in does not spend the login limit twice.
+pub(super) fn signup_routes() -> Router<App> {
+    Router::new().route("/users/signup", post(signup))
+}
+
 pub(super) fn login_routes() -> Router<App> {
-    Router::new()
-        .route("/users/signup", post(signup))
-        .route("/users/login", post(login))
+    Router::new().route("/users/login", post(login))
 }
 
 pub(super) fn routes() -> Router<App> {
@@ -37,7 +41,14 @@ pub(super) fn routes() -> Router<App> {
         .route("/support/admin/reports/respond", post(respond))
 }
 
+/// The original's errors carry `message`...
 const DIALECT: Dialect = Dialect {
+    body: |m| json!({ "message": m }),
+    not_found: Some("Report not found"),
+};
+
+/// ...except the respond call's, which carry `error`.
+const RESPOND: Dialect = Dialect {
     body: |m| json!({ "error": m }),
     not_found: Some("Report not found"),
 };
@@ -96,15 +107,31 @@ async fn signup(State(app): State<App>, body: Bytes) -> Answer {
         .unwrap_or_default();
     // `userType` is accepted and not obeyed: every sign-up is a customer, and staff
     // roles are given by a desk admin.
-    app.service
+    let user = app
+        .service
         .sign_up(email, &format!("{first} {last}"), password)
+        .await
+        .map_err(service_error)?;
+    // Signed in at once, as the original's clients expect.
+    let issued = app
+        .service
+        .issue_token(&user, "reports signup", app.options.token_ttl_hours)
         .await
         .map_err(service_error)?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({"message": "User registered successfully"})),
+        axum::Json(json!({"message": "User registered successfully", "token": issued.token})),
     )
         .into_response())
+}
+
+/// The original's names for its roles.
+fn user_type(role: Role) -> &'static str {
+    match role {
+        Role::Customer => "Customer",
+        Role::Admin => "Admin",
+        Role::Agent | Role::Supervisor => "Support",
+    }
 }
 
 async fn login(State(app): State<App>, body: Bytes) -> Answer {
@@ -123,7 +150,12 @@ async fn login(State(app): State<App>, body: Bytes) -> Answer {
         .login(&email, password, app.options.token_ttl_hours)
         .await
     {
-        Ok(issued) => Ok(axum::Json(json!({"token": issued.token})).into_response()),
+        Ok(issued) => Ok(axum::Json(json!({
+            "message": "Login successful",
+            "token": issued.token,
+            "userType": user_type(issued.user.role),
+        }))
+        .into_response()),
         Err(ServiceError::Unauthenticated(_)) => {
             Err(fail(StatusCode::UNAUTHORIZED, "Invalid email or password"))
         }
@@ -139,14 +171,35 @@ async fn submit(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
     let (Some(category), Some(report)) = (category, report) else {
         return Err(fail(StatusCode::BAD_REQUEST, "Invalid input"));
     };
+    let allowed = &app.options.compat.report_categories;
+    let Some(category) = allowed
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(&category))
+        .cloned()
+    else {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Invalid report category; expected one of: {}",
+                allowed.join(", ")
+            ),
+        ));
+    };
     let mut custom_fields = CustomFields::new();
     custom_fields.insert("report_category".into(), json!(category));
+    // Kept as sent: the original's columns are integers, and its clients compare
+    // them with what they sent.
     for (names, key) in [
         (["ticketID", "TicketID"], "booking_ticket_id"),
         (["reservationID", "ReservationID"], "reservation_id"),
     ] {
-        if let Some(v) = text(&map, &names) {
-            custom_fields.insert(key.into(), json!(v));
+        match value(&map, &names) {
+            None => {}
+            Some(Value::String(s)) if s.trim().is_empty() => {}
+            Some(v @ (Value::Number(_) | Value::String(_))) => {
+                custom_fields.insert(key.into(), v);
+            }
+            Some(_) => return Err(fail(StatusCode::BAD_REQUEST, "Invalid input")),
         }
     }
     let new = NewTicket {
@@ -170,7 +223,7 @@ async fn submit(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
 
 /// The report's row: its answer is the newest public reply by staff, that is by an
 /// account other than the one that filed it.
-async fn row(app: &App, actor: &Actor, t: &Ticket) -> Result<Value, Rejection> {
+async fn row(app: &App, actor: &Actor, t: &Ticket, reporter: bool) -> Result<Value, Rejection> {
     let view = app
         .service
         .get_ticket(actor, &t.key)
@@ -193,7 +246,7 @@ async fn row(app: &App, actor: &Actor, t: &Ticket) -> Result<Value, Rejection> {
     } else {
         "Pending"
     };
-    Ok(json!({
+    let mut row = json!({
         "ReportID": t.id,
         "TicketID": field("booking_ticket_id"),
         "ReservationID": field("reservation_id"),
@@ -201,16 +254,25 @@ async fn row(app: &App, actor: &Actor, t: &Ticket) -> Result<Value, Rejection> {
         "ReportText": t.description,
         "ProcessingStatus": processing,
         "Answer": answer,
-    }))
+    });
+    if reporter {
+        // Sign-up stored "first last" as one name; the first word is the first name.
+        let name = t.requester.name.as_deref().unwrap_or_default().trim();
+        let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+        row["UserID"] = json!(t.requester.user_id);
+        row["FirstName"] = json!(first);
+        row["LastName"] = json!(last.trim());
+    }
+    Ok(row)
 }
 
-async fn listing(app: &App, actor: &Actor, q: Query) -> Answer {
+async fn listing(app: &App, actor: &Actor, q: Query, reporter: bool) -> Answer {
     let tickets = collect(app, actor, &q, WHOLE_LIST_MAX)
         .await
         .map_err(service_error)?;
     let mut rows = Vec::with_capacity(tickets.len());
     for t in &tickets {
-        rows.push(row(app, actor, t).await?);
+        rows.push(row(app, actor, t, reporter).await?);
     }
     Ok(axum::Json(Value::Array(rows)).into_response())
 }
@@ -223,6 +285,7 @@ async fn mine(State(app): State<App>, headers: HeaderMap) -> Answer {
         Query::default()
             .filter(Field::Tag, &[TAG])
             .filter(Field::Requester, &["me"]),
+        false,
     )
     .await
 }
@@ -230,16 +293,34 @@ async fn mine(State(app): State<App>, headers: HeaderMap) -> Answer {
 async fn all(State(app): State<App>, headers: HeaderMap) -> Answer {
     let actor = who(&app, &headers).await?;
     staff_only(&actor, "see everyone's reports")?;
-    listing(&app, &actor, Query::default().filter(Field::Tag, &[TAG])).await
+    listing(
+        &app,
+        &actor,
+        Query::default().filter(Field::Tag, &[TAG]),
+        true,
+    )
+    .await
 }
 
 fn invalid_input() -> Rejection {
-    fail(StatusCode::BAD_REQUEST, "Invalid input")
+    RESPOND.fail(StatusCode::BAD_REQUEST, "Invalid input")
 }
 
+/// The respond call answers every refusal with `error`, as its original did.
 async fn respond(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answer {
-    let actor = who(&app, &headers).await?;
-    let map = object(&body).map_err(|_| invalid_input())?;
+    respond_to(&app, &headers, &body).await.map_err(|r| {
+        let message = r.body["message"]
+            .as_str()
+            .or_else(|| r.body["error"].as_str())
+            .unwrap_or("Invalid input")
+            .to_string();
+        RESPOND.fail(r.status, message)
+    })
+}
+
+async fn respond_to(app: &App, headers: &HeaderMap, body: &[u8]) -> Answer {
+    let actor = who(app, headers).await?;
+    let map = object(body).map_err(|_| invalid_input())?;
     let id = map
         .get("ReportID")
         .and_then(|v| match v {

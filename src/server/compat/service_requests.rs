@@ -27,6 +27,11 @@ use super::{
 
 const CATEGORY: &str = "Service request";
 
+/// The React pages sign in here; rate limited like desk's own login.
+pub(super) fn login_routes() -> Router<App> {
+    Router::new().route("/api/auth/login", post(login))
+}
+
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/api/service-requests", get(list_all).post(create))
@@ -48,6 +53,10 @@ fn fail(status: StatusCode, message: impl AsRef<str>) -> Rejection {
 
 fn bad_body(bad: super::BadBody) -> Rejection {
     DIALECT.bad_body(bad)
+}
+
+pub(super) fn refuse(status: StatusCode, _code: &'static str, message: String) -> Response {
+    DIALECT.refusal(status, &message)
 }
 
 fn service_error(e: ServiceError) -> Rejection {
@@ -110,7 +119,7 @@ fn priority_word(name: &str) -> String {
 }
 
 /// (wire names, custom field). The client sends camelCase or snake_case.
-const FIELDS: [(&[&str], &str); 11] = [
+const FIELDS: [(&[&str], &str); 10] = [
     (&["ticketId", "ticket_id"], "ticket_id"),
     (&["serviceType", "service_type"], "service_type"),
     (&["fullName", "full_name"], "full_name"),
@@ -124,7 +133,6 @@ const FIELDS: [(&[&str], &str); 11] = [
         "house_plot_number",
     ),
     (&["nearbyLandmark", "nearby_landmark"], "nearby_landmark"),
-    (&["createdBy", "created_by"], "created_by"),
 ];
 
 const REQUIRED: [&str; 4] = ["service_type", "full_name", "phone", "full_address"];
@@ -158,7 +166,8 @@ fn row(t: &Ticket) -> Value {
         "documents": t.custom_fields.get("documents").cloned().unwrap_or(json!([])),
         "supervisor_notes": field("supervisor_notes"),
         "assigned_to": t.assignee.as_ref().map(|a| a.id),
-        "assigned_name": t.assignee.as_ref().map(|a| a.name.clone()),
+        // The name the pages show for the assignee.
+        "assigned_to_username": t.assignee.as_ref().map(|a| a.name.clone()),
         "created_by": created_by,
         "key": t.key,
         "created_at": rfc3339(t.created_at),
@@ -186,10 +195,34 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
     if let Some(docs) = value(&map, &["documents"]) {
         custom_fields.insert("documents".into(), docs);
     }
+    // An integer, as the pages send their user's id; kept as sent otherwise.
+    let created_by = value(&map, &["createdBy", "created_by"]).map(|v| match &v {
+        Value::String(s) => s.trim().parse::<i64>().map_or(v.clone(), |n| json!(n)),
+        _ => v,
+    });
+    if let Some(v) = &created_by {
+        custom_fields.insert("created_by".into(), v.clone());
+    }
     let priority = text(&map, &["priority"])
         .map(|p| desk_priority(&p).ok_or_else(bad_priority))
         .transpose()?;
     let actor = who(&app, &headers).await?;
+    // A known account named by `createdBy` is the requester, so they see the request
+    // wherever they look in desk. Only staff (or the surface's own account) file for
+    // someone else; a customer's request is theirs whatever `createdBy` says, which is
+    // then kept only as the field they sent.
+    let named = created_by
+        .as_ref()
+        .and_then(Value::as_i64)
+        .filter(|id| actor.is_staff() || actor.user_id() == Some(*id));
+    let requester = match named {
+        Some(id) => match app.service.person(&actor, id).await {
+            Ok(user) => Some(user),
+            Err(ServiceError::NotFound { .. }) => None,
+            Err(e) => return Err(service_error(e)),
+        },
+        None => None,
+    };
     let field = |k: &str| {
         custom_fields
             .get(k)
@@ -204,13 +237,20 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
         category: Some(CATEGORY.into()),
         priority: priority.map(String::from),
         custom_fields,
+        requester_email: requester
+            .filter(|u| actor.user_id() != Some(u.id))
+            .map(|u| u.email),
         ..NewTicket::default()
     };
+    // `ticket_id` is unique, as the original's column was.
     let t = app
         .service
-        .create_ticket(&actor, new)
+        .create_ticket_unique(&actor, new, "ticket_id")
         .await
-        .map_err(service_error)?;
+        .map_err(|e| match e {
+            ServiceError::Duplicate(_) => fail(StatusCode::CONFLICT, "Ticket ID already exists"),
+            other => service_error(other),
+        })?;
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({
@@ -310,6 +350,11 @@ fn one(t: &Ticket) -> Response {
     axum::Json(json!({"success": true, "request": row(t)})).into_response()
 }
 
+/// A change's answer: the pages show `message` in their toast.
+fn changed(t: &Ticket, message: &str) -> Response {
+    axum::Json(json!({"success": true, "message": message, "request": row(t)})).into_response()
+}
+
 async fn show(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
     let actor = who(&app, &headers).await?;
     Ok(one(&request(&app, &actor, &id).await?))
@@ -405,7 +450,7 @@ async fn update(
         .apply(&actor, &t.key, change, None)
         .await
         .map_err(service_error)?;
-    Ok(one(&t))
+    Ok(changed(&t, "Service request updated successfully"))
 }
 
 async fn approve_or_reject(
@@ -424,9 +469,13 @@ async fn approve_or_reject(
     let actor = who(&app, &headers).await?;
     let t = request(&app, &actor, &id).await?;
     let notes = text(&map, &["supervisor_notes", "supervisorNotes", "notes"]);
-    Ok(one(
-        &decide(&app, &actor, &t.key, to, notes.as_deref()).await?
-    ))
+    let t = decide(&app, &actor, &t.key, to, notes.as_deref()).await?;
+    let message = if to == "approved" {
+        "Service request approved successfully"
+    } else {
+        "Service request rejected successfully"
+    };
+    Ok(changed(&t, message))
 }
 
 async fn approve(
@@ -445,4 +494,50 @@ async fn reject(
     body: Bytes,
 ) -> Answer {
     approve_or_reject(app, headers, id, body, "rejected").await
+}
+
+/// The seed's words for desk's roles: agents are its technicians.
+fn role_word(role: Role) -> &'static str {
+    match role {
+        Role::Customer => "customer",
+        Role::Agent => "technician",
+        Role::Supervisor => "supervisor",
+        Role::Admin => "admin",
+    }
+}
+
+/// `POST /api/auth/login`: a desk token and the account the pages keep in
+/// localStorage; `user.id` is the id they send back as `createdBy` and in `/user/{id}`.
+async fn login(State(app): State<App>, body: Bytes) -> Answer {
+    let map = object(&body).map_err(bad_body)?;
+    let (Some(email), Some(password)) = (
+        text(&map, &["email"]),
+        map.get("password").and_then(Value::as_str),
+    ) else {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            "Email and password are required",
+        ));
+    };
+    match app
+        .service
+        .login(&email, password, app.options.token_ttl_hours)
+        .await
+    {
+        Ok(issued) => Ok(axum::Json(json!({
+            "success": true,
+            "token": issued.token,
+            "user": {
+                "id": issued.user.id,
+                "email": issued.user.email,
+                "name": issued.user.name,
+                "role": role_word(issued.user.role),
+            },
+        }))
+        .into_response()),
+        Err(ServiceError::Unauthenticated(_)) => {
+            Err(fail(StatusCode::UNAUTHORIZED, "Invalid email or password"))
+        }
+        Err(e) => Err(service_error(e)),
+    }
 }

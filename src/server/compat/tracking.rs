@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
 use crate::domain::model::{Role, StatusClass, Ticket};
@@ -22,11 +22,17 @@ use super::{
     Answer, App, Rejection, WHOLE_LIST_MAX, caller, collect, object, rfc3339, text, title, value,
 };
 
+/// The calls on one ticket, which need no token.
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/api/create_ticket", post(create))
-        .route("/api/tickets", get(list))
         .route("/api/tickets/{ticket_id}", get(show))
+        .route("/api/tickets/{ticket_id}/delete", delete(withdraw))
+}
+
+/// The list by email, which takes a token unless the surface is anonymous.
+pub(super) fn list_routes() -> Router<App> {
+    Router::new().route("/api/tickets", get(list))
 }
 
 /// The original's error shape: `{error}`.
@@ -64,6 +70,10 @@ fn status_word(t: &Ticket) -> &str {
     }
 }
 
+/// The trip fields the tracker page shows beside the status, copied from the stored
+/// itinerary when it has them.
+const TRIP_FIELDS: [&str; 3] = ["destination", "travel_dates", "travelers"];
+
 fn summary(t: &Ticket) -> Value {
     json!({
         "ticket_id": t.key,
@@ -71,6 +81,36 @@ fn summary(t: &Ticket) -> Value {
         "created_at": rfc3339(t.created_at),
         "updated_at": rfc3339(t.updated_at),
     })
+}
+
+/// A list row: the summary with the trip's destination and dates, and how many days
+/// are left until it starts (null when the dates cannot be read).
+fn list_row(t: &Ticket, today: chrono::NaiveDate) -> Value {
+    let mut row = summary(t);
+    let trip = t.custom_fields.get("itinerary");
+    let field = |k: &str| trip.and_then(|i| i.get(k)).cloned().unwrap_or(Value::Null);
+    row["destination"] = field("destination");
+    row["travel_dates"] = field("travel_dates");
+    row["days_until_trip"] =
+        json!(first_date(&field("travel_dates")).map(|d| (d - today).num_days()));
+    row
+}
+
+/// The first date in a trip's `travel_dates`, however the page wrote it: a string
+/// (`"2026-06-01 to 2026-06-05"`), a list of dates, or an object with a start.
+fn first_date(v: &Value) -> Option<chrono::NaiveDate> {
+    match v {
+        Value::String(s) => (0..s.len().saturating_sub(9)).find_map(|i| {
+            let bit = s.get(i..i + 10)?;
+            chrono::NaiveDate::parse_from_str(bit, "%Y-%m-%d").ok()
+        }),
+        Value::Array(items) => items.first().and_then(first_date),
+        Value::Object(map) => ["start", "start_date", "from", "departure"]
+            .iter()
+            .find_map(|k| map.get(*k))
+            .and_then(first_date),
+        _ => None,
+    }
 }
 
 async fn create(State(app): State<App>, body: Bytes) -> Answer {
@@ -141,10 +181,19 @@ async fn show(State(app): State<App>, Path(ticket_id): Path<String>, query: Para
         .await
         .map_err(service_error)?;
     let mut ticket = summary(&t);
-    ticket["trip"] = json!({
-        "trip_id": t.custom_fields.get("trip_id"),
-        "itinerary": t.custom_fields.get("itinerary"),
-    });
+    // `trip` is the itinerary object as it was sent: the page reads
+    // `trip.destination` and `trip.itinerary[]` straight from it.
+    if let Some(trip) = t.custom_fields.get("itinerary") {
+        for k in TRIP_FIELDS {
+            if let Some(v) = trip.get(k).filter(|v| !v.is_null()) {
+                ticket[k] = v.clone();
+            }
+        }
+        ticket["trip"] = trip.clone();
+    }
+    if let Some(id) = t.custom_fields.get("trip_id") {
+        ticket["trip_id"] = id.clone();
+    }
     Ok(axum::Json(json!({ "ticket": ticket })).into_response())
 }
 
@@ -160,6 +209,18 @@ async fn list(State(app): State<App>, headers: HeaderMap, query: Params) -> Answ
     let tickets = collect(&app, &actor, &q, WHOLE_LIST_MAX)
         .await
         .map_err(service_error)?;
-    let rows: Vec<Value> = tickets.iter().map(summary).collect();
+    let today = chrono::Utc::now().date_naive();
+    let rows: Vec<Value> = tickets.iter().map(|t| list_row(t, today)).collect();
     Ok(axum::Json(json!({ "tickets": rows })).into_response())
+}
+
+/// The tracker page's delete button. desk withdraws the ticket (closed, with an event
+/// saying so) rather than destroying it: the audit trail keeps every ticket.
+async fn withdraw(State(app): State<App>, Path(ticket_id): Path<String>, query: Params) -> Answer {
+    let email = email_param(&query)?;
+    app.service
+        .tracker_withdraw(&ticket_id, &email)
+        .await
+        .map_err(service_error)?;
+    Ok(axum::Json(json!({ "message": "Your ticket has been withdrawn" })).into_response())
 }
