@@ -13,6 +13,7 @@ pub mod messages;
 pub mod palette;
 pub mod picker;
 pub mod prompt;
+pub mod reader;
 
 use std::any::Any;
 
@@ -139,8 +140,8 @@ pub fn opened_by(
 ) -> Option<Box<dyn Overlay>> {
     let selected = list.rows.selected_row();
     Some(match action {
-        Action::Help => Box::new(help::Help::default()),
-        Action::Messages => Box::new(messages::Messages::of(status)),
+        Action::Help => Box::new(help::help(ctx)),
+        Action::Messages => Box::new(messages::messages(ctx, status)),
         Action::Palette => Box::new(palette::palette(ctx)),
         Action::Filter => Box::new(filter::FilterBar::new(&list.query)),
         Action::Facets => Box::new(picker::Picker::facets()),
