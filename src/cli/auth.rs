@@ -72,9 +72,14 @@ pub async fn login(loaded: &Loaded, choice: &Choice, args: LoginArgs) -> Outcome
             }
             other => Fail::from(other),
         })?;
+    // Who the token is, kept so the TUI can open while the server is down.
+    let user = RemoteDesk::connect(&url, &token)
+        .await
+        .ok()
+        .map(|desk| desk.info().user);
     let path = session::credentials_path();
     let mut saved = Credentials::load(&path)?;
-    saved.remember(&url, &email, token);
+    saved.remember(&url, &email, token, user);
     saved.save(&path)?;
     output::note(&format!("signed in to {url} as {email}"));
     if session::env_token().is_some() {

@@ -35,7 +35,7 @@ async fn open_and_run(cli: super::Cli) -> Result<(), Fail> {
         offline: cli.offline,
         demo: cli.demo,
     };
-    let opened = session::open(&loaded, &choice).await?;
+    let opened = session::open_patiently(&loaded, &choice).await?;
     let (desk, guard) = opened.into_parts();
     let desk: Arc<dyn Desk> = Arc::from(desk);
     let data_dir = crate::config::data_dir();

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{Desk, DeskError, LocalDesk, LocalUser, RemoteDesk};
 use crate::config::Loaded;
+use crate::domain::model::User;
 use crate::domain::time::{self, Millis};
 
 use super::fail::{Fail, Outcome};
@@ -89,6 +90,22 @@ impl Opened {
 
 /// Opens the chosen desk.
 pub async fn open(loaded: &Loaded, choice: &Choice) -> Outcome<Opened> {
+    open_with(loaded, choice, Reach::Now).await
+}
+
+/// Opens the chosen desk for the TUI, which opens on a server that cannot be reached
+/// (it says so and retries) as the user the sign-in belonged to last time.
+pub async fn open_patiently(loaded: &Loaded, choice: &Choice) -> Outcome<Opened> {
+    open_with(loaded, choice, Reach::Later).await
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Reach {
+    Now,
+    Later,
+}
+
+async fn open_with(loaded: &Loaded, choice: &Choice, reach: Reach) -> Outcome<Opened> {
     match choice.target(loaded)? {
         Target::Local => Ok(Opened {
             desk: Box::new(open_local(loaded).await?),
@@ -103,6 +120,10 @@ pub async fn open(loaded: &Loaded, choice: &Choice) -> Outcome<Opened> {
                 _demo: Some(guard),
             })
         }
+        Target::Server(url) if reach == Reach::Later => Ok(Opened {
+            desk: Box::new(connect_or_wait(&url).await?),
+            _demo: None,
+        }),
         Target::Server(url) => Ok(Opened {
             desk: Box::new(connect(&url).await?),
             _demo: None,
@@ -140,6 +161,36 @@ pub async fn connect(url: &str) -> Outcome<RemoteDesk> {
     RemoteDesk::connect(url, &token)
         .await
         .map_err(|e| signed_out(url, e, from_env))
+}
+
+/// [`connect`], but a server that cannot be reached gives a desk acting as the saved
+/// user, to be asked again; a saved sign-in learns who it is.
+async fn connect_or_wait(url: &str) -> Outcome<RemoteDesk> {
+    let (token, from_env) = token_for(url)?;
+    let path = credentials_path();
+    let saved = if from_env {
+        None
+    } else {
+        Credentials::load(&path)?.servers.get(url).cloned()
+    };
+    match RemoteDesk::connect(url, &token).await {
+        Ok(desk) => {
+            let user = desk.info().user;
+            if let Some(saved) = saved.filter(|s| s.user.as_ref() != Some(&user)) {
+                // Best effort: without it the TUI opens as an unknown user when down.
+                let mut all = Credentials::load(&path)?;
+                all.remember(url, &saved.email, saved.token, Some(user));
+                if let Err(e) = all.save(&path) {
+                    tracing::warn!("cannot remember who {url} says we are: {}", e.one_line());
+                }
+            }
+            Ok(desk)
+        }
+        Err(DeskError::Unavailable(_)) => {
+            RemoteDesk::unverified(url, &token, saved.and_then(|s| s.user)).map_err(Fail::from)
+        }
+        Err(e) => Err(signed_out(url, e, from_env)),
+    }
 }
 
 /// The token in force for `url`, and whether it came from `DESK_TOKEN`.
@@ -201,6 +252,9 @@ pub struct Saved {
     pub email: String,
     #[serde(with = "crate::domain::time::rfc3339")]
     pub saved_at: Millis,
+    /// Who the server last said the token belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
 }
 
 impl Credentials {
@@ -256,13 +310,14 @@ impl Credentials {
         Ok(())
     }
 
-    pub fn remember(&mut self, url: &str, email: &str, token: String) {
+    pub fn remember(&mut self, url: &str, email: &str, token: String, user: Option<User>) {
         self.servers.insert(
             url.to_string(),
             Saved {
                 token,
                 email: email.to_string(),
                 saved_at: time::now(),
+                user,
             },
         );
     }

@@ -41,6 +41,11 @@ pub trait Desk: Send + Sync {
         None
     }
 
+    /// Who this desk acts as, asked afresh where the desk can say (a server).
+    async fn me(&self) -> DeskResult<User> {
+        Ok(self.info().user)
+    }
+
     async fn list_tickets(
         &self,
         q: &str,

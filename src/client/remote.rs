@@ -25,7 +25,8 @@ pub struct RemoteDesk {
     /// `http://host:port`, without a trailing slash.
     base: String,
     token: String,
-    user: User,
+    /// Who the token belongs to, as the server last said (`/me`).
+    user: Arc<Mutex<User>>,
     /// The last change-feed answer and its ETag: a poll that finds nothing new is
     /// answered 304 with no body.
     last_changes: Arc<Mutex<Option<CachedChanges>>>,
@@ -55,24 +56,37 @@ impl RemoteDesk {
     /// Connects with a token (from `desk login` or `DESK_TOKEN`) and learns who it
     /// belongs to.
     pub async fn connect(base: &str, token: &str) -> DeskResult<RemoteDesk> {
-        let base = base.trim_end_matches('/').to_string();
-        let http = client()?;
-        let mut desk = RemoteDesk {
-            http,
-            base,
+        let desk = RemoteDesk::unverified(base, token, None)?;
+        desk.me().await?;
+        Ok(desk)
+    }
+
+    /// A desk not asked yet who `token` belongs to (the server may be down): it acts as
+    /// `user` (who it belonged to last time, else an unknown customer) until [`Desk::me`]
+    /// gets an answer.
+    pub fn unverified(base: &str, token: &str, user: Option<User>) -> DeskResult<RemoteDesk> {
+        let user = user.unwrap_or(User {
+            id: 0,
+            email: String::new(),
+            name: String::new(),
+            role: crate::domain::model::Role::Customer,
+            active: true,
+            created_at: 0,
+        });
+        Ok(RemoteDesk {
+            http: client()?,
+            base: base.trim_end_matches('/').to_string(),
             token: token.to_string(),
             last_changes: Arc::default(),
-            user: User {
-                id: 0,
-                email: String::new(),
-                name: String::new(),
-                role: crate::domain::model::Role::Customer,
-                active: true,
-                created_at: 0,
-            },
-        };
-        desk.user = desk.send(desk.request(Method::GET, "/me")).await?;
-        Ok(desk)
+            user: Arc::new(Mutex::new(user)),
+        })
+    }
+
+    fn user(&self) -> User {
+        match self.user.lock() {
+            Ok(user) => user.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// Signs in with an email and password; returns the new token.
@@ -250,8 +264,17 @@ impl Desk for RemoteDesk {
         DeskInfo {
             location: self.base.clone(),
             online: true,
-            user: self.user.clone(),
+            user: self.user(),
         }
+    }
+
+    async fn me(&self) -> DeskResult<User> {
+        let me: User = self.send(self.request(Method::GET, "/me")).await?;
+        match self.user.lock() {
+            Ok(mut user) => *user = me.clone(),
+            Err(poisoned) => *poisoned.into_inner() = me.clone(),
+        }
+        Ok(me)
     }
 
     async fn list_tickets(

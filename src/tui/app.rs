@@ -177,10 +177,17 @@ impl App {
         self.dirty = true;
     }
 
-    fn recovered(&mut self) {
-        if self.sync.recovered() {
-            self.status.tell("back online");
+    /// Back after failures; the reference data (and who the user is) is asked for
+    /// again if it never came.
+    fn recovered(&mut self) -> Vec<Effect> {
+        if !self.sync.recovered() {
+            return Vec::new();
         }
+        self.status.tell("back online");
+        if self.ctx.refs.me.is_none() {
+            return vec![Call::LoadReference.into()];
+        }
+        Vec::new()
     }
 
     /// Loads the list for `query` (from saved `view`) from the top.
@@ -200,6 +207,9 @@ impl App {
         self.dirty = true;
         match msg {
             Msg::Reference(Ok(refs)) => {
+                if let Some(me) = &refs.me {
+                    self.ctx.info.user = me.clone();
+                }
                 self.ctx.refs = refs;
                 self.detail.measure(&self.ctx);
             }
@@ -259,11 +269,13 @@ impl App {
                     return more;
                 }
                 self.status.done();
+                let mut effects = Vec::new();
                 if first {
-                    self.recovered();
+                    effects = self.recovered();
                     self.list.keep_marks_in_view(&mut self.status);
                 }
-                self.after_move()
+                effects.extend(self.after_move());
+                effects
             }
             Err(e) => {
                 self.list.page_failed();
@@ -283,7 +295,7 @@ impl App {
             // refresh applies the same changes to the new list.
             Ok(_) if epoch != self.list.epoch => again = true,
             Ok(found) => {
-                self.recovered();
+                effects.extend(self.recovered());
                 self.sync.head = Some(found.last_seq);
                 self.sync.synced_at = Some(self.ctx.now);
                 if found.reload {
@@ -338,6 +350,8 @@ impl App {
                 self.status.tell(format!("{what} {key}"));
                 let mut effects = self.composer_answered(true);
                 effects.extend(self.detail.reload_if_shown(&[key]));
+                // Its row's Upd and place, from the feed.
+                effects.extend(self.start_refresh());
                 effects
             }
             Err(e) => {
@@ -352,8 +366,12 @@ impl App {
         match result {
             Ok(ticket) => {
                 self.status.tell(format!("filed {}", ticket.key));
-                self.list.rows.merge(std::slice::from_ref(&ticket), &[]);
-                self.composer_answered(true)
+                self.list.show_filed(&ticket, self.ctx.layout.list_rows());
+                let mut effects = self.composer_answered(true);
+                effects.extend(self.after_move());
+                // The feed says whether the filter takes it, and brings the count.
+                effects.extend(self.start_refresh());
+                effects
             }
             Err(e) => {
                 self.status

@@ -27,7 +27,7 @@ pub mod worker;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
 use tokio::sync::mpsc;
 
@@ -74,15 +74,7 @@ pub async fn run(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = terminal::Signals::new()?;
     loop {
-        // Carrying out an effect can answer at once (the editor, a failed draft write),
-        // and the answer can ask for more.
-        while !effects.is_empty() {
-            let mut answers = Vec::new();
-            for effect in effects.drain(..) {
-                answers.extend(perform(&mut app, &worker, &mut term, effect));
-            }
-            effects = answers;
-        }
+        perform_all(&mut app, &worker, &mut term, effects);
         if app.quit {
             break;
         }
@@ -90,23 +82,35 @@ pub async fn run(
             term.draw(|frame| render::draw(frame, &app))?;
             app.dirty = false;
         }
-        tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
-                    if let Some(key) = keymap::Key::from_event(&key) {
-                        effects = app.on_key(key);
+        effects = tokio::select! {
+            first = events.next() => {
+                let mut next = first;
+                // Everything already typed is taken before the next frame: a burst of
+                // input (a paste, keys typed while a frame was drawn) is read as it was
+                // sent, not one event per frame.
+                loop {
+                    match next {
+                        Some(Ok(event)) => {
+                            let answer = on_event(&mut app, event);
+                            perform_all(&mut app, &worker, &mut term, answer);
+                        }
+                        Some(Err(e)) => return Err(e.into()),
+                        None => app.quit = true,
+                    }
+                    if app.quit {
+                        break;
+                    }
+                    match events.next().now_or_never() {
+                        Some(more) => next = more,
+                        None => break,
                     }
                 }
-                Some(Ok(Event::Resize(w, h))) => effects = app.resize(w, h),
-                Some(Ok(Event::Paste(text))) => effects = app.paste(&text),
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e.into()),
-                None => break,
+                Vec::new()
             },
-            Some(msg) = rx.recv() => effects = app.on_msg(msg),
-            _ = ticks.tick() => effects = app.tick(time::now()),
+            Some(msg) = rx.recv() => app.on_msg(msg),
+            _ = ticks.tick() => app.tick(time::now()),
             _ = signals.next() => break,
-        }
+        };
     }
     // Whatever is open is kept (a quit key has kept it already; this is a no-op then).
     let mut unsaved = Vec::new();
@@ -123,6 +127,34 @@ pub async fn run(
         eprintln!("desk: {e}");
     }
     Ok(())
+}
+
+fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            keymap::Key::from_event(&key).map_or_else(Vec::new, |key| app.on_key(key))
+        }
+        Event::Resize(w, h) => app.resize(w, h),
+        Event::Paste(text) => app.paste(&text),
+        _ => Vec::new(),
+    }
+}
+
+/// Carries out effects until none are left: carrying one out can answer at once (the
+/// editor, a failed draft write), and the answer can ask for more.
+fn perform_all(
+    app: &mut App,
+    worker: &worker::Worker,
+    term: &mut terminal::Term,
+    mut effects: Vec<Effect>,
+) {
+    while !effects.is_empty() {
+        let mut answers = Vec::new();
+        for effect in effects.drain(..) {
+            answers.extend(perform(app, worker, term, effect));
+        }
+        effects = answers;
+    }
 }
 
 /// Carries out one effect: desk calls and wake-ups go to the worker; the loop does what

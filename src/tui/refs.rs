@@ -11,6 +11,8 @@ pub struct Reference {
     pub categories: Vec<Category>,
     /// Staff only: customers are not told who works at the desk.
     pub users: Vec<User>,
+    /// Who the desk says the user is (a server that was down at start is asked again).
+    pub me: Option<User>,
 }
 
 impl Reference {

@@ -126,7 +126,7 @@ async fn perform(desk: &dyn Desk, call: Call) -> Msg {
 }
 
 async fn reference(desk: &dyn Desk) -> DeskResult<Reference> {
-    let me = desk.info().user;
+    let me = desk.me().await?;
     Ok(Reference {
         statuses: desk.statuses().await?,
         priorities: desk.priorities().await?,
@@ -137,6 +137,7 @@ async fn reference(desk: &dyn Desk) -> DeskResult<Reference> {
         } else {
             Vec::new()
         },
+        me: Some(me),
     })
 }
 

@@ -707,3 +707,29 @@ async fn the_palette_offers_only_the_saved_views_the_config_has() {
     assert!(!values.iter().any(|v| v.starts_with("view_")), "{values:?}");
     assert!(values.contains(&"messages"), "{values:?}");
 }
+
+#[tokio::test]
+async fn a_filed_ticket_is_listed_counted_and_selected_at_once() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    let before = h.app.list.rows.total.expect("counted");
+    h.press("N").await;
+    h.type_text("Badge reader at the side door is dead").await;
+    h.press("ctrl-s").await;
+    let filed = demo
+        .desk
+        .list_tickets("badge reader", None, None)
+        .await
+        .expect("search")
+        .tickets
+        .remove(0);
+    assert_eq!(selected_key(&h), filed.key, "the new ticket is selected");
+    assert_eq!(h.app.list.rows.total, Some(before + 1));
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("{} tickets", before + 1)),
+        "{screen}"
+    );
+    h.press("y").await;
+    assert_eq!(h.copied.last(), Some(&filed.key), "y copies the new key");
+}

@@ -370,6 +370,57 @@ async fn a_supervisor_works_the_desk_over_the_server_and_survives_it_going_away(
     assert!(!alternate, "the terminal is given back");
 }
 
+#[test]
+fn opened_while_the_server_is_down_it_waits_for_it_as_the_saved_user() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("desk.db");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let data = dir.path().join("data").display().to_string();
+    let server = Server::start(&db, port, true);
+    let mut login = Command::new(BIN)
+        .args([
+            "login",
+            &base,
+            "--email",
+            "almaz.tesfaye@example.com",
+            "--password-stdin",
+        ])
+        .env("DESK_DATA_DIR", &data)
+        .env("DESK_CONFIG", empty_config(dir.path()))
+        .env_remove("DESK_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("desk login");
+    login
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"desk-demo\n")
+        .expect("password");
+    assert!(login.wait().expect("login").success());
+    server.stop();
+
+    let envs = vec![
+        ("DESK_SERVER_URL", base.clone()),
+        ("DESK_DATA_DIR", data),
+        ("DESK_CONFIG", tui_config(dir.path()).display().to_string()),
+        ("HOME", dir.path().display().to_string()),
+    ];
+    let tui = Tui::spawn(&[], &envs, (100, 24));
+    let screen = tui.wait_for("cannot reach");
+    assert!(screen.contains("offline"), "{screen}");
+    assert!(screen.contains("Almaz Tesfaye (supervisor)"), "{screen}");
+
+    let _server = Server::start(&db, port, false);
+    tui.wait_for("back online");
+    tui.wait_for("TKT-");
+    let (status, _) = tui.quit();
+    assert!(status.success(), "{status:?}");
+}
+
 #[tokio::test]
 async fn offline_on_a_local_store_files_and_comments() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -385,17 +436,8 @@ async fn offline_on_a_local_store_files_and_comments() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
-    let envs = vec![
-        ("VISUAL", editor.display().to_string()),
-        ("DESK_DB", db.display().to_string()),
-        (
-            "DESK_DATA_DIR",
-            dir.path().join("data").display().to_string(),
-        ),
-        ("DESK_CONFIG", tui_config(dir.path()).display().to_string()),
-        ("DESK_USER_EMAIL", "sam@example.com".to_string()),
-        ("HOME", dir.path().display().to_string()),
-    ];
+    let mut envs = offline_envs(dir.path(), &db);
+    envs.push(("VISUAL", editor.display().to_string()));
     let mut tui = Tui::spawn(&["--offline"], &envs, (80, 24));
     tui.wait_for("offline (local)");
     tui.wait_for("no tickets yet");
@@ -426,18 +468,68 @@ async fn offline_on_a_local_store_files_and_comments() {
     assert!(status.success());
     assert!(!alternate);
 
-    let out = Command::new(BIN)
-        .args(["--offline", "tickets", "show", "TKT-1", "--json"])
-        .env("DESK_DB", &db)
-        .env("DESK_CONFIG", tui_config(dir.path()))
-        .env("DESK_USER_EMAIL", "sam@example.com")
-        .output()
-        .expect("desk tickets show");
-    let view: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let view = show_offline(dir.path(), &db, "TKT-1");
     assert_eq!(view["ticket"]["description"], "Since Monday");
     assert_eq!(view["comments"][0]["visibility"], "internal");
     assert_eq!(view["comments"][1]["body"], "Written in the editor");
     assert_eq!(view["comments"][1]["visibility"], "public");
+}
+
+/// A local store as sam@example.com, with its own data directory and config.
+fn offline_envs(dir: &Path, db: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("DESK_DB", db.display().to_string()),
+        ("DESK_DATA_DIR", dir.join("data").display().to_string()),
+        ("DESK_CONFIG", tui_config(dir).display().to_string()),
+        ("DESK_USER_EMAIL", "sam@example.com".to_string()),
+        ("HOME", dir.display().to_string()),
+    ]
+}
+
+/// `desk --offline tickets show KEY --json`, as a script would read it afterwards.
+fn show_offline(dir: &Path, db: &Path, key: &str) -> Value {
+    let out = Command::new(BIN)
+        .args(["--offline", "tickets", "show", key, "--json"])
+        .env("DESK_DB", db)
+        .env("DESK_CONFIG", tui_config(dir))
+        .env("DESK_USER_EMAIL", "sam@example.com")
+        .output()
+        .expect("desk tickets show");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[tokio::test]
+async fn a_long_paste_arrives_whole_and_the_keys_after_it_act_as_keys() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("local.db");
+    let envs = offline_envs(dir.path(), &db);
+    let mut tui = Tui::spawn(&["--offline"], &envs, (80, 24));
+    tui.wait_for("no tickets yet");
+    tui.send("N");
+    tui.wait_for("New ticket");
+    tui.typing("Log from the failing job");
+    tui.send("\t");
+    tui.send("\t");
+    tui.send("\t");
+    // 30 KB of log lines into the description, pasted as a terminal pastes (bracketed,
+    // lines ended by CR), with the send key right behind it in the same burst of input.
+    let lines: Vec<String> = (0..600)
+        .map(|i| format!("{i:04} worker[3] retrying upload of chunk {i} after timeout"))
+        .collect();
+    let pasted = lines.join("\r");
+    assert!(pasted.len() >= 30_000, "{}", pasted.len());
+    tui.send(&format!("\x1b[200~{pasted}\x1b[201~\x13"));
+    tui.wait_for("filed TKT-1");
+    let (status, _) = tui.quit();
+    assert!(status.success());
+
+    let view = show_offline(dir.path(), &db, "TKT-1");
+    let description = view["ticket"]["description"].as_str().expect("description");
+    assert_eq!(
+        description,
+        lines.join("\n"),
+        "the paste arrives whole and in order"
+    );
 }
 
 #[test]

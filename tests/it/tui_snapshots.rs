@@ -227,6 +227,7 @@ fn reference() -> Reference {
             category(3, "Technical Support", false),
         ],
         users: vec![almaz(), mike()],
+        me: Some(almaz()),
     }
 }
 

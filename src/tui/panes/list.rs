@@ -307,6 +307,20 @@ impl ListPane {
         changed
     }
 
+    /// A ticket the user just filed: in the list, counted and selected at once (the
+    /// next refresh takes it out again if the filter does not match it).
+    pub fn show_filed(&mut self, ticket: &Ticket, height: usize) {
+        let known = self.rows.rows.iter().any(|r| r.id == ticket.id);
+        self.rows.merge(std::slice::from_ref(ticket), &[]);
+        let Some(at) = self.rows.rows.iter().position(|r| r.id == ticket.id) else {
+            return;
+        };
+        if !known && let Some(total) = self.rows.total.as_mut() {
+            *total += 1;
+        }
+        self.rows.select(at, height);
+    }
+
     /// Tags on the loaded tickets, sorted, for the tag facet.
     pub fn tags(&self) -> Vec<String> {
         let mut tags: Vec<String> = self
