@@ -251,14 +251,24 @@ pub struct Ui {
     /// Seconds between automatic reloads; 0 turns them off.
     #[serde(deserialize_with = "check::de_refresh_interval")]
     pub refresh_interval: u64,
-    pub theme: String,
+    pub theme: ThemeName,
+}
+
+/// `[ui] theme`: colours, or none (as `NO_COLOR` asks); anything else is refused with
+/// the list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeName {
+    #[default]
+    Default,
+    Mono,
 }
 
 impl Default for Ui {
     fn default() -> Self {
         Ui {
             refresh_interval: 30,
-            theme: "default".to_owned(),
+            theme: ThemeName::Default,
         }
     }
 }

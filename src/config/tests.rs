@@ -52,8 +52,8 @@ fn no_file_means_defaults() {
     assert_eq!(c.server.listen, "127.0.0.1:7420");
     assert_eq!(c.server.token_ttl_hours, 720);
     assert_eq!(
-        (c.ui.refresh_interval, c.ui.theme.as_str()),
-        (30, "default")
+        (c.ui.refresh_interval, c.ui.theme),
+        (30, ThemeName::Default)
     );
     assert!(c.views.is_empty() && c.keys.is_empty());
     // No platform dirs at all (no home directory) is no file either.
@@ -104,7 +104,7 @@ token_ttl_hours = 24
 
 [ui]
 refresh_interval = 0
-theme = "dark"
+theme = "mono"
 
 [[views]]
 name = "Mine"
@@ -147,7 +147,7 @@ q = "close"
         c.ui,
         Ui {
             refresh_interval: 0,
-            theme: "dark".into()
+            theme: ThemeName::Mono
         }
     );
     let names: Vec<_> = c
@@ -167,7 +167,7 @@ fn key_bindings_can_be_located_by_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_file(
         &dir,
-        "[ui]\ntheme = \"dark\"\n\n[keys.list]\nx = \"approve\"\n  \"é\" = \"reject\"\n",
+        "[ui]\ntheme = \"mono\"\n\n[keys.list]\nx = \"approve\"\n  \"é\" = \"reject\"\n",
     );
     let loaded = load_from(Some(&path), None, &test_env()).unwrap();
     let at = |key: &str| {
@@ -184,7 +184,7 @@ fn key_bindings_can_be_located_by_line() {
 #[test]
 fn unknown_key_names_its_line_and_the_expected_keys() {
     assert_eq!(
-        parse_err("[ui]\ntheme = \"dark\"\nrefresh = 5\n"),
+        parse_err("[ui]\ntheme = \"mono\"\nrefresh = 5\n"),
         "/cfg/config.toml:3:1: unknown field `refresh`, expected `refresh_interval` or `theme`"
     );
     let e = parse_err("\n\n[sever]\nurl = \"http://x\"\n");
@@ -202,7 +202,7 @@ fn unknown_key_names_its_line_and_the_expected_keys() {
 #[test]
 fn wrong_type_names_its_line_and_the_expected_type() {
     assert_eq!(
-        parse_err("[ui]\ntheme = \"dark\"\nrefresh_interval = \"30\"\n"),
+        parse_err("[ui]\ntheme = \"mono\"\nrefresh_interval = \"30\"\n"),
         "/cfg/config.toml:3:20: invalid type: string \"30\", expected u64"
     );
     let e = parse_err("[desk]\nkey_prefix = 7\n");
@@ -280,7 +280,7 @@ fn bad_values_name_their_line() {
 
 #[test]
 fn more_than_nine_views_points_at_the_tenth() {
-    let mut text = String::from("[ui]\ntheme = \"x\"\n");
+    let mut text = String::from("[ui]\ntheme = \"mono\"\n");
     for i in 1..=10 {
         text += &format!("\n[[views]]\nname = \"v{i}\"\nquery = \"\"\n");
     }
@@ -679,4 +679,11 @@ fn locations_count_lines_and_characters_safely() {
     // Mid-character and past-the-end offsets do not panic.
     assert_eq!(at("éé", 1), (1, 2));
     assert_eq!(at("a\nb", 99), (2, 2));
+}
+
+#[test]
+fn an_unknown_theme_is_refused_with_the_ones_there_are() {
+    let err = parse_err("[ui]\ntheme = \"dark\"\n");
+    assert!(err.starts_with("/cfg/config.toml:2:"), "{err}");
+    assert!(err.contains("`default`") && err.contains("`mono`"), "{err}");
 }

@@ -134,9 +134,11 @@ impl App {
     /// The clock ticks (about once a second): time moves on, and the screen is redrawn
     /// only when the status bar's words change.
     pub fn tick(&mut self, now: Millis) -> Vec<Effect> {
+        // A long notice that took the hint line gives it back when it is no longer fresh.
+        let was_fresh = self.status.fresh(self.ctx.now);
         self.ctx.now = now;
         self.status.now = now;
-        if self.status.set_clock(self.clock_text()) {
+        if self.status.set_clock(self.clock_text()) || was_fresh != self.status.fresh(now) {
             self.dirty = true;
         }
         if self.sync.due(now) {
@@ -328,6 +330,7 @@ impl App {
         results: Vec<(String, Result<Ticket, DeskError>)>,
     ) -> Vec<Effect> {
         let (changed, summary) = self.list.written(&op, results);
+        let summary = summary.map_err(|why| self.ctx.refs.humane(&why));
         let mut effects = self.detail.reload_if_shown(&changed);
         if let Op::Reject(_) = &op {
             effects.extend(self.composer_answered(summary.is_ok()));
@@ -355,8 +358,9 @@ impl App {
                 effects
             }
             Err(e) => {
+                let why = self.ctx.refs.humane(&e.to_string());
                 self.status
-                    .warn(format!("comment not sent: {e}; the draft is kept"));
+                    .warn(format!("comment not sent: {why}; the draft is kept"));
                 self.composer_answered(false)
             }
         }
@@ -374,8 +378,9 @@ impl App {
                 effects
             }
             Err(e) => {
+                let why = self.ctx.refs.humane(&e.to_string());
                 self.status
-                    .warn(format!("ticket not filed: {e}; the draft is kept"));
+                    .warn(format!("ticket not filed: {why}; the draft is kept"));
                 self.composer_answered(false)
             }
         }

@@ -453,19 +453,16 @@ impl Keymap {
             if seen.contains(action) || !available(*action) {
                 continue;
             }
-            // In a text pane a plain character is typed, so it is no hint there.
+            // The first key that reaches this binding from `pane`: a more specific table
+            // may have taken one for something else, and in a text pane a plain
+            // character is typed.
             let Some(key) = b
                 .keys
                 .iter()
-                .find(|k| !(pane.takes_text() && b.pane == Pane::Global && k.is_text()))
+                .find(|k| self.lookup(pane, **k) == Some(b.actions.as_slice()))
             else {
                 continue;
             };
-            // The key must reach this binding from `pane` (a more specific table may
-            // have taken it for something else).
-            if self.lookup(pane, *key) != Some(b.actions.as_slice()) {
-                continue;
-            }
             seen.push(*action);
             out.push((key.to_string(), word));
         }

@@ -48,7 +48,7 @@ pub fn settings(loaded: &Loaded) -> Result<Settings, KeymapError> {
         refresh_interval: loaded.config.ui.refresh_interval,
         views: loaded.config.views.clone(),
         keymap: Keymap::from_config(loaded)?,
-        theme: theme::Theme::from_env(&loaded.config.ui.theme),
+        theme: theme::Theme::from_env(loaded.config.ui.theme),
     })
 }
 

@@ -32,8 +32,70 @@ impl Reference {
             .map_or(99, |p| p.rank)
     }
 
+    /// A desk's message in the words the screen uses: status keys become their names
+    /// ("in_progress" → "in progress"), wire field names the field the user edited.
+    pub fn humane(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for field in ["add_tags", "remove_tags"] {
+            out = replace_word(&out, field, "tags");
+        }
+        for status in self.statuses.iter().filter(|s| s.key.contains('_')) {
+            out = replace_word(&out, &status.key, &status.name.to_lowercase());
+        }
+        out
+    }
+
     /// People a ticket can be assigned to.
     pub fn staff(&self) -> impl Iterator<Item = &User> {
         self.users.iter().filter(|u| u.active && u.role.is_staff())
+    }
+}
+
+/// `text` with every `word` that stands alone (not inside a longer name) replaced.
+fn replace_word(text: &str, word: &str, with: &str) -> String {
+    let part_of_name = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(word) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + word.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(part_of_name) || after.is_some_and(part_of_name) {
+            out.push_str(word);
+        } else {
+            out.push_str(with);
+        }
+        rest = &rest[at + word.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::StatusClass;
+
+    #[test]
+    fn messages_use_the_names_people_see() {
+        let refs = Reference {
+            statuses: vec![Status {
+                key: "in_progress".into(),
+                name: "In progress".into(),
+                class: StatusClass::Open,
+                position: 3,
+                transitions: Vec::new(),
+            }],
+            ..Reference::default()
+        };
+        assert_eq!(
+            refs.humane("a ticket cannot move from in_progress to resolved"),
+            "a ticket cannot move from in progress to resolved"
+        );
+        assert_eq!(
+            refs.humane("add_tags: tag `x` is longer than 50"),
+            "tags: tag `x` is longer than 50"
+        );
+        assert_eq!(refs.humane("not_in_progress_yet"), "not_in_progress_yet");
     }
 }

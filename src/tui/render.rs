@@ -25,9 +25,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
         let focused = app.focus == Focus::Detail && overlay.is_none();
         app.detail.draw(frame, area, ctx, focused);
     }
-    app.status
-        .draw(frame, layout.status, ctx, &app.sync, app.clock_text());
-    draw_hints(frame, app, layout.hints);
+    let spilled = app.status.draw(
+        frame,
+        (layout.status, layout.hints),
+        ctx,
+        &app.sync,
+        app.clock_text(),
+    );
+    if !spilled {
+        draw_hints(frame, app, layout.hints);
+    }
     if let Some(overlay) = overlay {
         overlay.draw(frame, ctx);
     }

@@ -7,6 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthChar;
 
 use super::context::Context;
 use super::sync::SyncState;
@@ -18,7 +19,11 @@ pub struct Notice {
     pub error: bool,
     /// Says what is going on ("refreshing…"), and goes when it is over.
     pub transient: bool,
+    pub at: Millis,
 }
+
+/// How long a notice too long for the status line also takes the hint line below it.
+const SPILL_MS: Millis = 6_000;
 
 /// A notice as the message log keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,8 +59,12 @@ impl Status {
         self.show(text.into(), false, false);
     }
 
+    /// A failure: shown, and written to `tui.log` (a failed load or send is worth
+    /// finding afterwards).
     pub fn warn(&mut self, text: impl Into<String>) {
-        self.show(text.into(), true, false);
+        let text = text.into();
+        tracing::warn!("{text}");
+        self.show(text, true, false);
     }
 
     /// What is going on until [`Status::done`] says it is over; not logged.
@@ -75,6 +84,7 @@ impl Status {
             text,
             error,
             transient,
+            at: self.now,
         };
         if !transient {
             if self.log.len() == LOG_LEN {
@@ -88,6 +98,13 @@ impl Status {
         self.notice = Some(notice);
     }
 
+    /// The notice is new enough to take the hint line if it needs it.
+    pub fn fresh(&self, now: Millis) -> bool {
+        self.notice
+            .as_ref()
+            .is_some_and(|n| now.saturating_sub(n.at) < SPILL_MS)
+    }
+
     /// True when the clock's words changed (the screen needs drawing).
     pub fn set_clock(&mut self, clock: String) -> bool {
         if clock == self.clock {
@@ -97,14 +114,16 @@ impl Status {
         true
     }
 
+    /// Draws the status line; a fresh notice too long for it goes on over `below` (the
+    /// hint line) for a few seconds. True when it took `below`.
     pub fn draw(
         &self,
         frame: &mut Frame,
-        area: Rect,
+        (area, below): (Rect, Rect),
         ctx: &Context,
         sync: &SyncState,
         clock: String,
-    ) {
+    ) -> bool {
         let theme = ctx.theme();
         let info = &ctx.info;
         let mut spans = Vec::new();
@@ -138,6 +157,44 @@ impl Status {
             spans.push(Span::raw("  "));
             spans.push(Span::styled(e.clone(), theme.error()));
         }
-        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        let line = Line::from(spans);
+        if let Some(notice) = &self.notice
+            && self.fresh(ctx.now)
+            && line.width() > usize::from(area.width)
+        {
+            // The message alone, over two lines; the sync words come back with the hints.
+            let style = if notice.error {
+                theme.error()
+            } else {
+                theme.bold()
+            };
+            let lines: Vec<Line> = split_at_width(&notice.text, usize::from(area.width))
+                .into_iter()
+                .map(|part| Line::from(Span::styled(part, style)))
+                .collect();
+            frame.render_widget(Paragraph::new(lines), area.union(below));
+            return true;
+        }
+        frame.render_widget(Paragraph::new(line), area);
+        false
     }
+}
+
+/// `text` cut into lines of at most `width` columns (where a word ends matters less
+/// than fitting as much as two lines can hold).
+fn split_at_width(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width.max(1) {
+            lines.push(String::new());
+            used = 0;
+        }
+        if let Some(line) = lines.last_mut() {
+            line.push(c);
+        }
+        used += w;
+    }
+    lines
 }

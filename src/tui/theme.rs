@@ -4,6 +4,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::config::ThemeName;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub colour: bool,
@@ -15,9 +17,9 @@ impl Theme {
     }
 
     /// Colour unless `NO_COLOR` is set (to anything non-empty) or the theme is `mono`.
-    pub fn from_env(theme: &str) -> Theme {
+    pub fn from_env(theme: ThemeName) -> Theme {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Theme::new(!no_color && theme != "mono")
+        Theme::new(!no_color && theme != ThemeName::Mono)
     }
 
     fn fg(&self, colour: Color) -> Style {

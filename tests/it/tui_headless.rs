@@ -404,8 +404,12 @@ async fn y_copies_the_key_and_help_lists_every_binding() {
     for line in ["ctrl-s", "Composer", "Prompts"] {
         assert!(screen.contains(line), "help lacks {line}:\n{screen}");
     }
+    // q goes back a level, as in the detail: out of the help, then out of desk.
     h.press("q").await;
-    assert!(h.app.quit, "q still quits from the help");
+    assert!(h.app.overlay().is_none(), "q closes the help");
+    assert!(!h.app.quit);
+    h.press("q").await;
+    assert!(h.app.quit, "q quits from the list");
 }
 
 #[tokio::test]
@@ -491,8 +495,17 @@ async fn a_customer_sees_their_own_tickets_and_writes_public_replies_only() {
     );
     h.press("c").await;
     h.press("ctrl-t").await;
-    assert!(h.screen().contains("customers write public replies only"));
-    assert!(h.screen().contains("public reply"));
+    let screen = h.screen();
+    assert!(screen.contains("customers write public replies only"));
+    assert!(
+        screen.contains("your reply to the support team"),
+        "{screen}"
+    );
+    assert!(!screen.contains("reply to the requester"), "{screen}");
+    assert!(
+        !screen.contains("ctrl-t"),
+        "no visibility to toggle:\n{screen}"
+    );
 }
 
 #[tokio::test]
@@ -732,4 +745,81 @@ async fn a_filed_ticket_is_listed_counted_and_selected_at_once() {
     );
     h.press("y").await;
     assert_eq!(h.copied.last(), Some(&filed.key), "y copies the new key");
+}
+
+#[tokio::test]
+async fn a_long_message_takes_the_hint_line_for_a_few_seconds() {
+    let demo = demo().await;
+    let mut h = start(&demo, NARROW).await;
+    filter(&mut h, "key:TKT-1").await;
+    h.press("t").await;
+    h.type_text(&format!(" {}", "a".repeat(60))).await;
+    h.press("enter").await;
+    h.press("esc").await;
+    let refusal = h
+        .app
+        .status
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .expect("a notice");
+    let bottom = |h: &Headless| {
+        let screen = h.screen();
+        let lines: Vec<&str> = screen.lines().collect();
+        lines[lines.len() - 2..].join("")
+    };
+    let words: Vec<&str> = refusal.split_whitespace().collect();
+    let shown = bottom(&h);
+    assert!(
+        shown.contains(words[words.len() - 1]),
+        "the end of the message is on the second line:\n{shown}"
+    );
+    assert!(!shown.contains("help"), "{shown}");
+    let later = h.app.ctx.now + 10_000;
+    h.tick(later).await;
+    let shown = bottom(&h);
+    assert!(shown.contains("help"), "the hints come back:\n{shown}");
+}
+
+#[tokio::test]
+async fn q_in_the_detail_goes_back_a_level_and_capital_q_quits() {
+    let demo = demo().await;
+    let mut h = start(&demo, NARROW).await;
+    h.press("enter").await;
+    assert!(h.app.detail_open);
+    h.press("q").await;
+    assert!(!h.app.detail_open, "back to the list");
+    assert!(!h.app.quit);
+    h.press("enter").await;
+    h.press("Q").await;
+    assert!(h.app.quit, "Q quits from the detail");
+}
+
+#[tokio::test]
+async fn a_long_timeline_line_wraps_in_a_narrow_detail() {
+    let demo = demo().await;
+    let tag = "intermittent-outage-reported-on-the-third-floor";
+    let edit = desk::domain::requests::TicketEdit {
+        add_tags: vec![tag.to_string()],
+        ..Default::default()
+    };
+    demo.desk
+        .edit_ticket("TKT-1", edit, None)
+        .await
+        .expect("tagged");
+    let mut h = start(&demo, NARROW).await;
+    filter(&mut h, "key:TKT-1").await;
+    h.press("enter").await;
+    h.press("G").await;
+    let screen = h.screen();
+    let line = screen
+        .lines()
+        .position(|l| l.contains("tagged it"))
+        .expect("the tag event");
+    let lines: Vec<&str> = screen.lines().collect();
+    let both = format!("{}{}", lines[line], lines[line + 1]);
+    assert!(
+        both.contains(tag),
+        "the tag is whole over two lines:\n{screen}"
+    );
 }

@@ -419,6 +419,9 @@ fn opened_while_the_server_is_down_it_waits_for_it_as_the_saved_user() {
     tui.wait_for("TKT-");
     let (status, _) = tui.quit();
     assert!(status.success(), "{status:?}");
+    // What failed is there to read afterwards.
+    let log = std::fs::read_to_string(dir.path().join("data").join("tui.log")).expect("tui.log");
+    assert!(log.contains("cannot reach"), "{log}");
 }
 
 #[tokio::test]

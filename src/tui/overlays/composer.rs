@@ -325,6 +325,11 @@ impl Overlay for Composer {
                 format!(" {key} · INTERNAL NOTE (staff only) "),
                 theme.internal(),
             ),
+            // A customer is the requester: their words go to the desk's staff.
+            Compose::Comment { key } if !ctx.info.user.role.is_staff() => (
+                format!(" {key} · your reply to the support team "),
+                theme.bold(),
+            ),
             Compose::Comment { key } => (
                 format!(" {key} · public reply to the requester "),
                 theme.bold(),

@@ -384,12 +384,7 @@ impl ListPane {
         let start = rows.offset.min(rows.rows.len());
         let end = (start + height).min(rows.rows.len());
         let visible = &rows.rows[start..end];
-        let key_width = visible
-            .iter()
-            .map(|r| r.key.width())
-            .max()
-            .unwrap_or(6)
-            .max(6) as u16;
+        let key_width = u16::try_from(rows.key_width.max(6)).unwrap_or(u16::MAX);
         let cols = columns(inner.width, key_width);
         let header =
             TableRow::new(cols.iter().map(|(c, _)| Cell::from(c.header()))).style(theme.header());

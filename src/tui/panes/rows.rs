@@ -5,6 +5,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::domain::model::{StatusClass, Ticket};
 use crate::domain::sla;
 use crate::domain::time::Millis;
@@ -115,6 +117,8 @@ pub struct Rows {
     /// Ids of the loaded rows: pages can overlap when tickets change between them.
     ids: HashSet<i64>,
     strings: Interner,
+    /// The widest key loaded: the Key column keeps this width while scrolling.
+    pub key_width: usize,
 }
 
 impl Rows {
@@ -145,6 +149,7 @@ impl Rows {
         }
         for ticket in tickets {
             if self.ids.insert(ticket.id) {
+                self.key_width = self.key_width.max(ticket.key.width());
                 self.rows.push(Row::of(ticket, &mut self.strings));
             }
         }
@@ -171,6 +176,7 @@ impl Rows {
                 continue;
             }
             self.ids.insert(row.id);
+            self.key_width = self.key_width.max(row.key.width());
             self.rows.insert(at, row);
         }
         for key in &gone {
@@ -308,6 +314,15 @@ mod tests {
 
     fn keys(rows: &Rows) -> Vec<&str> {
         rows.rows.iter().map(|r| r.key.as_str()).collect()
+    }
+
+    #[test]
+    fn the_key_column_is_as_wide_as_the_widest_key_loaded() {
+        let mut rows = Rows::new(Order::Updated);
+        rows.append(&[ticket(100_000, 30), ticket(99_999, 20)], None);
+        assert_eq!(rows.key_width, "TKT-100000".len());
+        rows.merge(&[ticket(7, 40)], &["TKT-100000".into()]);
+        assert_eq!(rows.key_width, "TKT-100000".len(), "it does not shrink");
     }
 
     #[test]

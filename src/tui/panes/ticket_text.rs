@@ -139,15 +139,34 @@ pub fn lines(
                     .actor
                     .as_ref()
                     .map_or_else(|| "desk".to_string(), |a| a.name.clone());
-                let mut head = vec![
-                    Span::styled(format!("{:>8}  ", ago(e.at, now)), theme.dim()),
-                    Span::styled(who, theme.bold()),
-                    Span::raw(format!(" {}", event_text(e, |k| refs.status_name(k)))),
-                ];
-                if e.visibility == Visibility::Internal {
-                    head.push(Span::styled(" [internal]", theme.internal()));
+                let internal = e.visibility == Visibility::Internal;
+                let mark = if internal { " [internal]" } else { "" };
+                let text = format!("{who} {}{mark}", event_text(e, |k| refs.status_name(k)));
+                // Wrapped under the time, so a narrow pane shows it all.
+                let lead = format!("{:>8}  ", ago(e.at, now));
+                let room = width.saturating_sub(lead.width()).max(10);
+                for (i, part) in wrap(&text, room).into_iter().enumerate() {
+                    let mut spans = vec![if i == 0 {
+                        Span::styled(lead.clone(), theme.dim())
+                    } else {
+                        Span::raw(" ".repeat(lead.width()))
+                    }];
+                    let (body, marked) = match part.strip_suffix(mark) {
+                        Some(body) if internal => (body.to_string(), true),
+                        _ => (part, false),
+                    };
+                    match body.strip_prefix(&who).filter(|_| i == 0) {
+                        Some(rest) => {
+                            spans.push(Span::styled(who.clone(), theme.bold()));
+                            spans.push(Span::raw(rest.to_string()));
+                        }
+                        None => spans.push(Span::raw(body)),
+                    }
+                    if marked {
+                        spans.push(Span::styled(mark, theme.internal()));
+                    }
+                    out.push(Line::from(spans));
                 }
-                out.push(Line::from(head));
                 if let Some(note) = e.note.as_deref().filter(|n| !n.trim().is_empty()) {
                     for paragraph in note.lines() {
                         push_wrapped(&mut out, "          » ", paragraph, width, theme);
