@@ -401,11 +401,14 @@ pub mod tempfile_dir {
 
     pub struct Guard(PathBuf);
 
+    const PREFIX: &str = "desk-demo-";
+
     impl Guard {
         pub fn new() -> std::io::Result<Guard> {
+            sweep_stale(&std::env::temp_dir());
             let nonce: u64 = rand::random();
             let path =
-                std::env::temp_dir().join(format!("desk-demo-{}-{nonce:x}", std::process::id()));
+                std::env::temp_dir().join(format!("{PREFIX}{}-{nonce:x}", std::process::id()));
             std::fs::create_dir_all(&path)?;
             Ok(Guard(path))
         }
@@ -419,5 +422,38 @@ pub mod tempfile_dir {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);
         }
+    }
+
+    /// Demo copies left by a desk that could not clean up (killed, or its terminal
+    /// gone before it could): removed once the process that made them is gone.
+    fn sweep_stale(dir: &Path) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(PREFIX))
+                .and_then(|rest| rest.split_once('-'))
+                .and_then(|(pid, _)| pid.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if pid != std::process::id() && !alive(pid) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn alive(pid: u32) -> bool {
+        Path::new(&format!("/proc/{pid}")).exists()
+    }
+
+    /// Without /proc there is no cheap way to tell; keep them.
+    #[cfg(not(target_os = "linux"))]
+    fn alive(_pid: u32) -> bool {
+        true
     }
 }

@@ -35,6 +35,9 @@ async fn open_and_run(cli: super::Cli) -> Result<(), Fail> {
         offline: cli.offline,
         demo: cli.demo,
     };
+    // Before anything is made that must be cleaned up (the demo's copy).
+    let signals = tui::terminal::Signals::new()
+        .map_err(|e| Fail::unavailable(format!("cannot listen for signals: {e}")))?;
     let opened = session::open_patiently(&loaded, &choice).await?;
     let (desk, guard) = opened.into_parts();
     let desk: Arc<dyn Desk> = Arc::from(desk);
@@ -52,7 +55,7 @@ async fn open_and_run(cli: super::Cli) -> Result<(), Fail> {
         drafts
     };
     let _log = init_file_logging(&data_dir);
-    let outcome = tui::run(desk, settings, drafts).await;
+    let outcome = tui::run(desk, settings, drafts, signals).await;
     drop(guard);
     outcome.map_err(|e| Fail::unavailable(format!("the TUI stopped: {e}")))
 }

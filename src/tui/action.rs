@@ -102,6 +102,8 @@ actions! {
     // Answers to "discard this draft?".
     Discard = "discard", "discard the draft", hint: Some("discard"), palette: false;
     KeepDraft = "keep_draft", "keep the draft for later", hint: Some("keep it for later"), palette: false;
+    // The answer to "are you sure?".
+    Yes = "yes", "yes, make the change", hint: Some("yes"), palette: false;
     /// Unbinds a key in `[keys]`.
     Nothing = "none", "nothing (unbinds the key)", hint: None, palette: false;
 }

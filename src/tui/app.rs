@@ -15,6 +15,7 @@ use super::drafts::{Draft, Drafts};
 use super::keymap::{Key, Pane};
 use super::layout::Layout;
 use super::overlays::composer::Composer;
+use super::overlays::confirm::Confirm;
 use super::overlays::picker::Picker;
 use super::overlays::prompt::Prompt;
 use super::overlays::{self, Cmd, Outcome, Overlay};
@@ -488,7 +489,8 @@ impl App {
             match cmd {
                 Cmd::Effect(effect) => effects.push(effect),
                 Cmd::Query(query) => effects.extend(self.apply_query(query, None)),
-                Cmd::Write(op, keys) => effects.extend(self.write_to(op, keys)),
+                Cmd::Write(op, keys) => effects.extend(self.ask_or_write(op, keys)),
+                Cmd::WriteNow(op, keys) => effects.extend(self.write_to(op, keys)),
                 Cmd::Run(action) => effects.extend(self.act(action)),
                 Cmd::Facet(field) => {
                     let tags = self.list.tags();
@@ -562,7 +564,7 @@ impl App {
             Action::ClearFilter => self.apply_query(String::new(), None),
             Action::AssignMe => {
                 let me = self.ctx.info.user.email.clone();
-                self.write_to(Op::Assign(Some(me)), keys)
+                self.ask_or_write(Op::Assign(Some(me)), keys)
             }
             Action::Status => vec![Call::Transitions { keys }.into()],
             Action::Approve => {
@@ -606,6 +608,18 @@ impl App {
             return None;
         }
         Some(self.list.rows.targets()).filter(|keys| !keys.is_empty())
+    }
+
+    /// A change, after "are you sure?" where it touches several tickets or takes one
+    /// from someone else.
+    fn ask_or_write(&mut self, op: Op, keys: Vec<String>) -> Vec<Effect> {
+        match Confirm::needed(&op, &keys, &self.list.rows, &self.ctx) {
+            Some(question) => {
+                self.overlay = Some(Box::new(question));
+                Vec::new()
+            }
+            None => self.write_to(op, keys),
+        }
     }
 
     fn write_to(&mut self, op: Op, keys: Vec<String>) -> Vec<Effect> {

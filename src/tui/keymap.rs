@@ -32,10 +32,12 @@ pub enum Pane {
     Prompt,
     /// The one-key question "discard this draft?".
     Discard,
+    /// "Are you sure?" before a change to several tickets or someone else's.
+    Confirm,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 9] = [
+    pub const ALL: [Pane; 10] = [
         Pane::Global,
         Pane::Tickets,
         Pane::List,
@@ -45,6 +47,7 @@ impl Pane {
         Pane::Picker,
         Pane::Prompt,
         Pane::Discard,
+        Pane::Confirm,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Pane {
             Pane::Picker => "picker",
             Pane::Prompt => "prompt",
             Pane::Discard => "discard",
+            Pane::Confirm => "confirm",
         }
     }
 
@@ -73,6 +77,7 @@ impl Pane {
             Pane::Picker => "Pickers",
             Pane::Prompt => "Prompts",
             Pane::Discard => "Discard this draft?",
+            Pane::Confirm => "Are you sure? (several tickets, or someone else's)",
         }
     }
 
@@ -88,6 +93,7 @@ impl Pane {
             Pane::Picker => &[Pane::Picker, Pane::Global],
             Pane::Prompt => &[Pane::Prompt, Pane::Global],
             Pane::Discard => &[Pane::Discard, Pane::Global],
+            Pane::Confirm => &[Pane::Confirm, Pane::Global],
         }
     }
 
@@ -95,7 +101,12 @@ impl Pane {
     pub fn takes_text(self) -> bool {
         matches!(
             self,
-            Pane::Filter | Pane::Composer | Pane::Picker | Pane::Prompt | Pane::Discard
+            Pane::Filter
+                | Pane::Composer
+                | Pane::Picker
+                | Pane::Prompt
+                | Pane::Discard
+                | Pane::Confirm
         )
     }
 }

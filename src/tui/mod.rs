@@ -54,10 +54,13 @@ pub fn settings(loaded: &Loaded) -> Result<Settings, KeymapError> {
 
 /// Runs the TUI on `desk` until the user quits. The terminal is restored on every way
 /// out: quit, error, panic or signal.
+/// `signals` are taken before the desk is opened, so a hang-up while it opens still
+/// lets the caller clean up.
 pub async fn run(
     desk: Arc<dyn Desk>,
     settings: Settings,
     drafts: drafts::Drafts,
+    mut signals: terminal::Signals,
 ) -> color_eyre::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let worker = worker::Worker::new(desk.clone(), tx.clone());
@@ -72,7 +75,6 @@ pub async fn run(
     let mut events = EventStream::new();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut signals = terminal::Signals::new()?;
     loop {
         perform_all(&mut app, &worker, &mut term, effects);
         if app.quit {

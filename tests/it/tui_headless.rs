@@ -13,6 +13,7 @@ use desk::tui::Settings;
 use desk::tui::drafts::Drafts;
 use desk::tui::headless::Headless;
 use desk::tui::overlays::composer::Composer;
+use desk::tui::overlays::confirm::Confirm;
 use desk::tui::overlays::picker::Picker;
 use desk::tui::overlays::prompt::Prompt;
 
@@ -299,7 +300,29 @@ async fn marked_tickets_are_assigned_together() {
     let marked: Vec<String> = h.app.list.rows.targets();
     assert_eq!(marked.len(), 2);
     assert!(h.screen().contains("2 marked"));
+    // Several at once: the question names them, and no changes nothing.
     h.press("a").await;
+    let question = h
+        .app
+        .overlay_as::<Confirm>()
+        .expect("asked first")
+        .question
+        .clone();
+    for key in &marked {
+        assert!(question.contains(key.as_str()), "{question}");
+    }
+    assert!(h.screen().contains("Are you sure?"));
+    h.press("n").await;
+    assert!(h.app.overlay().is_none());
+    let t = demo
+        .desk
+        .get_ticket(&marked[0])
+        .await
+        .expect("ticket")
+        .ticket;
+    assert!(t.assignee.is_none(), "nothing changed on no");
+    h.press("a").await;
+    h.press("y").await;
     for key in &marked {
         let t = demo.desk.get_ticket(key).await.expect("ticket").ticket;
         assert_eq!(
@@ -821,5 +844,38 @@ async fn a_long_timeline_line_wraps_in_a_narrow_detail() {
     assert!(
         both.contains(tag),
         "the tag is whole over two lines:\n{screen}"
+    );
+}
+
+#[tokio::test]
+async fn taking_a_ticket_someone_else_works_on_asks_first() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "assignee:mike.chen@example.com").await;
+    let key = selected_key(&h);
+    h.press("a").await;
+    let question = h
+        .app
+        .overlay_as::<Confirm>()
+        .expect("asked first")
+        .question
+        .clone();
+    assert!(question.contains(&key), "{question}");
+    assert!(
+        question.contains("Mike Chen"),
+        "says whose it is: {question}"
+    );
+    h.press("esc").await;
+    let t = demo.desk.get_ticket(&key).await.expect("ticket").ticket;
+    assert_eq!(
+        t.assignee.map(|a| a.email).as_deref(),
+        Some("mike.chen@example.com")
+    );
+    h.press("a").await;
+    h.press("y").await;
+    let t = demo.desk.get_ticket(&key).await.expect("ticket").ticket;
+    assert_eq!(
+        t.assignee.map(|a| a.email).as_deref(),
+        Some(desk::demo::DEMO_SUPERVISOR)
     );
 }

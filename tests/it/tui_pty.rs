@@ -566,3 +566,45 @@ fn a_bad_config_is_reported_with_its_line_before_the_screen_is_taken() {
     };
     assert_eq!(status.exit_code(), 2);
 }
+
+#[test]
+fn the_demo_copy_goes_when_the_terminal_hangs_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    // Left by a desk killed before it could clean up: its process is long gone.
+    let stale = tmp.join("desk-demo-999999999-abc");
+    std::fs::create_dir_all(&stale).expect("stale copy");
+    let envs = vec![
+        ("TMPDIR", tmp.display().to_string()),
+        (
+            "DESK_DATA_DIR",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("DESK_CONFIG", tui_config(dir.path()).display().to_string()),
+        ("HOME", dir.path().display().to_string()),
+    ];
+    let mut tui = Tui::spawn(&["--demo"], &envs, (100, 30));
+    tui.wait_for("TKT-");
+    assert!(!stale.exists(), "a stale demo copy is swept");
+    let copies = || {
+        std::fs::read_dir(&tmp)
+            .expect("tmp")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("desk-demo-"))
+            .count()
+    };
+    assert_eq!(copies(), 1, "the running demo's copy");
+    let pid = tui.child.process_id().expect("pid");
+    let hup = Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(hup.success());
+    let start = Instant::now();
+    while tui.child.try_wait().expect("wait").is_none() {
+        assert!(start.elapsed() < WAIT, "desk did not leave on SIGHUP");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(copies(), 0, "the demo copy is removed");
+}

@@ -15,7 +15,7 @@ use super::{Cmd, Outcome, Overlay, one_line, text_input, text_of, type_into};
 use crate::domain::model::Visibility;
 use crate::domain::requests::NewTicket;
 use crate::tui::action::Action;
-use crate::tui::context::{Context, describe_keys};
+use crate::tui::context::Context;
 use crate::tui::drafts::{Draft, Drafts};
 use crate::tui::keymap::{Code, Key, Pane};
 use crate::tui::protocol::{Call, Effect, Op, TermEffect};
@@ -337,7 +337,7 @@ impl Overlay for Composer {
             Compose::Reject { keys } => (
                 format!(
                     " Reject {} · note to the requester (required) ",
-                    describe_keys(keys)
+                    super::confirm::named(keys)
                 ),
                 theme.error(),
             ),

@@ -6,6 +6,7 @@
 //! since only the app touches the list, the drafts and the desk.
 
 pub mod composer;
+pub mod confirm;
 pub mod filter;
 pub mod form;
 pub mod help;
@@ -58,8 +59,11 @@ pub enum Cmd {
     Effect(Effect),
     /// Show this filter (leaving any saved view).
     Query(String),
-    /// Change these tickets (at the versions the list shows).
+    /// Change these tickets (at the versions the list shows), asking first when the
+    /// change is to several or to someone else's.
     Write(Op, Vec<String>),
+    /// The same, already confirmed.
+    WriteNow(Op, Vec<String>),
     /// Run an action as if its key was pressed (the palette).
     Run(Action),
     /// Choose values for one facet of the filter.

@@ -12,7 +12,7 @@ use super::{
     Cmd, Outcome, Overlay, Submission, centered, line_input, one_line, popup, text_of, type_into,
 };
 use crate::tui::action::Action;
-use crate::tui::context::{Context, describe_keys};
+use crate::tui::context::Context;
 use crate::tui::keymap::{Code, Key, Pane};
 use crate::tui::protocol::Op;
 
@@ -40,7 +40,7 @@ enum Ask {
 impl Prompt {
     pub fn approve(keys: Vec<String>, ctx: &Context) -> Prompt {
         Prompt {
-            title: format!("Approve {}", describe_keys(&keys)),
+            title: format!("Approve {}", super::confirm::named(&keys)),
             help: format!(
                 "a note for the requester (optional); {} approves, {} cancels",
                 ctx.word(Pane::Prompt, Action::Confirm),
