@@ -89,6 +89,7 @@ actions! {
     Reject = "reject", "reject with a note", hint: Some("reject"), palette: true;
     NewTicket = "new_ticket", "file a new ticket", hint: None, palette: true;
     CopyKey = "copy_key", "copy the ticket key", hint: None, palette: true;
+    Undo = "undo", "undo your last change (if still the latest)", hint: None, palette: true;
     // In the composer and the forms.
     Send = "send", "send", hint: Some("send"), palette: false;
     ToggleVisibility = "toggle_visibility", "public / internal", hint: Some("public/internal"), palette: false;

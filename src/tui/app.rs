@@ -26,6 +26,7 @@ use super::protocol::{Call, Effect, Msg, Op, Refreshed, TermEffect, Wake};
 use super::refs::Reference;
 use super::status::Status;
 use super::sync::SyncState;
+use super::undo::Reverse;
 
 pub struct App {
     /// What panes and overlays may read: who is looking, keys, theme, layout, time.
@@ -39,6 +40,8 @@ pub struct App {
     pub status: Status,
     pub sync: SyncState,
     pub drafts: Drafts,
+    /// The opposite of the user's last change, for `u`.
+    pub undo: Vec<Reverse>,
     pub quit: bool,
     /// Something on screen changed since the last frame.
     pub dirty: bool,
@@ -63,6 +66,7 @@ impl App {
             status: Status::at(now),
             sync,
             drafts,
+            undo: Vec::new(),
             quit: false,
             dirty: true,
         }
@@ -242,6 +246,7 @@ impl App {
                 Err(why) => self.status.warn(why),
             },
             Msg::Written { op, results } => return self.on_written(op, results),
+            Msg::Undone { op, results } => return self.on_undone(op, results),
             Msg::Commented { key, result } => return self.on_commented(key, result),
             Msg::Created(result) => return self.on_created(result),
             // A dropped stream may mean the server went away: find out now rather than
@@ -330,8 +335,12 @@ impl App {
         op: Op,
         results: Vec<(String, Result<Ticket, DeskError>)>,
     ) -> Vec<Effect> {
-        let (changed, summary) = self.list.written(&op, results);
+        let written = self.list.written(&op, results, &self.ctx.refs);
+        let (changed, summary) = (written.answered, written.summary);
         let summary = summary.map_err(|why| self.ctx.refs.humane(&why));
+        if !written.reverse.is_empty() {
+            self.undo = written.reverse;
+        }
         let mut effects = self.detail.reload_if_shown(&changed);
         if let Op::Reject(_) = &op {
             effects.extend(self.composer_answered(summary.is_ok()));
@@ -341,6 +350,28 @@ impl App {
             Ok(text) => self.status.tell(text),
             Err(text) => self.status.warn(text),
         }
+        effects
+    }
+
+    /// An undo went through (or not): the list shows the tickets as they are now, and
+    /// there is nothing more to undo.
+    fn on_undone(
+        &mut self,
+        op: Option<Op>,
+        results: Vec<(String, Result<Ticket, DeskError>)>,
+    ) -> Vec<Effect> {
+        let op = op.unwrap_or(Op::Assign(None));
+        let written = self.list.written(&op, results, &self.ctx.refs);
+        match written.summary {
+            Ok(_) => self
+                .status
+                .tell(format!("undone on {}", written.answered.join(", "))),
+            Err(why) => self
+                .status
+                .warn(format!("not undone: {}", self.ctx.refs.humane(&why))),
+        }
+        let mut effects = self.detail.reload_if_shown(&written.answered);
+        effects.extend(self.start_refresh());
         effects
     }
 
@@ -562,6 +593,21 @@ impl App {
                 Vec::new()
             }
             Action::ClearFilter => self.apply_query(String::new(), None),
+            Action::Undo => match self.list.undo(&self.undo) {
+                Ok(effects) if effects.is_empty() => {
+                    self.status.tell("nothing to undo");
+                    effects
+                }
+                Ok(effects) => {
+                    self.status.busy("undoing…");
+                    self.undo.clear();
+                    effects
+                }
+                Err(why) => {
+                    self.status.warn(why);
+                    Vec::new()
+                }
+            },
             Action::AssignMe => {
                 let me = self.ctx.info.user.email.clone();
                 self.ask_or_write(Op::Assign(Some(me)), keys)

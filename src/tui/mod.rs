@@ -22,6 +22,7 @@ pub mod status;
 pub mod sync;
 pub mod terminal;
 pub mod theme;
+pub mod undo;
 pub mod worker;
 
 use std::sync::Arc;

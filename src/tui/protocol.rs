@@ -53,6 +53,11 @@ pub enum Msg {
         op: Op,
         results: Vec<(String, Result<Ticket, DeskError>)>,
     },
+    /// An undo's answer; `op`: the last step that went through.
+    Undone {
+        op: Option<Op>,
+        results: Vec<(String, Result<Ticket, DeskError>)>,
+    },
     Commented {
         key: String,
         result: Result<Comment, DeskError>,
@@ -151,6 +156,13 @@ pub enum Call {
         visibility: Visibility,
     },
     Create(NewTicket),
+    /// The opposite of the user's last change to `key`, step by step, the first at the
+    /// version that change left.
+    Undo {
+        key: String,
+        ops: Vec<Op>,
+        version: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

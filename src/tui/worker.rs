@@ -113,6 +113,27 @@ async fn perform(desk: &dyn Desk, call: Call) -> Msg {
             }
             Msg::Written { op, results }
         }
+        Call::Undo { key, ops, version } => {
+            // Each step on top of the one before, so nothing else slips in unseen.
+            let mut version = Some(version);
+            let mut result = Err(DeskError::Invalid {
+                field: None,
+                message: "nothing to undo".into(),
+            });
+            let mut last = None;
+            for op in ops {
+                result = write(desk, &op, &key, version).await;
+                match &result {
+                    Ok(ticket) => version = Some(ticket.version),
+                    Err(_) => break,
+                }
+                last = Some(op);
+            }
+            Msg::Undone {
+                op: last,
+                results: vec![(key, result)],
+            }
+        }
         Call::Comment {
             key,
             body,

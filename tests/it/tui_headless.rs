@@ -879,3 +879,44 @@ async fn taking_a_ticket_someone_else_works_on_asks_first() {
         Some(desk::demo::DEMO_SUPERVISOR)
     );
 }
+
+#[tokio::test]
+async fn u_undoes_the_last_change_while_it_is_still_the_latest() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "status:new assignee:none").await;
+    let key = selected_key(&h);
+    h.press("a").await;
+    let assignee = |t: desk::domain::model::Ticket| t.assignee.map(|a| a.email);
+    let t = demo.desk.get_ticket(&key).await.expect("ticket").ticket;
+    assert_eq!(assignee(t).as_deref(), Some(desk::demo::DEMO_SUPERVISOR));
+    h.press("u").await;
+    let t = demo.desk.get_ticket(&key).await.expect("ticket").ticket;
+    let log: Vec<String> = h
+        .app
+        .status
+        .log
+        .iter()
+        .map(|l| l.notice.text.clone())
+        .collect();
+    assert_eq!(t.status, "new", "{log:?}");
+    assert_eq!(assignee(t), None, "unassigned again: {}", h.screen());
+    assert_eq!(selected_key(&h), key, "back in the list");
+
+    // Changed by someone else since: nothing is undone, and the status line says why.
+    h.press("a").await;
+    let edit = desk::domain::requests::TicketEdit {
+        add_tags: vec!["colleague".into()],
+        ..Default::default()
+    };
+    demo.desk
+        .edit_ticket(&key, edit, None)
+        .await
+        .expect("a colleague's change");
+    h.press("r").await;
+    h.press("u").await;
+    let screen = h.screen();
+    assert!(screen.contains("not undone"), "{screen}");
+    let t = demo.desk.get_ticket(&key).await.expect("ticket").ticket;
+    assert_eq!(assignee(t).as_deref(), Some(desk::demo::DEMO_SUPERVISOR));
+}

@@ -23,8 +23,10 @@ use crate::tui::context::Context;
 use crate::tui::context::describe_keys;
 use crate::tui::keymap::Pane;
 use crate::tui::protocol::{Call, Effect, Op, Refreshed};
+use crate::tui::refs::Reference;
 use crate::tui::status::Status;
 use crate::tui::theme::Theme;
+use crate::tui::undo::{self, Reverse};
 
 use super::rows::{Order, Row, Rows};
 
@@ -222,14 +224,19 @@ impl ListPane {
         &mut self,
         op: &Op,
         results: Vec<(String, Result<Ticket, DeskError>)>,
-    ) -> (Vec<String>, Result<String, String>) {
+        refs: &Reference,
+    ) -> Written {
         let mut done = Vec::new();
         let mut failed = Vec::new();
         let mut answered = Vec::new();
+        let mut reverse = Vec::new();
         for (key, result) in results {
             answered.push(key.clone());
             match result {
                 Ok(ticket) => {
+                    if let Some(before) = self.rows.rows.iter().find(|r| r.id == ticket.id) {
+                        reverse.extend(undo::reverse(op, before, &ticket, refs));
+                    }
                     self.rows.update(&ticket);
                     self.rows.marked.remove(&key);
                     done.push(key);
@@ -249,7 +256,35 @@ impl ListPane {
             (0, _) => Err(failed.join("; ")),
             (n, _) => Err(format!("{n} {what}; {}", failed.join("; "))),
         };
-        (answered, summary)
+        Written {
+            answered,
+            summary,
+            reverse,
+        }
+    }
+
+    /// Sends the opposite of the last change, each ticket at the version that change
+    /// left; says why not where a ticket has changed since.
+    pub fn undo(&self, reverse: &[Reverse]) -> Result<Vec<Effect>, String> {
+        let moved: Vec<&str> = reverse
+            .iter()
+            .filter(|r| self.rows.version_of(&r.key).is_some_and(|v| v != r.version))
+            .map(|r| r.key.as_str())
+            .collect();
+        if !moved.is_empty() {
+            return Err(format!("not undone: {} changed since", moved.join(", ")));
+        }
+        Ok(reverse
+            .iter()
+            .map(|r| {
+                Call::Undo {
+                    key: r.key.clone(),
+                    ops: r.ops.clone(),
+                    version: r.version,
+                }
+                .into()
+            })
+            .collect())
     }
 
     /// A change to `keys`, each at the version the list shows, so nobody's change is
@@ -486,6 +521,16 @@ impl Column {
             Column::Updated => "Upd",
         }
     }
+}
+
+/// What the desk's answer to a change did to the list.
+pub struct Written {
+    /// Every key answered.
+    pub answered: Vec<String>,
+    /// `Ok` when all were changed, else `Err` with why not.
+    pub summary: Result<String, String>,
+    /// The opposite of what was changed, for `u`.
+    pub reverse: Vec<Reverse>,
 }
 
 /// The columns that fit `width`, with their widths; the title takes what is left.
