@@ -99,6 +99,7 @@ actions! {
     PrevChoice = "prev_choice", "previous choice (new-ticket form)", hint: None, palette: false;
     // In pickers and prompts.
     Confirm = "confirm", "choose", hint: Some("apply"), palette: false;
+    WithNote = "with_note", "choose, writing a note first (status)", hint: Some("with a note"), palette: false;
     Toggle = "toggle", "select / unselect", hint: Some("select"), palette: false;
     // Answers to "discard this draft?".
     Discard = "discard", "discard the draft", hint: Some("discard"), palette: false;

@@ -920,3 +920,28 @@ async fn u_undoes_the_last_change_while_it_is_still_the_latest() {
     let t = demo.desk.get_ticket(&key).await.expect("ticket").ticket;
     assert_eq!(assignee(t).as_deref(), Some(desk::demo::DEMO_SUPERVISOR));
 }
+
+#[tokio::test]
+async fn a_status_change_can_carry_a_note_written_first() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "key:TKT-1").await;
+    h.press("s").await;
+    assert!(h.screen().contains("with a note"), "{}", h.screen());
+    h.type_text("waiting").await;
+    h.press("tab").await;
+    let prompt = h.app.overlay_as::<Prompt>().expect("the note first");
+    assert!(prompt.title.contains("TKT-1"), "{}", prompt.title);
+    h.type_text("Asked for the invoice number").await;
+    h.press("enter").await;
+    assert!(h.app.overlay().is_none(), "{}", h.screen());
+    let view = demo.desk.get_ticket("TKT-1").await.expect("ticket");
+    assert_eq!(view.ticket.status, "waiting_on_customer");
+    let moved = view
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.new.as_deref() == Some("waiting_on_customer"))
+        .expect("the move");
+    assert_eq!(moved.note.as_deref(), Some("Asked for the invoice number"));
+}

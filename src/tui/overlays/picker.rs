@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
+use super::prompt::Prompt;
 use super::{
     Cmd, Outcome, Overlay, Submission, centered, line_input, one_line, popup, text_of, type_into,
 };
@@ -318,7 +319,7 @@ impl Overlay for Picker {
         Pane::Picker
     }
 
-    fn act(&mut self, action: Action, _ctx: &Context) -> Outcome {
+    fn act(&mut self, action: Action, ctx: &Context) -> Outcome {
         match action {
             Action::Back => Outcome::close(),
             Action::Up => {
@@ -335,6 +336,15 @@ impl Overlay for Picker {
             }
             // With one choice, a space narrows the list like any character.
             Action::Toggle => Outcome::NotConsumed,
+            // A move to a plain status, with a note written first.
+            Action::WithNote => match (&self.purpose, self.picked().first()) {
+                (Pick::Status { keys }, Some(to)) if to != "approved" && to != "rejected" => {
+                    let name = self.current().map(|i| self.items[i].label.clone());
+                    let prompt = Prompt::status_note(keys.clone(), to.clone(), name, ctx);
+                    Outcome::Close(vec![Cmd::Open(Box::new(prompt))])
+                }
+                _ => self.act(Action::Confirm, ctx),
+            },
             Action::Confirm => {
                 let cmds = self.chosen_commands();
                 // A change to tickets waits here for the desk's answer, so a refusal
@@ -364,7 +374,11 @@ impl Overlay for Picker {
     }
 
     fn offers(&self, action: Action) -> bool {
-        action != Action::Toggle || self.multi
+        match action {
+            Action::Toggle => self.multi,
+            Action::WithNote => matches!(self.purpose, Pick::Status { .. }),
+            _ => true,
+        }
     }
 
     fn awaiting(&self) -> bool {

@@ -29,6 +29,11 @@ enum Ask {
     ApproveNote {
         keys: Vec<String>,
     },
+    /// A note to go with a move to `to`.
+    StatusNote {
+        keys: Vec<String>,
+        to: String,
+    },
     /// `before`: the tags shown when the prompt opened; what is sent is the difference,
     /// so a tag a colleague adds meanwhile is not overwritten.
     Tags {
@@ -48,6 +53,27 @@ impl Prompt {
             ),
             input: line_input(""),
             purpose: Ask::ApproveNote { keys },
+            submission: Submission::default(),
+        }
+    }
+
+    /// `name`: how the status is shown ("Resolved").
+    pub fn status_note(
+        keys: Vec<String>,
+        to: String,
+        name: Option<String>,
+        ctx: &Context,
+    ) -> Prompt {
+        let name = name.unwrap_or_else(|| ctx.refs.status_name(&to));
+        Prompt {
+            title: format!("Move {} to {name}", super::confirm::named(&keys)),
+            help: format!(
+                "a note for the history (optional); {} moves, {} cancels",
+                ctx.word(Pane::Prompt, Action::Confirm),
+                ctx.word(Pane::Prompt, Action::Back),
+            ),
+            input: line_input(""),
+            purpose: Ask::StatusNote { keys, to },
             submission: Submission::default(),
         }
     }
@@ -91,6 +117,14 @@ impl Overlay for Prompt {
                     Ask::ApproveNote { keys } => {
                         let note = Some(typed).filter(|n| !n.is_empty());
                         Cmd::Write(Op::Approve(note), keys.clone())
+                    }
+                    Ask::StatusNote { keys, to } => {
+                        let note = Some(typed).filter(|n| !n.is_empty());
+                        let op = Op::Transition {
+                            to: to.clone(),
+                            note,
+                        };
+                        Cmd::Write(op, keys.clone())
                     }
                     Ask::Tags { key, before } => {
                         let folded = |t: &str| t.to_lowercase();
