@@ -314,6 +314,15 @@ impl App {
                         .key
                         .clone()
                         .filter(|_| self.ctx.layout.detail.is_some());
+                    if let Some(overlay) = self.overlay.as_mut() {
+                        let theirs: Vec<Ticket> = found
+                            .matching
+                            .iter()
+                            .filter(|t| found.by_others.contains(&t.key))
+                            .cloned()
+                            .collect();
+                        overlay.follow(&theirs, &self.ctx);
+                    }
                     let rows = self.ctx.layout.list_rows();
                     let changed = self.list.merge(&found, watched.as_deref(), rows);
                     effects.extend(self.detail.reload_if_shown(&changed));

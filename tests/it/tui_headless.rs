@@ -945,3 +945,51 @@ async fn a_status_change_can_carry_a_note_written_first() {
         .expect("the move");
     assert_eq!(moved.note.as_deref(), Some("Asked for the invoice number"));
 }
+
+#[tokio::test]
+async fn an_open_dialog_follows_a_colleagues_change_to_its_ticket() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "key:TKT-1").await;
+    h.press("t").await;
+    let service = demo.desk.service().clone();
+    let mike = service
+        .user_by_email("mike.chen@example.com")
+        .await
+        .expect("lookup")
+        .expect("mike");
+    LocalDesk::acting_as(service, mike)
+        .edit_ticket(
+            "TKT-1",
+            desk::domain::requests::TicketEdit {
+                add_tags: vec!["escalated".into()],
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("mike tags");
+    // The change arrives (the feed, as a refresh would bring it) with the dialog open.
+    h.deliver(Msg::Nudge).await;
+    let prompt = h.app.overlay_as::<Prompt>().expect("still open");
+    assert!(prompt.text().contains("escalated"), "{}", prompt.text());
+    let screen = h.screen();
+    assert!(
+        screen.contains("TKT-1 changed meanwhile: +escalated"),
+        "{screen}"
+    );
+    h.type_text(" callback").await;
+    h.press("enter").await;
+    assert!(h.app.overlay().is_none(), "saved at once: {}", h.screen());
+    let after = demo.desk.get_ticket("TKT-1").await.expect("ticket").ticket;
+    assert!(
+        after.tags.contains(&"escalated".to_string()),
+        "{:?}",
+        after.tags
+    );
+    assert!(
+        after.tags.contains(&"callback".to_string()),
+        "{:?}",
+        after.tags
+    );
+}

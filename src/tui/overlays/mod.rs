@@ -31,6 +31,7 @@ use super::keymap::{Code, Key, Pane};
 use super::panes::list::ListPane;
 use super::protocol::{Effect, Op};
 use super::status::Status;
+use crate::domain::model::Ticket;
 use crate::domain::query::Field;
 
 /// What an overlay did with an action or a key.
@@ -112,6 +113,10 @@ pub trait Overlay {
     /// and says why. A write that went through closes it instead.
     fn refused(&mut self, _why: String) {}
 
+    /// Someone else changed these tickets while it was open: it shows what is new (and
+    /// a dialog built on the old state takes the new one in).
+    fn follow(&mut self, _changed: &[Ticket], _ctx: &Context) {}
+
     /// What to keep should desk quit with it open.
     fn draft(&self) -> Option<(String, Draft)> {
         None
@@ -169,6 +174,8 @@ pub fn opened_by(
 pub struct Submission {
     pub pending: bool,
     pub refused: Option<String>,
+    /// What someone else changed on the ticket while the dialog was open.
+    pub meanwhile: Option<String>,
 }
 
 impl Submission {
@@ -191,6 +198,16 @@ impl Submission {
     pub fn line(&self, ctx: &Context, pane: Pane) -> Option<Line<'static>> {
         if self.pending {
             return Some(Line::styled("saving…", ctx.theme().dim()));
+        }
+        if let (None, Some(news)) = (&self.refused, &self.meanwhile) {
+            return Some(Line::styled(
+                format!(
+                    "{news} · {} applies yours on top, {} cancels",
+                    ctx.word(pane, Action::Confirm),
+                    ctx.word(pane, Action::Back)
+                ),
+                ctx.theme().bold(),
+            ));
         }
         let why = self.refused.as_ref()?;
         Some(Line::styled(
@@ -320,4 +337,26 @@ fn popup(frame: &mut Frame, ctx: &Context, rect: Rect, title: &str) -> Rect {
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     inner
+}
+
+/// "TKT-1 changed meanwhile: now Waiting on customer, Mike Chen's", for the tickets of
+/// `keys` among `changed`; `None` when none of them is.
+pub fn meanwhile(keys: &[String], changed: &[Ticket], ctx: &Context) -> Option<String> {
+    let news: Vec<String> = changed
+        .iter()
+        .filter(|t| keys.contains(&t.key))
+        .map(|t| {
+            let who = t
+                .assignee
+                .as_ref()
+                .map_or_else(|| "unassigned".to_string(), |a| format!("{}'s", a.name));
+            format!(
+                "{} changed meanwhile: now {}, {}, {who}",
+                t.key,
+                ctx.refs.status_name(&t.status),
+                t.priority
+            )
+        })
+        .collect();
+    (!news.is_empty()).then(|| news.join("; "))
 }

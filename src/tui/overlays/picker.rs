@@ -16,6 +16,7 @@ use super::{
     Cmd, Outcome, Overlay, Submission, centered, line_input, one_line, popup, text_of, type_into,
 };
 use crate::client::DeskError;
+use crate::domain::model::Ticket;
 use crate::domain::query::{self, Field, Term, TermKind};
 use crate::tui::action::Action;
 use crate::tui::context::{Context, describe_keys};
@@ -383,6 +384,16 @@ impl Overlay for Picker {
 
     fn awaiting(&self) -> bool {
         self.submission.pending
+    }
+
+    fn follow(&mut self, changed: &[Ticket], ctx: &Context) {
+        let keys = match &self.purpose {
+            Pick::Assign { keys } | Pick::Status { keys } | Pick::Priority { keys } => keys,
+            _ => return,
+        };
+        if let Some(news) = super::meanwhile(keys, changed, ctx) {
+            self.submission.meanwhile = Some(news);
+        }
     }
 
     fn refused(&mut self, why: String) {

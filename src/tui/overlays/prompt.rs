@@ -11,6 +11,7 @@ use ratatui_textarea::TextArea;
 use super::{
     Cmd, Outcome, Overlay, Submission, centered, line_input, one_line, popup, text_of, type_into,
 };
+use crate::domain::model::Ticket;
 use crate::tui::action::Action;
 use crate::tui::context::Context;
 use crate::tui::keymap::{Code, Key, Pane};
@@ -168,6 +169,47 @@ impl Overlay for Prompt {
 
     fn awaiting(&self) -> bool {
         self.submission.pending
+    }
+
+    fn follow(&mut self, changed: &[Ticket], ctx: &Context) {
+        match &mut self.purpose {
+            Ask::ApproveNote { keys } | Ask::StatusNote { keys, .. } => {
+                if let Some(news) = super::meanwhile(keys, changed, ctx) {
+                    self.submission.meanwhile = Some(news);
+                }
+            }
+            Ask::Tags { key, before } => {
+                let Some(t) = changed.iter().find(|t| &t.key == key) else {
+                    return;
+                };
+                // The colleague's additions and removals go into what is typed, so
+                // what is on screen is what will be saved.
+                let added: Vec<&String> = t.tags.iter().filter(|x| !before.contains(x)).collect();
+                let removed: Vec<&String> = before.iter().filter(|x| !t.tags.contains(x)).collect();
+                if added.is_empty() && removed.is_empty() {
+                    return;
+                }
+                let mut words: Vec<String> = text_of(&self.input)
+                    .split_whitespace()
+                    .filter(|w| !removed.iter().any(|r| r.eq_ignore_ascii_case(w)))
+                    .map(str::to_string)
+                    .collect();
+                for tag in &added {
+                    if !words.iter().any(|w| w.eq_ignore_ascii_case(tag)) {
+                        words.push((*tag).clone());
+                    }
+                }
+                let mut news = Vec::new();
+                news.extend(added.iter().map(|t| format!("+{t}")));
+                news.extend(removed.iter().map(|t| format!("-{t}")));
+                self.submission.meanwhile = Some(format!(
+                    "{key} changed meanwhile: {} (shown above)",
+                    news.join(" ")
+                ));
+                *before = t.tags.clone();
+                self.input = line_input(&words.join(" "));
+            }
+        }
     }
 
     fn refused(&mut self, why: String) {

@@ -197,8 +197,9 @@ impl Rows {
             && let Some(i) = self.rows.iter().position(|r| r.key == key)
         {
             // At the top, stay there so new tickets show up above the selection;
-            // scrolled down, keep the selected row where it was on screen.
-            if self.offset > 0 {
+            // scrolled down, or while marking (the next key may mark the row under
+            // the cursor), keep the selected row where it was on screen.
+            if self.offset > 0 || !self.marked.is_empty() {
                 let on_screen = self.selected.saturating_sub(self.offset);
                 self.offset = i.saturating_sub(on_screen);
             }
@@ -323,6 +324,18 @@ mod tests {
         assert_eq!(rows.key_width, "TKT-100000".len());
         rows.merge(&[ticket(7, 40)], &["TKT-100000".into()]);
         assert_eq!(rows.key_width, "TKT-100000".len(), "it does not shrink");
+    }
+
+    #[test]
+    fn while_marking_the_selected_row_stays_where_it_is_on_screen() {
+        let mut rows = Rows::new(Order::Updated);
+        rows.append(&[ticket(3, 30), ticket(2, 20), ticket(1, 10)], None);
+        rows.select(1, 10);
+        rows.toggle_mark();
+        rows.merge(&[ticket(4, 40), ticket(5, 50)], &[]);
+        assert_eq!(rows.selected_row().map(|r| r.key.as_str()), Some("TKT-2"));
+        assert_eq!(rows.selected - rows.offset, 1, "same place on screen");
+        assert!(rows.marked.contains("TKT-2"));
     }
 
     #[test]
