@@ -3,6 +3,7 @@
 //! start and again on every refresh that finds it stale.
 
 use crate::domain::model::{Category, Priority, Status, User};
+use crate::domain::requests::Count;
 
 #[derive(Debug, Clone, Default)]
 pub struct Reference {
@@ -13,6 +14,8 @@ pub struct Reference {
     pub users: Vec<User>,
     /// Who the desk says the user is (a server that was down at start is asked again).
     pub me: Option<User>,
+    /// Open and pending tickets per assignee email (staff only), for the assignee picker.
+    pub open_by_assignee: Vec<Count>,
 }
 
 impl Reference {
@@ -43,6 +46,14 @@ impl Reference {
             out = replace_word(&out, &status.key, &status.name.to_lowercase());
         }
         out
+    }
+
+    /// How many open and pending tickets `email` has, as of the last reference load.
+    pub fn open_count(&self, email: &str) -> i64 {
+        self.open_by_assignee
+            .iter()
+            .find(|c| c.name == email)
+            .map_or(0, |c| c.count)
     }
 
     /// People a ticket can be assigned to.

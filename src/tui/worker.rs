@@ -158,6 +158,15 @@ async fn reference(desk: &dyn Desk) -> DeskResult<Reference> {
         } else {
             Vec::new()
         },
+        // The assignee picker's workload column; a desk that cannot say leaves it at 0.
+        open_by_assignee: if me.role.is_staff() {
+            desk.stats()
+                .await
+                .map(|s| s.by_assignee)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        },
         me: Some(me),
     })
 }

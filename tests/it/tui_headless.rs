@@ -993,3 +993,20 @@ async fn an_open_dialog_follows_a_colleagues_change_to_its_ticket() {
         after.tags
     );
 }
+
+#[tokio::test]
+async fn pickers_open_on_the_value_in_force() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "assignee:mike.chen@example.com").await;
+    let key = selected_key(&h);
+    let t = demo.desk.get_ticket(&key).await.expect("ticket").ticket;
+    h.press("p").await;
+    let picker = h.app.overlay_as::<Picker>().expect("priority picker");
+    assert_eq!(picker.value_under_cursor(), Some(t.priority.as_str()));
+    h.press("esc").await;
+    h.press("@").await;
+    let picker = h.app.overlay_as::<Picker>().expect("assignee picker");
+    assert_eq!(picker.value_under_cursor(), Some("mike.chen@example.com"));
+    assert!(h.screen().contains(" open"), "{}", h.screen());
+}

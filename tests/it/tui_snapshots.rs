@@ -228,6 +228,10 @@ fn reference() -> Reference {
         ],
         users: vec![almaz(), mike()],
         me: Some(almaz()),
+        open_by_assignee: vec![desk::domain::requests::Count {
+            name: mike().email,
+            count: 3,
+        }],
     }
 }
 

@@ -154,8 +154,14 @@ pub fn opened_by(
         Action::Palette => Box::new(palette::palette(ctx)),
         Action::Filter => Box::new(filter::FilterBar::new(&list.query)),
         Action::Facets => Box::new(picker::Picker::facets()),
-        Action::Assign => Box::new(picker::Picker::assign(list.rows.targets(), ctx)),
-        Action::Priority => Box::new(picker::Picker::priority(list.rows.targets(), ctx)),
+        Action::Assign => {
+            let current = selected.and_then(|r| r.assignee.as_deref());
+            Box::new(picker::Picker::assign(list.rows.targets(), current, ctx))
+        }
+        Action::Priority => {
+            let current = selected.map(|r| &*r.priority);
+            Box::new(picker::Picker::priority(list.rows.targets(), current, ctx))
+        }
         Action::Tags => {
             let row = selected?;
             let tags: Vec<String> = row.tags.iter().map(ToString::to_string).collect();

@@ -170,18 +170,29 @@ impl Picker {
         picker
     }
 
-    pub fn assign(keys: Vec<String>, ctx: &Context) -> Picker {
+    /// Staff with their open workload; opens on `current` (the assignee's name).
+    pub fn assign(keys: Vec<String>, current: Option<&str>, ctx: &Context) -> Picker {
         let mut items: Vec<PickItem> = ctx
             .refs
             .staff()
             .map(|u| {
+                let open = ctx.refs.open_count(&u.email);
                 PickItem::new(u.name.clone(), u.email.clone())
-                    .with_note(format!("{} · {}", u.email, u.role))
+                    .with_note(format!("{} · {} · {open} open", u.email, u.role))
             })
             .collect();
         items.push(PickItem::new("nobody (unassign)", ""));
         let title = format!("Assign {} to", describe_keys(&keys));
-        Picker::new(title, Pick::Assign { keys }, items)
+        let mut picker = Picker::new(title, Pick::Assign { keys }, items);
+        picker.start_on(|item| current.is_some_and(|name| item.label == name));
+        picker
+    }
+
+    /// The cursor starts on the first item `is_current` takes (the value in force).
+    fn start_on(&mut self, is_current: impl Fn(&PickItem) -> bool) {
+        if let Some(i) = self.items.iter().position(is_current) {
+            self.cursor = i;
+        }
     }
 
     /// The statuses the workflow allows from here, as the desk answered; or why there
@@ -207,7 +218,8 @@ impl Picker {
         ))
     }
 
-    pub fn priority(keys: Vec<String>, ctx: &Context) -> Picker {
+    /// Opens on `current`, the priority the ticket has.
+    pub fn priority(keys: Vec<String>, current: Option<&str>, ctx: &Context) -> Picker {
         let items = ctx
             .refs
             .priorities
@@ -215,7 +227,9 @@ impl Picker {
             .map(|p| PickItem::new(p.name.clone(), p.name.clone()))
             .collect();
         let title = format!("Priority of {}", describe_keys(&keys));
-        Picker::new(title, Pick::Priority { keys }, items)
+        let mut picker = Picker::new(title, Pick::Priority { keys }, items);
+        picker.start_on(|item| current == Some(item.value.as_str()));
+        picker
     }
 
     /// Indices of the items that match what is typed.
@@ -235,6 +249,11 @@ impl Picker {
 
     fn current(&self) -> Option<usize> {
         self.visible().get(self.cursor).copied()
+    }
+
+    /// The value under the cursor.
+    pub fn value_under_cursor(&self) -> Option<&str> {
+        self.current().map(|i| self.items[i].value.as_str())
     }
 
     fn move_by(&mut self, delta: isize) {
