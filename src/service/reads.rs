@@ -174,6 +174,7 @@ fn stats_from(counts: stats::Counts) -> Stats {
         by_priority: counts.by_priority,
         by_category: counts.by_category,
         by_assignee: counts.by_assignee,
+        open_by_priority: counts.open_by_priority,
     }
 }
 

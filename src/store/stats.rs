@@ -20,6 +20,8 @@ pub struct Counts {
     pub by_status: Vec<Count>,
     pub by_priority: Vec<Count>,
     pub by_category: Vec<Count>,
+    /// Open and pending tickets per priority.
+    pub open_by_priority: Vec<Count>,
     /// Open and pending tickets per assignee (`(none)` for the unassigned).
     pub by_assignee: Vec<Count>,
     pub oldest_open_at: Option<i64>,
@@ -36,8 +38,8 @@ pub const HORIZON_STEP: Millis = 10 * 60 * 1000;
 /// The counts as of `now`, in one statement (one snapshot, so every number agrees),
 /// and the breach horizon's instant.
 pub async fn counts(pool: &AnyPool, now: Millis) -> Result<(Counts, Millis), StoreError> {
-    // Dimension numbers order the result: 0 status, 1 priority, 2 category, 3 assignee,
-    // then single values. The last column orders rows within a dimension.
+    // Dimension numbers: 0 status, 1 priority, 2 category, 3 assignee, 7 open tickets
+    // by priority, and single values 4 to 6. The last column orders rows within a dimension.
     let rows = sqlx::query(
         "SELECT CAST(0 AS BIGINT), s.key, COALESCE(c.n, 0), CAST(s.position AS BIGINT)
            FROM statuses s LEFT JOIN ticket_counts c ON c.dim = 'status' AND c.key = s.key
@@ -49,6 +51,10 @@ pub async fn counts(pool: &AnyPool, now: Millis) -> Result<(Counts, Millis), Sto
          SELECT 2, g.name, COALESCE(c.n, 0), g.id
            FROM categories g
            LEFT JOIN ticket_counts c ON c.dim = 'category' AND c.key = CAST(g.id AS TEXT)
+         UNION ALL
+         SELECT 7, p.name, COALESCE(c.n, 0), CAST(p.rank AS BIGINT)
+           FROM priorities p
+           LEFT JOIN ticket_counts c ON c.dim = 'priority_open' AND c.key = CAST(p.id AS TEXT)
          UNION ALL
          SELECT 3, u.email, c.n, 0
            FROM ticket_counts c
@@ -75,20 +81,21 @@ pub async fn counts(pool: &AnyPool, now: Millis) -> Result<(Counts, Millis), Sto
         by_status: vec![],
         by_priority: vec![],
         by_category: vec![],
+        open_by_priority: vec![],
         by_assignee: vec![],
         oldest_open_at: None,
         unassigned_open: 0,
         breached: 0,
     };
     let mut horizon = now;
-    let mut ordered: [Vec<(i64, Count)>; 4] = Default::default();
+    let mut ordered: [Vec<(i64, Count)>; 5] = Default::default();
     for r in &rows {
         let dim: i64 = r.try_get(0)?;
         let name: Option<String> = r.try_get(1)?;
         let n: Option<i64> = r.try_get(2)?;
         let order: i64 = r.try_get(3)?;
         match dim {
-            0..=3 => ordered[dim as usize].push((
+            0..=3 | 7 => ordered[dim.min(4) as usize].push((
                 order,
                 Count {
                     name: name.unwrap_or_else(|| "(none)".into()),
@@ -103,7 +110,7 @@ pub async fn counts(pool: &AnyPool, now: Millis) -> Result<(Counts, Millis), Sto
             }
         }
     }
-    let [status, priority, category, assignee] = ordered;
+    let [status, priority, category, assignee, priority_open] = ordered;
     let names = |v: Vec<(i64, Count)>| -> Vec<Count> {
         let mut v = v;
         v.sort_by_key(|(order, _)| *order);
@@ -112,6 +119,7 @@ pub async fn counts(pool: &AnyPool, now: Millis) -> Result<(Counts, Millis), Sto
     counts.by_status = names(status);
     counts.by_priority = names(priority);
     counts.by_category = names(category);
+    counts.open_by_priority = names(priority_open);
     counts.by_assignee = assignee.into_iter().map(|(_, c)| c).collect();
     sort_assignees(&mut counts.by_assignee);
     Ok((counts, horizon))
@@ -174,6 +182,12 @@ where
           GROUP BY c.name, c.id ORDER BY c.id",
     )
     .await?;
+    let open_by_priority = grouped(
+        "SELECT p.name, COUNT(t.id) FROM priorities p
+           LEFT JOIN tickets t ON t.priority_id = p.id AND t.status_class <> 'done'
+          GROUP BY p.name, p.rank ORDER BY p.rank",
+    )
+    .await?;
     let by_assignee = grouped(
         "SELECT u.email, COUNT(*) FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id
           WHERE t.status_class <> 'done' GROUP BY u.email",
@@ -205,6 +219,7 @@ where
         by_status,
         by_priority,
         by_category,
+        open_by_priority,
         by_assignee,
         oldest_open_at,
         unassigned_open,

@@ -45,6 +45,8 @@ BEGIN
         ('status', OLD.status, o),
         ('priority', OLD.priority_id::text, o),
         ('category', OLD.category_id::text, o),
+        ('priority_open', OLD.priority_id::text,
+            CASE WHEN OLD.status_class <> 'done' THEN o ELSE 0 END),
         ('assignee', COALESCE(OLD.assignee_id::text, ''),
             CASE WHEN OLD.status_class <> 'done' THEN o ELSE 0 END),
         ('unassigned_open', '',
@@ -52,6 +54,8 @@ BEGIN
         ('status', NEW.status, w),
         ('priority', NEW.priority_id::text, w),
         ('category', NEW.category_id::text, w),
+        ('priority_open', NEW.priority_id::text,
+            CASE WHEN NEW.status_class <> 'done' THEN w ELSE 0 END),
         ('assignee', COALESCE(NEW.assignee_id::text, ''),
             CASE WHEN NEW.status_class <> 'done' THEN w ELSE 0 END),
         ('unassigned_open', '',
@@ -88,6 +92,9 @@ INSERT INTO ticket_counts (dim, key, n)
     SELECT 'priority', priority_id::text, COUNT(*) FROM tickets GROUP BY priority_id;
 INSERT INTO ticket_counts (dim, key, n)
     SELECT 'category', category_id::text, COUNT(*) FROM tickets GROUP BY category_id;
+INSERT INTO ticket_counts (dim, key, n)
+    SELECT 'priority_open', priority_id::text, COUNT(*) FROM tickets
+     WHERE status_class <> 'done' GROUP BY priority_id;
 INSERT INTO ticket_counts (dim, key, n)
     SELECT 'assignee', COALESCE(assignee_id::text, ''), COUNT(*) FROM tickets
      WHERE status_class <> 'done' GROUP BY assignee_id;

@@ -27,7 +27,8 @@ CREATE INDEX tickets_sla_breach ON tickets (sla_breach_at);
 CREATE INDEX tickets_class_created ON tickets (status_class, created_at);
 
 -- Tickets per (dimension, key): status (key), priority and category (id), assignee
--- (id, '' for nobody; tickets not done), unassigned_open ('').
+-- (id, '' for nobody; tickets not done), priority_open (priority id; tickets not done),
+-- unassigned_open ('').
 CREATE TABLE ticket_counts (
     dim TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -50,6 +51,8 @@ CREATE TRIGGER tickets_count_insert AFTER INSERT ON tickets BEGIN
         ('status', NEW.status, 1),
         ('priority', CAST(NEW.priority_id AS TEXT), 1),
         ('category', CAST(NEW.category_id AS TEXT), 1),
+        ('priority_open', CAST(NEW.priority_id AS TEXT),
+            CASE WHEN NEW.status_class <> 'done' THEN 1 ELSE 0 END),
         ('assignee', COALESCE(CAST(NEW.assignee_id AS TEXT), ''),
             CASE WHEN NEW.status_class <> 'done' THEN 1 ELSE 0 END),
         ('unassigned_open', '',
@@ -63,6 +66,8 @@ CREATE TRIGGER tickets_count_delete AFTER DELETE ON tickets BEGIN
         ('status', OLD.status, -1),
         ('priority', CAST(OLD.priority_id AS TEXT), -1),
         ('category', CAST(OLD.category_id AS TEXT), -1),
+        ('priority_open', CAST(OLD.priority_id AS TEXT),
+            CASE WHEN OLD.status_class <> 'done' THEN -1 ELSE 0 END),
         ('assignee', COALESCE(CAST(OLD.assignee_id AS TEXT), ''),
             CASE WHEN OLD.status_class <> 'done' THEN -1 ELSE 0 END),
         ('unassigned_open', '',
@@ -82,6 +87,8 @@ BEGIN
         SELECT 'status' AS dim, OLD.status AS key, -1 AS n
         UNION ALL SELECT 'priority', CAST(OLD.priority_id AS TEXT), -1
         UNION ALL SELECT 'category', CAST(OLD.category_id AS TEXT), -1
+        UNION ALL SELECT 'priority_open', CAST(OLD.priority_id AS TEXT),
+            CASE WHEN OLD.status_class <> 'done' THEN -1 ELSE 0 END
         UNION ALL SELECT 'assignee', COALESCE(CAST(OLD.assignee_id AS TEXT), ''),
             CASE WHEN OLD.status_class <> 'done' THEN -1 ELSE 0 END
         UNION ALL SELECT 'unassigned_open', '',
@@ -89,6 +96,8 @@ BEGIN
         UNION ALL SELECT 'status', NEW.status, 1
         UNION ALL SELECT 'priority', CAST(NEW.priority_id AS TEXT), 1
         UNION ALL SELECT 'category', CAST(NEW.category_id AS TEXT), 1
+        UNION ALL SELECT 'priority_open', CAST(NEW.priority_id AS TEXT),
+            CASE WHEN NEW.status_class <> 'done' THEN 1 ELSE 0 END
         UNION ALL SELECT 'assignee', COALESCE(CAST(NEW.assignee_id AS TEXT), ''),
             CASE WHEN NEW.status_class <> 'done' THEN 1 ELSE 0 END
         UNION ALL SELECT 'unassigned_open', '',
@@ -109,6 +118,9 @@ INSERT INTO ticket_counts (dim, key, n)
     SELECT 'priority', CAST(priority_id AS TEXT), COUNT(*) FROM tickets GROUP BY priority_id;
 INSERT INTO ticket_counts (dim, key, n)
     SELECT 'category', CAST(category_id AS TEXT), COUNT(*) FROM tickets GROUP BY category_id;
+INSERT INTO ticket_counts (dim, key, n)
+    SELECT 'priority_open', CAST(priority_id AS TEXT), COUNT(*) FROM tickets
+     WHERE status_class <> 'done' GROUP BY priority_id;
 INSERT INTO ticket_counts (dim, key, n)
     SELECT 'assignee', COALESCE(CAST(assignee_id AS TEXT), ''), COUNT(*) FROM tickets
      WHERE status_class <> 'done' GROUP BY assignee_id;
