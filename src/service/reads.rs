@@ -139,7 +139,7 @@ impl Service {
     pub async fn stats(&self, actor: &Actor) -> Result<Stats> {
         actor.require_staff("see desk statistics")?;
         let now = time::now();
-        let (counts, horizon) = stats::counts(self.store.pool(), now).await?;
+        let (counts, horizon) = stats::counts(&self.store, now).await?;
         if (now - horizon).abs() > stats::HORIZON_STEP {
             // The breach horizon fell behind: move it to now so the next reads stay
             // short. Best effort: the answer above is already right.

@@ -8,12 +8,12 @@
 //! an index range over `sla_breach_at` between that instant and now. [`recount`] is the
 //! full `GROUP BY` the counts must always equal.
 
-use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use sqlx::{Any, Executor, Row, Transaction};
 
 use crate::domain::requests::Count;
 use crate::domain::time::Millis;
 
-use super::StoreError;
+use super::{Param, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counts {
@@ -35,13 +35,12 @@ pub struct Counts {
 /// on: the index range read past it grows with the tickets that fell due meanwhile.
 pub const HORIZON_STEP: Millis = 10 * 60 * 1000;
 
-/// The counts as of `now`, in one statement (one snapshot, so every number agrees),
-/// and the breach horizon's instant.
-pub async fn counts(pool: &AnyPool, now: Millis) -> Result<(Counts, Millis), StoreError> {
-    // Dimension numbers: 0 status, 1 priority, 2 category, 3 assignee, 7 open tickets
-    // by priority, and single values 4 to 6. The last column orders rows within a dimension.
-    let rows = sqlx::query(
-        "SELECT CAST(0 AS BIGINT), s.key, COALESCE(c.n, 0), CAST(s.position AS BIGINT)
+/// Every count in one statement (one snapshot, so every number agrees). Dimension
+/// numbers: 0 status, 1 priority, 2 category, 3 assignee, 7 open tickets by priority,
+/// and single values 4 (unassigned open), 5 (oldest open), 6 (breached; its last
+/// column is the horizon). The last column orders rows within a dimension.
+const COUNTS_SQL: &str =
+    "SELECT CAST(0 AS BIGINT), s.key, COALESCE(c.n, 0), CAST(s.position AS BIGINT)
            FROM statuses s LEFT JOIN ticket_counts c ON c.dim = 'status' AND c.key = s.key
          UNION ALL
          SELECT 1, p.name, COALESCE(c.n, 0), CAST(p.rank AS BIGINT)
@@ -72,11 +71,23 @@ pub async fn counts(pool: &AnyPool, now: Millis) -> Result<(Counts, Millis), Sto
                 - (SELECT COUNT(*) FROM tickets
                     WHERE sla_breach_at >= $1 AND sla_breach_at < h.at),
                 h.at
-           FROM sla_horizon h",
-    )
-    .bind(now)
-    .fetch_all(pool)
-    .await?;
+           FROM sla_horizon h";
+
+/// The counts as of `now` ([`COUNTS_SQL`]) and the breach horizon's instant.
+pub async fn counts(store: &Store, now: Millis) -> Result<(Counts, Millis), StoreError> {
+    let rows: Vec<(i64, Option<String>, Option<i64>, i64)> = match store.readers() {
+        // On SQLite, on the caller's thread (readers.rs): no hop to sqlx's thread.
+        Some(readers) => readers.rows(COUNTS_SQL, &[Param::Int(now)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?,
+        None => sqlx::query(COUNTS_SQL)
+            .bind(now)
+            .fetch_all(store.pool())
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect::<Result<_, sqlx::Error>>()?,
+    };
     let mut counts = Counts {
         by_status: vec![],
         by_priority: vec![],
@@ -89,11 +100,7 @@ pub async fn counts(pool: &AnyPool, now: Millis) -> Result<(Counts, Millis), Sto
     };
     let mut horizon = now;
     let mut ordered: [Vec<(i64, Count)>; 5] = Default::default();
-    for r in &rows {
-        let dim: i64 = r.try_get(0)?;
-        let name: Option<String> = r.try_get(1)?;
-        let n: Option<i64> = r.try_get(2)?;
-        let order: i64 = r.try_get(3)?;
+    for (dim, name, n, order) in rows {
         match dim {
             0..=3 | 7 => ordered[dim.min(4) as usize].push((
                 order,

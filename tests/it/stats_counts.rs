@@ -53,7 +53,7 @@ async fn assert_counts_true(service: &Service, when: &str) {
     let pool = service.store().pool();
     let now = time::now();
     for at in [now, now - 30 * HOUR, now + 30 * HOUR] {
-        let (kept, _) = stats::counts(pool, at).await.expect("counts");
+        let (kept, _) = stats::counts(service.store(), at).await.expect("counts");
         let full = stats::recount(pool, at).await.expect("recount");
         assert_eq!(kept, full, "kept counts differ from a recount {when}");
     }
@@ -224,7 +224,7 @@ async fn counts_are_true_after_generate_import_and_migrate() {
         .expect("generate");
     assert_counts_true(&source, "after generate").await;
     let dump = source.export_all().await.expect("export");
-    let kept_before = stats::counts(source.store().pool(), time::now())
+    let kept_before = stats::counts(source.store(), time::now())
         .await
         .expect("counts")
         .0;
@@ -249,7 +249,7 @@ async fn counts_are_true_after_generate_import_and_migrate() {
     .expect(0);
     let moved = open(moved_path.to_str().expect("utf-8")).await;
     assert_counts_true(&moved, "after desk migrate to SQLite").await;
-    let kept_after = stats::counts(moved.store().pool(), time::now())
+    let kept_after = stats::counts(moved.store(), time::now())
         .await
         .expect("counts")
         .0;
@@ -304,7 +304,7 @@ async fn migration_three_backfills_the_counts_of_an_existing_desk() {
     service.store().close().await;
 
     let reopened = open(path.to_str().expect("utf-8")).await;
-    let (kept, _) = stats::counts(reopened.store().pool(), time::now())
+    let (kept, _) = stats::counts(reopened.store(), time::now())
         .await
         .expect("counts");
     assert_eq!(kept, before);
