@@ -25,7 +25,9 @@ pub enum SlaState {
 impl SlaState {
     /// The state of `ticket` at `now`.
     pub fn of(ticket: &Ticket, now: Millis) -> SlaState {
-        let breached = sla::is_breached(ticket, now);
+        // A done ticket is never `sla:breached`, but its page still says whether it
+        // missed a target on the way.
+        let breached = sla::target_missed(ticket, now);
         if ticket.status_class == StatusClass::Done {
             return SlaState::Stopped { breached };
         }

@@ -226,7 +226,8 @@ pub struct SlaClock {
     /// Total time spent paused so far, excluding a pause still running.
     #[schema(value_type = i64)]
     pub paused_ms: Millis,
-    /// Whether a due time has passed, as of when the ticket was read.
+    /// Whether the ticket is `sla:breached` as of when it was read: not done, and a
+    /// target missed (`domain::sla::is_breached`).
     #[serde(default)]
     #[schema(required = true)]
     pub breached: bool,

@@ -146,6 +146,9 @@ pub struct Stats {
     pub by_priority: Vec<Count>,
     pub by_category: Vec<Count>,
     pub by_assignee: Vec<Count>,
+    /// Open and pending tickets per priority (absent from older desks' answers).
+    #[serde(default)]
+    pub open_by_priority: Vec<Count>,
 }
 
 /// A whole desk as one document: what `desk export` writes and `desk import` reads. Ids,

@@ -95,8 +95,19 @@ pub fn resolution_breached(ticket: &Ticket, now: Millis) -> bool {
         .is_some_and(|due| due < judged_at(&ticket.sla, now))
 }
 
-pub fn is_breached(ticket: &Ticket, now: Millis) -> bool {
+/// Whether a target was missed, as of `now` for a running clock: true of a done ticket
+/// that was resolved late, too. What a ticket's own page says about its history.
+pub fn target_missed(ticket: &Ticket, now: Millis) -> bool {
     response_breached(ticket, now) || resolution_breached(ticket, now)
+}
+
+/// The one definition of "breached" (`sla:breached`, the dashboard's count, a ticket's
+/// `sla.breached`): a ticket not done that has missed a target, judged at `now` while
+/// its clock runs and at the pause while it waits on the customer. A done ticket is
+/// never breached: the question is which work still owed is late. The store's
+/// `sla_breach_at` column (migration 3) encodes the same rule.
+pub fn is_breached(ticket: &Ticket, now: Millis) -> bool {
+    ticket.status_class != StatusClass::Done && target_missed(ticket, now)
 }
 
 /// Records in the ticket whether it is breached as of `now`, for readers that only see

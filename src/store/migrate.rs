@@ -22,6 +22,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0002_tokens.sql"),
         postgres: include_str!("migrations/postgres/0002_tokens.sql"),
     },
+    Migration {
+        version: 3,
+        sqlite: include_str!("migrations/sqlite/0003_counts.sql"),
+        postgres: include_str!("migrations/postgres/0003_counts.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -80,6 +80,22 @@ impl Readers {
         })
     }
 
+    /// Runs `sql` like [`Readers::texts`] and maps every row with `each`.
+    pub fn rows<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<T, rusqlite::Error>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.query(sql, params, |rows| {
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(each(row)?);
+            }
+            Ok(out)
+        })
+    }
+
     fn query<T>(
         &self,
         sql: &str,

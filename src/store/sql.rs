@@ -479,19 +479,14 @@ impl TicketFilter {
             ClauseKind::Sla(SlaState::Paused) => {
                 b.push("t.sla_paused_at IS NOT NULL");
             }
-            ClauseKind::Sla(state) => {
-                b.push(if *state == SlaState::Ok { "NOT " } else { "" });
-                b.push(
-                    "(CASE WHEN (t.first_response_at IS NULL \
-                     AND t.response_due_at < COALESCE(t.sla_paused_at, ",
-                )
-                .int(self.now)
-                .push(
-                    ")) OR t.first_response_at > t.response_due_at \
-                     OR t.resolution_due_at < COALESCE(t.sla_paused_at, ",
-                )
-                .int(self.now)
-                .push(") THEN 1 ELSE 0 END = 1)");
+            // One definition with the dashboard's count (migration 3's `sla_breach_at`):
+            // a ticket not done that is past a due time; an index range.
+            ClauseKind::Sla(SlaState::Breached) => {
+                b.push("t.sla_breach_at < ").int(self.now);
+            }
+            ClauseKind::Sla(_) => {
+                b.push("t.sla_breach_at IS NULL OR t.sla_breach_at >= ")
+                    .int(self.now);
             }
             ClauseKind::Text(text) if backend == Backend::Postgres => {
                 let (func, query) = search::pg_query(text);

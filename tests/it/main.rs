@@ -30,6 +30,7 @@ mod query_sql;
 mod roles;
 mod sla;
 mod smoke;
+mod stats_counts;
 mod store;
 mod tui_headless;
 mod tui_pty;
