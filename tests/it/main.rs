@@ -28,6 +28,7 @@ mod pg_instances;
 mod pg_migrate;
 mod query_sql;
 mod roles;
+mod server_limits;
 mod sla;
 mod smoke;
 mod store;
