@@ -11,6 +11,7 @@ mod api_http;
 mod api_malformed;
 mod api_openapi;
 mod api_tokens;
+mod approval_gate;
 mod cli_dump;
 mod cli_local;
 mod cli_remote;
