@@ -1075,3 +1075,30 @@ async fn control_characters_and_too_many_terms_in_queries_are_refused() {
     }
     s.stop().await;
 }
+
+/// Issue 23: a JSON array was read into a struct by position (`["note", "internal"]`
+/// filed an internal note); every body must be an object.
+#[tokio::test]
+async fn json_arrays_are_not_bodies() {
+    let s = TestServer::start().await;
+    let key = s.file(&s.customer, "Arrays", "General").await;
+    let before = s.event_count().await;
+    for (path, body) in [
+        (
+            format!("/tickets/{key}/comments"),
+            r#"["sneaky", "internal"]"#,
+        ),
+        ("/tickets".to_string(), r#"["t", "d", "General"]"#),
+        (format!("/tickets/{key}/transition"), r#"["in_progress"]"#),
+    ] {
+        let r = server::send(
+            s.req(Method::POST, &path, Some(&s.agent.token))
+                .header("content-type", "application/json")
+                .body(body),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.text());
+    }
+    assert_eq!(s.event_count().await, before, "nothing was written");
+    s.stop().await;
+}
