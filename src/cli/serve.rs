@@ -1,10 +1,12 @@
 //! `desk serve`.
 
+use std::time::Duration;
+
 use color_eyre::eyre::{Result, WrapErr};
 
 use crate::config::Loaded;
 use crate::server::compat::{CompatOptions, Surface};
-use crate::server::{App, Bound, ServerOptions, shutdown_signal};
+use crate::server::{App, Bound, Limits, ServerOptions, shutdown_signal};
 use crate::service::Service;
 use crate::store::Store;
 
@@ -43,9 +45,33 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
             tracing::warn!("--demo ignored: the database already holds {tickets} tickets");
         }
     }
+    let server = &loaded.config.server;
+    let limits = Limits {
+        header_timeout: Duration::from_secs(server.header_timeout_secs),
+        idle_timeout: Duration::from_secs(server.idle_timeout_secs),
+        max_connections: server
+            .max_connections
+            .unwrap_or_else(crate::server::default_max_connections),
+    };
+    if let Some(files) = crate::server::open_files_limit()
+        && limits.max_connections as u64 >= files
+    {
+        tracing::warn!(
+            "[server] max_connections = {} is not below the open-files limit ({files}): \
+             a flood of connections can make accepting fail",
+            limits.max_connections
+        );
+    }
+    tracing::info!(
+        "serving at most {} connections at once; request heads within {} s, idle connections closed after {} s",
+        limits.max_connections,
+        server.header_timeout_secs,
+        server.idle_timeout_secs
+    );
     let app = App::new(
         service.clone(),
         ServerOptions {
+            limits,
             token_ttl_hours: loaded.config.server.token_ttl_hours,
             compat: compat_options(&loaded.config.compat),
             cors: crate::server::CorsOrigins::from_config(&loaded.config.server.cors_origins),

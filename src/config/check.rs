@@ -51,6 +51,29 @@ pub(super) fn token_ttl(hours: u64) -> Result<u64, String> {
     }
 }
 
+/// A number of seconds within `range`.
+fn secs_within(secs: u64, range: std::ops::RangeInclusive<u64>) -> Result<u64, String> {
+    if range.contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(format!(
+            "expected a number of seconds from {} to {}, found {secs}",
+            range.start(),
+            range.end()
+        ))
+    }
+}
+
+/// `[server] max_connections`: at least 1, at most a million.
+pub(super) fn max_connections(n: u64) -> Result<Option<usize>, String> {
+    match usize::try_from(n) {
+        Ok(n) if (1..=1_000_000).contains(&n) => Ok(Some(n)),
+        _ => Err(format!(
+            "expected a number of connections from 1 to 1000000, found {n}"
+        )),
+    }
+}
+
 pub(super) fn url(s: String) -> Result<String, String> {
     let rest = s
         .strip_prefix("http://")
@@ -155,6 +178,9 @@ checked!(de_key_prefix: String => String, key_prefix);
 checked!(de_role: String => Role, role);
 checked!(de_refresh_interval: u64 => u64, refresh_interval);
 checked!(de_token_ttl: u64 => u64, token_ttl);
+checked!(de_header_timeout: u64 => u64, |s| secs_within(s, 1..=3600));
+checked!(de_idle_timeout: u64 => u64, |s| secs_within(s, 1..=86_400));
+checked!(de_max_connections: u64 => Option<usize>, max_connections);
 checked!(de_url: String => Option<String>, |s| url(s).map(Some));
 checked!(de_listen: String => String, listen);
 checked!(de_database_url: String => Option<String>, |s| non_empty(s).map(Some));

@@ -155,6 +155,15 @@ pub struct Server {
     /// Browser origins allowed to call `/api/v1` and the compat surfaces; empty: none.
     #[serde(deserialize_with = "check::de_cors_origins")]
     pub cors_origins: Vec<String>,
+    /// Seconds a client has to send a whole request head (1 to 3600).
+    #[serde(deserialize_with = "check::de_header_timeout")]
+    pub header_timeout_secs: u64,
+    /// Seconds a keep-alive connection with nothing in flight stays open (1 to 86400).
+    #[serde(deserialize_with = "check::de_idle_timeout")]
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; `None`: half the open-files limit.
+    #[serde(deserialize_with = "check::de_max_connections")]
+    pub max_connections: Option<usize>,
 }
 
 impl Default for Server {
@@ -165,6 +174,9 @@ impl Default for Server {
             database_url: None,
             token_ttl_hours: 720,
             cors_origins: Vec::new(),
+            header_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: None,
         }
     }
 }

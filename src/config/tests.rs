@@ -141,6 +141,9 @@ q = "close"
             database_url: Some("postgres://desk@db/desk".into()),
             token_ttl_hours: 24,
             cors_origins: Vec::new(),
+            header_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: None,
         }
     );
     assert_eq!(
@@ -245,6 +248,18 @@ fn bad_values_name_their_line() {
         (
             "[server]\ntoken_ttl_hours = 0\n",
             "2:19: expected a number of hours from 1",
+        ),
+        (
+            "[server]\nheader_timeout_secs = 0\n",
+            "2:23: expected a number of seconds from 1 to 3600",
+        ),
+        (
+            "[server]\nidle_timeout_secs = 86401\n",
+            "2:21: expected a number of seconds from 1 to 86400",
+        ),
+        (
+            "[server]\nmax_connections = 0\n",
+            "2:19: expected a number of connections from 1",
         ),
         (
             "[server]\nurl = \"desk:7420\"\n",
@@ -505,9 +520,12 @@ fn the_example_documents_every_key_with_a_valid_value() {
         [
             "cors_origins",
             "database_url",
+            "header_timeout_secs",
+            "idle_timeout_secs",
             "listen",
+            "max_connections",
             "token_ttl_hours",
-            "url"
+            "url",
         ]
     );
     assert_eq!(keys("ui"), ["refresh_interval", "theme"]);

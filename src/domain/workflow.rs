@@ -197,13 +197,30 @@ pub fn check(ticket: TicketFacts<'_>, to: &str, actor: ActorFacts) -> Result<(),
             },
         });
     }
-    if (to == ASSIGNED || to == IN_PROGRESS) && ticket.needs_approval && !ticket.approved {
+    if gated(ticket, to, actor) {
         return Err(WorkflowError::NeedsApproval { to: to.to_string() });
     }
     if to == ASSIGNED && !ticket.has_assignee {
         return Err(WorkflowError::NeedsAssignee);
     }
     Ok(())
+}
+
+/// Statuses an unapproved request may not reach: work, and the done statuses other
+/// than rejection. A supervisor may still close it outright (the service asks for a
+/// note and records the close as unapproved); a rejected request closes as usual.
+const GATED: [&str; 5] = [ASSIGNED, IN_PROGRESS, ESCALATED, RESOLVED, CLOSED];
+
+/// Whether the approval gate stops this step.
+fn gated(ticket: TicketFacts<'_>, to: &str, actor: ActorFacts) -> bool {
+    let waiting = ticket.needs_approval && !ticket.approved && ticket.status != REJECTED;
+    waiting && GATED.contains(&to) && !(to == CLOSED && actor.role.is_supervisor())
+}
+
+/// Whether a step closes a request that nobody approved (a supervisor's explicit
+/// close, which needs a note).
+pub fn closes_unapproved(ticket: TicketFacts<'_>, to: &str) -> bool {
+    to == CLOSED && ticket.needs_approval && !ticket.approved && ticket.status != REJECTED
 }
 
 /// The statuses this actor may move this ticket to now, in workflow order: what a UI

@@ -104,7 +104,15 @@ impl From<ServiceError> for ApiError {
                 current: Some(current),
             },
             ServiceError::Store(_) => {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+                // The database's own words stay in the log: they can name tables,
+                // columns and data. The answer carries an id to find them by.
+                let id = format!("{:016x}", rand::random::<u64>());
+                tracing::error!(request_id = %id, "internal error: {message}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("internal error; the server log has the details (request id {id})"),
+                )
             }
         }
     }
@@ -137,3 +145,19 @@ impl From<PathRejection> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_error_answers_500_without_the_databases_words() {
+        let e = ServiceError::Store(crate::store::StoreError::Corrupt(
+            "unterminated string near api_tokens.token_hash".into(),
+        ));
+        let api = ApiError::from(e);
+        assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!api.message.contains("api_tokens"), "{}", api.message);
+        assert!(api.message.contains("request id "), "{}", api.message);
+    }
+}

@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod compat;
+mod conn;
 mod cors;
 mod error;
 mod etag;
@@ -21,7 +22,6 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_governor::GovernorLayer;
@@ -32,6 +32,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::service::Service;
 
+pub use conn::{Limits, default_max_connections, open_files_limit};
 pub use cors::CorsOrigins;
 pub use error::ApiError;
 pub use pages::PagesOptions;
@@ -58,6 +59,8 @@ pub struct ServerOptions {
     pub pages: PagesOptions,
     /// Which browser origins may call `/api/v1` and the compat surfaces.
     pub cors: CorsOrigins,
+    /// Header-read and idle timeouts, and the cap on connections.
+    pub limits: Limits,
 }
 
 impl Default for ServerOptions {
@@ -73,6 +76,7 @@ impl Default for ServerOptions {
             compat: compat::CompatOptions::default(),
             pages: PagesOptions::default(),
             cors: CorsOrigins::Off,
+            limits: Limits::default(),
         }
     }
 }
@@ -299,14 +303,8 @@ impl Bound {
             shutdown.await;
             closing.send_replace(true);
         };
-        let service = router(self.app).into_make_service_with_connect_info::<SocketAddr>();
-        // Small answers go out at once instead of waiting on Nagle's algorithm.
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let limits = self.app.options.limits;
+        conn::serve(self.listener, router(self.app), limits, shutdown).await
     }
 }
 

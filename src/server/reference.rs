@@ -196,13 +196,18 @@ pub struct PatchUser {
     #[serde(default)]
     #[schema(format = Password)]
     password: Option<String>,
+    /// Needed with `password` when changing one's own: the password now.
+    #[serde(default)]
+    #[schema(format = Password)]
+    current_password: Option<String>,
 }
 
 /// Change a person
 ///
 /// Admins change anyone's name, role, activity and password (deactivating signs the
 /// person out everywhere). Anyone may change their own password with a body holding only
-/// `password`.
+/// `password` and `current_password`; the person's other tokens are revoked, the one
+/// making the change stays valid.
 #[utoipa::path(
     patch,
     path = "/api/v1/users/{id}",
@@ -234,7 +239,14 @@ pub async fn update_user(
     };
     let user = app
         .service
-        .patch_user(&caller.actor, id, patch, body.password.as_deref())
+        .patch_user(
+            &caller.actor,
+            id,
+            patch,
+            body.password.as_deref(),
+            body.current_password.as_deref(),
+            Some(&caller.token),
+        )
         .await?;
     Ok(axum::Json(UserJson::from(&user)).into_response())
 }

@@ -197,6 +197,8 @@ impl Service {
         id: i64,
         patch: super::UserPatch,
         password: Option<&str>,
+        current_password: Option<&str>,
+        keep_token: Option<&str>,
     ) -> Result<User> {
         let fields = patch != super::UserPatch::default();
         if fields {
@@ -213,6 +215,24 @@ impl Service {
                 crate::domain::validate::NAME_MAX,
             )?;
         }
+        // One's own password takes the current one too, so a stolen token alone cannot
+        // take the account over (an admin resetting someone else's needs none).
+        let own = actor.user_id() == Some(id);
+        if password.is_some() && own {
+            let Some(current) = current_password else {
+                return Err(crate::domain::validate::invalid(
+                    "current_password",
+                    "changing your own password needs your current password",
+                )
+                .into());
+            };
+            let stored = users::password_hash(self.store.pool(), id).await?;
+            if !verify_password(current, stored).await {
+                return Err(ServiceError::Forbidden(
+                    "the current password is wrong".into(),
+                ));
+            }
+        }
         let hash = match password {
             Some(p) => Some(hash_password(p).await?),
             None => None,
@@ -223,7 +243,13 @@ impl Service {
             self.users_by_id(actor, id).await?
         };
         if let Some(hash) = hash {
-            self.set_password_hash_unchecked(id, &hash).await?;
+            let keep = keep_token.filter(|_| own).map(|t| token_hash(t.trim()));
+            let mut w = self.store.write().await?;
+            users::set_password_hash(&mut *w.tx, id, Some(&hash)).await?;
+            // Every other session ends; the one making the change stays signed in.
+            tokens::revoke_all_but(&mut *w.tx, id, keep.as_deref(), time::now()).await?;
+            w.commit().await?;
+            self.tokens.clear();
         }
         Ok(user)
     }

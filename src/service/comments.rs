@@ -2,10 +2,9 @@
 
 use crate::domain::model::{Comment, EventKind, StatusClass, Ticket, Visibility};
 use crate::domain::validate;
-use crate::domain::workflow;
 
 use super::change::{Change, Pending};
-use super::transitions::mark_first_response;
+use super::transitions::{mark_first_response, reply_target, set_status_automatically};
 use super::{Actor, Result, Service, ServiceError};
 
 impl Service {
@@ -42,7 +41,7 @@ pub(super) fn comment_body(actor: &Actor, body: &str, visibility: Visibility) ->
 }
 
 /// Adds the comment within the change (body already checked); a customer's reply to a
-/// ticket waiting on them puts it back in progress.
+/// ticket waiting on them puts it back in progress (or, unapproved, back to `new`).
 pub(super) async fn apply_comment(
     c: &mut Change<'_>,
     actor: &Actor,
@@ -72,17 +71,11 @@ pub(super) async fn apply_comment(
     c.events.push(event);
     if visibility == Visibility::Public {
         mark_first_response(&mut c.after, actor, now);
-        if actor.is_requester(&c.after) && c.after.status_class == StatusClass::Pending {
-            let from = c.after.status_class;
-            c.after.sla =
-                crate::domain::sla::on_status_change(c.after.sla, from, StatusClass::Open, now);
-            c.events.push(Pending::new(EventKind::StatusChanged).field(
-                "status",
-                Some(c.after.status.clone()),
-                Some(workflow::IN_PROGRESS.into()),
-            ));
-            c.after.status = workflow::IN_PROGRESS.into();
-            c.after.status_class = StatusClass::Open;
+        if actor.is_requester(&c.after)
+            && c.after.status_class == StatusClass::Pending
+            && let Some(to) = reply_target(c)
+        {
+            set_status_automatically(c, actor, to);
         }
     }
     let (author, author_email) = match actor {

@@ -199,7 +199,20 @@ pub(super) fn apply_transition(
     to: &str,
     note: Option<String>,
 ) -> Result<()> {
-    workflow::check(facts(&c.after, &c.refs), to, actor_facts(actor, &c.after))?;
+    let facts_now = facts(&c.after, &c.refs);
+    workflow::check(facts_now, to, actor_facts(actor, &c.after))?;
+    let note = if workflow::closes_unapproved(facts_now, to) {
+        let Some(note) = note else {
+            return Err(invalid(
+                "note",
+                "closing a request nobody approved needs a note saying why",
+            )
+            .into());
+        };
+        Some(format!("{UNAPPROVED_CLOSE}: {note}"))
+    } else {
+        note
+    };
     set_status(c, actor, to, EventKind::StatusChanged, note);
     Ok(())
 }
@@ -223,6 +236,33 @@ pub(super) fn apply_withdraw(c: &mut Change<'_>, actor: &Actor) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// How the note of a supervisor's close of an unapproved request begins.
+pub const UNAPPROVED_CLOSE: &str = "Closed without approval";
+
+/// The status a customer's reply moves a ticket waiting on them to: back in progress
+/// if the workflow allows that step (checked as a manual one would be, with the desk's
+/// own agent authority), else, for a request still awaiting approval, back to `new`,
+/// where it was before waiting. `None`: it stays.
+pub(super) fn reply_target(c: &Change<'_>) -> Option<&'static str> {
+    let facts_now = facts(&c.after, &c.refs);
+    let desk = ActorFacts {
+        role: Role::Agent,
+        is_requester: false,
+    };
+    if workflow::check(facts_now, workflow::IN_PROGRESS, desk).is_ok() {
+        Some(workflow::IN_PROGRESS)
+    } else if facts_now.needs_approval && !facts_now.approved {
+        Some(workflow::NEW)
+    } else {
+        None
+    }
+}
+
+/// Moves the ticket to `to` as an automatic consequence of `actor`'s action.
+pub(super) fn set_status_automatically(c: &mut Change<'_>, actor: &Actor, to: &str) {
+    set_status(c, actor, to, EventKind::StatusChanged, None);
 }
 
 /// The note of a withdrawal, which the audit trail and the tracking pages show.

@@ -90,3 +90,25 @@ where
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Revokes every token of a user except the one hashed `keep` (own password change).
+pub async fn revoke_all_but<'c, E>(
+    ex: E,
+    user_id: i64,
+    keep: Option<&str>,
+    at: Millis,
+) -> Result<u64, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 \
+         WHERE user_id = $2 AND revoked_at IS NULL AND token_hash <> $3",
+    )
+    .bind(at)
+    .bind(user_id)
+    .bind(keep.unwrap_or_default())
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}

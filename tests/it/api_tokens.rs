@@ -130,8 +130,11 @@ async fn logging_out_revokes_that_token_only() {
         .expect(StatusCode::OK);
 }
 
+/// One's own new password takes the current one (a stolen token alone cannot take the
+/// account over); it ends every other session and the old password, and the session
+/// that made the change stays.
 #[tokio::test]
-async fn a_new_password_ends_every_session_and_the_old_password() {
+async fn a_new_password_needs_the_current_one_and_ends_the_other_sessions() {
     let s = TestServer::start().await;
     let jane = &s.customer;
     let other_session = s
@@ -140,20 +143,40 @@ async fn a_new_password_ends_every_session_and_the_old_password() {
         .await
         .expect("token")
         .token;
-    let r = s
+    let path = format!("/users/{}", jane.id());
+    // The token alone is not enough, nor a wrong current password.
+    let bare = s
         .patch(
-            &format!("/users/{}", jane.id()),
+            &path,
             Some(&jane.token),
             json!({"password": "a brand new password"}),
         )
         .await;
+    bare.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bare.json["error"]["field"], "current_password");
+    s.patch(
+        &path,
+        Some(&jane.token),
+        json!({"password": "a brand new password", "current_password": "a guess at it"}),
+    )
+    .await
+    .expect(StatusCode::FORBIDDEN);
+    s.get("/me", Some(&other_session))
+        .await
+        .expect(StatusCode::OK);
+    let r = s
+        .patch(
+            &path,
+            Some(&jane.token),
+            json!({"password": "a brand new password", "current_password": server::PASSWORD}),
+        )
+        .await;
     r.expect(StatusCode::OK);
     assert_eq!(r.json["email"], "jane@example.com");
-    for token in [&jane.token, &other_session] {
-        s.get("/me", Some(token))
-            .await
-            .expect(StatusCode::UNAUTHORIZED);
-    }
+    s.get("/me", Some(&other_session))
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    s.get("/me", Some(&jane.token)).await.expect(StatusCode::OK);
     s.post(
         "/auth/login",
         None,
@@ -169,21 +192,27 @@ async fn a_new_password_ends_every_session_and_the_old_password() {
     .await
     .expect(StatusCode::OK);
     // Too short a password is refused and says which field.
-    let fresh = s
-        .service
-        .issue_token(&jane.user, "again", 0)
-        .await
-        .unwrap()
-        .token;
     let short = s
         .patch(
-            &format!("/users/{}", jane.id()),
-            Some(&fresh),
-            json!({"password": "short"}),
+            &path,
+            Some(&jane.token),
+            json!({"password": "short", "current_password": "a brand new password"}),
         )
         .await;
     short.expect(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(short.json["error"]["field"], "password");
+    // An admin resetting someone else's password needs no current password, and it
+    // ends all of that person's sessions.
+    s.patch(
+        &path,
+        Some(&s.admin.token),
+        json!({"password": "reset by the admin"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    s.get("/me", Some(&jane.token))
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

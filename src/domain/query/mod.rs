@@ -18,7 +18,7 @@ mod parse;
 mod print;
 
 pub use eval::EvalContext;
-pub use parse::{ParseError, parse};
+pub use parse::{MAX_TERMS, ParseError, check_shape, parse};
 
 use super::time::Millis;
 

@@ -42,8 +42,35 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// Parses a query. Empty or whitespace-only input is the empty query (matches all).
+/// Control characters (a NUL, say) are refused, and so is a query of more than
+/// [`MAX_TERMS`] terms: neither is something a person types, and both reach the database.
 pub fn parse(input: &str) -> Result<Query, ParseError> {
+    check_shape(input)?;
     Parser::new(input).query()
+}
+
+/// The most whitespace-separated terms a query may have.
+pub const MAX_TERMS: usize = 64;
+
+/// Refuses control characters (other than whitespace) and too many terms.
+pub fn check_shape(input: &str) -> Result<(), ParseError> {
+    if let Some(i) = input
+        .chars()
+        .position(|c| c.is_control() && !c.is_whitespace())
+    {
+        return Err(ParseError {
+            column: i + 1,
+            message: "control characters are not allowed in a query".into(),
+        });
+    }
+    let terms = input.split_whitespace().count();
+    if terms > MAX_TERMS {
+        return Err(ParseError {
+            column: 1,
+            message: format!("a query may have at most {MAX_TERMS} terms, this one has {terms}"),
+        });
+    }
+    Ok(())
 }
 
 /// What a `name:` prefix turned out to be.

@@ -386,6 +386,8 @@ mod tests {
         #[test]
         fn printed_valid_asts_parse_back(q in query()) {
             let printed = print(&q);
+            // Values with control characters are not valid queries (issue 23).
+            prop_assume!(!printed.chars().any(|c| c.is_control() && !c.is_whitespace()));
             prop_assert_eq!(parse(&printed), Ok(q), "printed as {:?}", printed);
         }
 

@@ -947,6 +947,9 @@ async fn search(State(app): State<App>, headers: HeaderMap, params: Params) -> A
     if text.chars().count() < 2 {
         return Err(too_short(json!(["query", "query"]), sent, 2));
     }
+    if let Err(e) = crate::domain::query::check_shape(&text) {
+        return Err(detail(StatusCode::BAD_REQUEST, e.message));
+    }
     let limit = int_param(&params, "limit", 1..=100)?.unwrap_or(20);
     let actor = who(&app, &headers).await?;
     let refs = refs(&app).await?;
