@@ -1010,3 +1010,39 @@ async fn pickers_open_on_the_value_in_force() {
     assert_eq!(picker.value_under_cursor(), Some("mike.chen@example.com"));
     assert!(h.screen().contains(" open"), "{}", h.screen());
 }
+
+#[tokio::test]
+async fn staff_file_for_a_customer_with_tags_and_fields_picking_the_category_by_typing() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    h.press("N").await;
+    h.type_text("Router in the lobby keeps rebooting").await;
+    h.press("tab").await;
+    h.type_text("jane.smith@example.com").await;
+    h.press("tab").await;
+    // Category: typing narrows the list instead of stepping through all of it.
+    h.type_text("tech").await;
+    assert!(h.screen().contains("Technical Support"), "{}", h.screen());
+    h.press("tab").await;
+    h.type_text("hig").await;
+    h.press("tab").await;
+    h.type_text("network lobby").await;
+    h.press("tab").await;
+    h.type_text("floor=1, asset=RT-7").await;
+    h.press("tab").await;
+    h.type_text("Reboots every ten minutes").await;
+    h.press("ctrl-s").await;
+    assert!(h.app.overlay().is_none(), "{}", h.screen());
+    let key = selected_key(&h);
+    let t = demo.desk.get_ticket(&key).await.expect("filed").ticket;
+    assert_eq!(t.title, "Router in the lobby keeps rebooting");
+    assert_eq!(t.requester.email, "jane.smith@example.com");
+    assert_eq!(t.category, "Technical Support");
+    assert_eq!(t.priority, "High");
+    assert_eq!(t.tags, vec!["lobby".to_string(), "network".to_string()]);
+    assert_eq!(
+        t.custom_fields.get("asset"),
+        Some(&serde_json::json!("RT-7"))
+    );
+    assert_eq!(t.description, "Reboots every ten minutes");
+}

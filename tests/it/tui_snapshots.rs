@@ -503,6 +503,8 @@ fn composer() {
     check("new_ticket", |app| {
         press(app, &["N"]);
         type_text(app, "Projector in room 2 flickers");
+        press(app, &["tab"]);
+        type_text(app, "jane@example.com");
         press(app, &["tab", "right"]);
     });
 }

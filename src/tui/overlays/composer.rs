@@ -10,14 +10,13 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
-use super::form::{FormField, TicketForm};
-use super::{Cmd, Outcome, Overlay, one_line, text_input, text_of, type_into};
+use super::form::TicketForm;
+use super::{Cmd, Outcome, Overlay, text_input, text_of, type_into};
 use crate::domain::model::Visibility;
-use crate::domain::requests::NewTicket;
 use crate::tui::action::Action;
 use crate::tui::context::Context;
 use crate::tui::drafts::{Draft, Drafts};
-use crate::tui::keymap::{Code, Key, Pane};
+use crate::tui::keymap::{Key, Pane};
 use crate::tui::protocol::{Call, Effect, Op, TermEffect};
 
 pub struct Composer {
@@ -182,17 +181,12 @@ impl Composer {
                 let Some(form) = self.form.as_mut() else {
                     return Outcome::keep();
                 };
-                let title = form.title_text();
-                if title.trim().is_empty() {
-                    form.field = FormField::Title;
-                    return warn("a new ticket needs a title");
-                }
-                let new = NewTicket {
-                    title: title.trim().to_string(),
-                    description: body,
-                    category: form.category().map(str::to_string),
-                    priority: form.priority().map(str::to_string),
-                    ..NewTicket::default()
+                let new = match form.ticket(body) {
+                    Ok(new) => new,
+                    Err((field, why)) => {
+                        form.field = field;
+                        return warn(&why);
+                    }
                 };
                 self.sending = true;
                 Outcome::Keep(vec![
@@ -267,26 +261,17 @@ impl Overlay for Composer {
             self.confirm_discard = false;
             return Outcome::keep();
         }
-        match &mut self.form {
-            Some(form) if form.field == FormField::Title => {
-                if key.code != Code::Enter {
-                    type_into(&mut form.title, key);
-                }
-            }
-            Some(form) if form.field != FormField::Description => {}
-            _ => type_into(&mut self.text, key),
+        let in_form = self.form.as_mut().is_some_and(|form| form.type_key(key));
+        if !in_form {
+            type_into(&mut self.text, key);
         }
         Outcome::keep()
     }
 
     fn paste(&mut self, text: &str) {
-        match &mut self.form {
-            Some(form) if form.field == FormField::Title => {
-                form.title.insert_str(one_line(text));
-            }
-            _ => {
-                self.text.insert_str(text);
-            }
+        let in_form = self.form.as_mut().is_some_and(|form| form.paste(text));
+        if !in_form {
+            self.text.insert_str(text);
         }
     }
 

@@ -1,5 +1,8 @@
-//! The new-ticket form's fields above the composer's text: a title, and a category and
-//! a priority chosen from the desk's lists.
+//! The new-ticket form's fields above the composer's text: a title, the requester (staff
+//! filing for a customer), a category and a priority chosen from the desk's lists (typing
+//! narrows them), tags and custom fields.
+
+use std::collections::BTreeMap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,38 +10,123 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
 
-use super::{line_input, text_of};
+use super::{line_input, one_line, text_of, type_into};
+use crate::domain::requests::NewTicket;
 use crate::tui::action::Action;
 use crate::tui::context::Context;
-use crate::tui::keymap::Pane;
+use crate::tui::keymap::{Code, Key, Pane};
 
 /// Where typing goes in the form, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormField {
     Title,
+    Requester,
     Category,
     Priority,
+    Tags,
+    Fields,
     Description,
 }
 
 impl FormField {
-    fn next(self) -> FormField {
+    const ORDER: [FormField; 7] = [
+        FormField::Title,
+        FormField::Requester,
+        FormField::Category,
+        FormField::Priority,
+        FormField::Tags,
+        FormField::Fields,
+        FormField::Description,
+    ];
+
+    fn label(self) -> &'static str {
         match self {
-            FormField::Title => FormField::Category,
-            FormField::Category => FormField::Priority,
-            FormField::Priority => FormField::Description,
-            FormField::Description => FormField::Title,
+            FormField::Title => "Title",
+            FormField::Requester => "Requester",
+            FormField::Category => "Category",
+            FormField::Priority => "Priority",
+            FormField::Tags => "Tags",
+            FormField::Fields => "Fields",
+            FormField::Description => "Description",
+        }
+    }
+
+    /// Filing for someone else and custom fields are for staff.
+    fn staff_only(self) -> bool {
+        matches!(self, FormField::Requester | FormField::Fields)
+    }
+}
+
+/// One of the desk's lists, narrowed by what is typed while it has the cursor.
+struct Choice {
+    options: Vec<String>,
+    chosen: usize,
+    typed: String,
+}
+
+impl Choice {
+    fn new(options: Vec<String>, default: &str) -> Choice {
+        let chosen = options.iter().position(|o| o == default).unwrap_or(0);
+        Choice {
+            options,
+            chosen,
+            typed: String::new(),
+        }
+    }
+
+    fn value(&self) -> Option<&str> {
+        self.options.get(self.chosen).map(String::as_str)
+    }
+
+    /// Indices of the options that contain what is typed.
+    fn matching(&self) -> Vec<usize> {
+        let typed = self.typed.to_lowercase();
+        (0..self.options.len())
+            .filter(|&i| self.options[i].to_lowercase().contains(&typed))
+            .collect()
+    }
+
+    fn step(&mut self, forward: bool) {
+        let matching = self.matching();
+        if matching.is_empty() {
+            return;
+        }
+        let at = matching.iter().position(|&i| i == self.chosen);
+        let next = match (at, forward) {
+            (None, _) => 0,
+            (Some(at), true) => (at + 1) % matching.len(),
+            (Some(at), false) => (at + matching.len() - 1) % matching.len(),
+        };
+        self.chosen = matching[next];
+    }
+
+    /// A typed character narrows the list to the options containing the text so far,
+    /// and the choice moves to the first of them.
+    fn narrow(&mut self, key: Key) {
+        match key.code {
+            Code::Char(c) if key.is_text() => self.typed.push(c),
+            Code::Backspace => {
+                self.typed.pop();
+            }
+            _ => return,
+        }
+        if let Some(&first) = self.matching().first()
+            && !self.matching().contains(&self.chosen)
+        {
+            self.chosen = first;
         }
     }
 }
 
 pub struct TicketForm {
     pub title: TextArea<'static>,
-    categories: Vec<String>,
-    category: usize,
-    priorities: Vec<String>,
-    priority: usize,
+    requester: TextArea<'static>,
+    category: Choice,
+    priority: Choice,
+    tags: TextArea<'static>,
+    fields: TextArea<'static>,
     pub field: FormField,
+    staff: bool,
 }
 
 impl TicketForm {
@@ -52,15 +140,15 @@ impl TicketForm {
             .map(|c| c.name.clone())
             .collect();
         let priorities: Vec<String> = ctx.refs.priorities.iter().map(|p| p.name.clone()).collect();
-        let category = categories.iter().position(|c| c == "General").unwrap_or(0);
-        let priority = priorities.iter().position(|p| p == "Medium").unwrap_or(0);
         TicketForm {
             title: line_input(title),
-            categories,
-            category,
-            priorities,
-            priority,
+            requester: line_input(""),
+            category: Choice::new(categories, "General"),
+            priority: Choice::new(priorities, "Medium"),
+            tags: line_input(""),
+            fields: line_input(""),
             field: FormField::Title,
+            staff: ctx.info.user.role.is_staff(),
         }
     }
 
@@ -69,11 +157,49 @@ impl TicketForm {
     }
 
     pub fn category(&self) -> Option<&str> {
-        self.categories.get(self.category).map(String::as_str)
+        self.category.value()
     }
 
     pub fn priority(&self) -> Option<&str> {
-        self.priorities.get(self.priority).map(String::as_str)
+        self.priority.value()
+    }
+
+    /// The ticket the form describes, with `description`; or which field is wrong.
+    pub fn ticket(&self, description: String) -> Result<NewTicket, (FormField, String)> {
+        let title = self.title_text().trim().to_string();
+        if title.is_empty() {
+            return Err((FormField::Title, "a new ticket needs a title".into()));
+        }
+        let requester = text_of(&self.requester).trim().to_string();
+        let mut custom_fields = BTreeMap::new();
+        for pair in text_of(&self.fields).split(',').map(str::trim) {
+            if pair.is_empty() {
+                continue;
+            }
+            let Some((k, v)) = pair.split_once('=') else {
+                return Err((
+                    FormField::Fields,
+                    format!("fields are name=value, separated by commas (`{pair}` has no =)"),
+                ));
+            };
+            custom_fields.insert(
+                k.trim().to_string(),
+                serde_json::Value::String(v.trim().to_string()),
+            );
+        }
+        Ok(NewTicket {
+            title,
+            description,
+            category: self.category().map(str::to_string),
+            priority: self.priority().map(str::to_string),
+            tags: text_of(&self.tags)
+                .split_whitespace()
+                .map(str::to_lowercase)
+                .collect(),
+            custom_fields: custom_fields.into_iter().collect(),
+            requester_email: Some(requester).filter(|r| !r.is_empty()),
+            ..NewTicket::default()
+        })
     }
 
     /// The cursor is on a category or priority (the choice keys change it).
@@ -82,80 +208,158 @@ impl TicketForm {
     }
 
     pub fn next_field(&mut self) {
-        self.field = self.field.next();
+        let at = FormField::ORDER
+            .iter()
+            .position(|f| *f == self.field)
+            .unwrap_or(0);
+        let mut next = at;
+        loop {
+            next = (next + 1) % FormField::ORDER.len();
+            let field = FormField::ORDER[next];
+            if self.staff || !field.staff_only() {
+                self.field = field;
+                break;
+            }
+        }
+        self.category.typed.clear();
+        self.priority.typed.clear();
     }
 
     /// Steps the category or priority under the cursor; false when the cursor is in a
     /// text field (the key is then typed).
     pub fn step_choice(&mut self, forward: bool) -> bool {
-        let (len, index) = match self.field {
-            FormField::Category => (self.categories.len(), &mut self.category),
-            FormField::Priority => (self.priorities.len(), &mut self.priority),
-            FormField::Title | FormField::Description => return false,
-        };
-        if len > 0 {
-            *index = if forward {
-                (*index + 1) % len
-            } else {
-                (*index + len - 1) % len
-            };
+        match self.choice_mut() {
+            Some(choice) => {
+                choice.step(forward);
+                true
+            }
+            None => false,
         }
-        true
+    }
+
+    fn choice_mut(&mut self) -> Option<&mut Choice> {
+        match self.field {
+            FormField::Category => Some(&mut self.category),
+            FormField::Priority => Some(&mut self.priority),
+            _ => None,
+        }
+    }
+
+    fn line_mut(&mut self) -> Option<&mut TextArea<'static>> {
+        match self.field {
+            FormField::Title => Some(&mut self.title),
+            FormField::Requester => Some(&mut self.requester),
+            FormField::Tags => Some(&mut self.tags),
+            FormField::Fields => Some(&mut self.fields),
+            _ => None,
+        }
+    }
+
+    /// A key typed in the form; false when the cursor is in the description.
+    pub fn type_key(&mut self, key: Key) -> bool {
+        if let Some(choice) = self.choice_mut() {
+            choice.narrow(key);
+            return true;
+        }
+        match self.line_mut() {
+            Some(line) => {
+                if key.code != Code::Enter {
+                    type_into(line, key);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Pasted into the form; false when the cursor is in the description.
+    pub fn paste(&mut self, text: &str) -> bool {
+        if self.on_choice() {
+            return true;
+        }
+        match self.line_mut() {
+            Some(line) => {
+                line.insert_str(one_line(text));
+                true
+            }
+            None => false,
+        }
     }
 
     /// Draws the fields at the top of `area`; returns the room left for the description.
     pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Context) -> Rect {
         let theme = ctx.theme();
-        let [title_row, cat_row, pri_row, _, rest] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Min(1),
-        ])
-        .areas(area);
-        let label = |field: FormField, name: &str| {
+        let shown: Vec<FormField> = FormField::ORDER
+            .into_iter()
+            .filter(|f| *f != FormField::Description && (self.staff || !f.staff_only()))
+            .collect();
+        let mut constraints: Vec<Constraint> =
+            shown.iter().map(|_| Constraint::Length(1)).collect();
+        constraints.push(Constraint::Length(1));
+        constraints.push(Constraint::Min(1));
+        let rows = Layout::vertical(constraints).split(area);
+        let label = |field: FormField| {
             let style = if self.field == field {
                 theme.key()
             } else {
                 theme.dim()
             };
-            Span::styled(format!("{name:<12}"), style)
+            Span::styled(format!("{:<12}", field.label()), style)
         };
-        let [l, r] =
-            Layout::horizontal([Constraint::Length(12), Constraint::Min(1)]).areas(title_row);
-        frame.render_widget(
-            Paragraph::new(Line::from(label(FormField::Title, "Title"))),
-            l,
-        );
-        frame.render_widget(&self.title, r);
         let change = format!(
-            "  {}/{} to change",
+            "  {}/{} to change, type to narrow",
             ctx.word(Pane::Composer, Action::PrevChoice),
             ctx.word(Pane::Composer, Action::NextChoice),
         );
-        let choice = |field: FormField, name: &str, value: Option<&str>| {
-            Line::from(vec![
-                label(field, name),
-                Span::raw(format!("‹ {} ›", value.unwrap_or("—"))),
-                Span::styled(
-                    if self.field == field {
-                        change.clone()
+        for (i, field) in shown.iter().enumerate() {
+            let row = rows[i];
+            let [l, r] =
+                Layout::horizontal([Constraint::Length(12), Constraint::Min(1)]).areas(row);
+            frame.render_widget(Paragraph::new(Line::from(label(*field))), l);
+            let choice = match field {
+                FormField::Category => Some(&self.category),
+                FormField::Priority => Some(&self.priority),
+                _ => None,
+            };
+            match choice {
+                Some(choice) => {
+                    let mut spans =
+                        vec![Span::raw(format!("‹ {} ›", choice.value().unwrap_or("—")))];
+                    if self.field == *field {
+                        if !choice.typed.is_empty() {
+                            let n = choice.matching().len();
+                            spans.push(Span::styled(
+                                format!("  \"{}\": {n} of {}", choice.typed, choice.options.len()),
+                                theme.bold(),
+                            ));
+                        }
+                        spans.push(Span::styled(change.clone(), theme.dim()));
+                    }
+                    frame.render_widget(Paragraph::new(Line::from(spans)), r);
+                }
+                None => {
+                    let area = match field {
+                        FormField::Title => &self.title,
+                        FormField::Requester => &self.requester,
+                        FormField::Tags => &self.tags,
+                        _ => &self.fields,
+                    };
+                    let empty = text_of(area).is_empty() && self.field != *field;
+                    let hint = match field {
+                        FormField::Requester => "the customer's email (empty: you)",
+                        FormField::Tags => "space-separated",
+                        FormField::Fields => "name=value, name=value",
+                        _ => "",
+                    };
+                    if empty && !hint.is_empty() {
+                        frame.render_widget(Paragraph::new(Line::styled(hint, theme.dim())), r);
                     } else {
-                        String::new()
-                    },
-                    theme.dim(),
-                ),
-            ])
-        };
-        frame.render_widget(
-            Paragraph::new(choice(FormField::Category, "Category", self.category())),
-            cat_row,
-        );
-        frame.render_widget(
-            Paragraph::new(choice(FormField::Priority, "Priority", self.priority())),
-            pri_row,
-        );
+                        frame.render_widget(area, r);
+                    }
+                }
+            }
+        }
+        let rest = rows[rows.len() - 1];
         if self.field == FormField::Description {
             return rest;
         }
@@ -167,5 +371,35 @@ impl TicketForm {
         );
         frame.render_widget(Paragraph::new(Line::styled(reach, theme.dim())), head);
         body
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: char) -> Key {
+        Key::parse(&c.to_string()).expect("a key")
+    }
+
+    #[test]
+    fn typing_narrows_a_choice_and_the_arrows_step_through_what_matches() {
+        let mut c = Choice::new(
+            vec![
+                "General".into(),
+                "Billing".into(),
+                "Billing & Payments".into(),
+                "Travel".into(),
+            ],
+            "General",
+        );
+        for ch in "bil".chars() {
+            c.narrow(key(ch));
+        }
+        assert_eq!(c.value(), Some("Billing"));
+        c.step(true);
+        assert_eq!(c.value(), Some("Billing & Payments"));
+        c.step(true);
+        assert_eq!(c.value(), Some("Billing"), "only the matching ones");
     }
 }
