@@ -43,6 +43,8 @@ pub struct App {
     pub drafts: Drafts,
     /// The opposite of the user's last change, for `u`.
     pub undo: Vec<Reverse>,
+    /// The write the open dialog sent and waits for, so no other answer reaches it.
+    awaited: Option<(Op, Vec<String>)>,
     pub quit: bool,
     /// Something on screen changed since the last frame.
     pub dirty: bool,
@@ -68,6 +70,7 @@ impl App {
             sync,
             drafts,
             undo: Vec::new(),
+            awaited: None,
             quit: false,
             dirty: true,
         }

@@ -1046,3 +1046,27 @@ async fn staff_file_for_a_customer_with_tags_and_fields_picking_the_category_by_
     );
     assert_eq!(t.description, "Reboots every ten minutes");
 }
+
+#[tokio::test]
+async fn a_dialog_hears_only_the_answer_to_its_own_write() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "key:TKT-1").await;
+    h.press("t").await;
+    h.type_text(" callback").await;
+    // Enter sends the tags; the answer has not come back yet.
+    let enter = desk::tui::keymap::Key::parse("enter").expect("enter");
+    let _sent = h.app.on_key(enter);
+    // Meanwhile the answer to an earlier write (another ticket, another change) arrives.
+    let other = demo.desk.get_ticket("TKT-2").await.expect("ticket").ticket;
+    h.deliver(Msg::Written {
+        op: desk::tui::protocol::Op::Assign(None),
+        results: vec![("TKT-2".into(), Ok(other))],
+    })
+    .await;
+    let prompt = h
+        .app
+        .overlay_as::<Prompt>()
+        .expect("the tag dialog still waits for its own answer");
+    assert!(prompt.text().contains("callback"));
+}

@@ -28,7 +28,16 @@ impl App {
         if let Op::Reject(_) = &op {
             effects.extend(self.composer_answered(summary.is_ok()));
         }
-        overlays::answer(&mut self.overlay, &summary);
+        // Only the dialog that sent this write hears its answer: one closed meanwhile
+        // may have been replaced by another that is waiting for its own.
+        if self
+            .awaited
+            .as_ref()
+            .is_some_and(|(o, keys)| *o == op && *keys == changed)
+        {
+            self.awaited = None;
+            overlays::answer(&mut self.overlay, &summary);
+        }
         match summary {
             Ok(text) => self.status.tell(text),
             Err(text) => self.status.warn(text),
@@ -159,6 +168,11 @@ impl App {
         if !keys.is_empty() {
             self.status.tell(format!("{}…", describe_keys(&keys)));
         }
+        self.awaited = self
+            .overlay
+            .as_ref()
+            .is_some_and(|o| o.awaiting())
+            .then(|| (op.clone(), keys.clone()));
         self.list.write(op, keys)
     }
 }
