@@ -1070,3 +1070,19 @@ async fn a_dialog_hears_only_the_answer_to_its_own_write() {
         .expect("the tag dialog still waits for its own answer");
     assert!(prompt.text().contains("callback"));
 }
+
+#[tokio::test]
+async fn ones_own_comment_moves_its_row_to_the_top_at_once() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    h.press("G").await;
+    let last = selected_key(&h);
+    assert_ne!(h.app.list.rows.rows[0].key, last);
+    h.press("c").await;
+    h.type_text("Looking into it").await;
+    h.press("ctrl-s").await;
+    let top = &h.app.list.rows.rows[0];
+    assert_eq!(top.key, last, "newest update first");
+    assert!(h.app.ctx.now - top.updated_at < 60_000, "Upd is now");
+    assert_eq!(selected_key(&h), last, "the selection stays on it");
+}
