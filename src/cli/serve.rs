@@ -76,6 +76,7 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
             compat: compat_options(&loaded.config.compat),
             cors: crate::server::CorsOrigins::from_config(&loaded.config.server.cors_origins),
             show_assignee: loaded.config.pages.show_assignee,
+            public_url: loaded.config.server.public_url.clone(),
             pages: crate::server::PagesOptions {
                 enabled: loaded.config.pages.enabled,
                 allow_replies: loaded.config.pages.allow_replies,

@@ -164,6 +164,10 @@ pub struct Server {
     /// Connections served at once; `None`: half the open-files limit.
     #[serde(deserialize_with = "check::de_max_connections")]
     pub max_connections: Option<usize>,
+    /// How people reach this server (`https://desk.example.com`), for the tracking links
+    /// and QR codes it hands out; `None`: the address it listens on.
+    #[serde(deserialize_with = "check::de_url")]
+    pub public_url: Option<String>,
 }
 
 impl Default for Server {
@@ -177,6 +181,7 @@ impl Default for Server {
             header_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: None,
+            public_url: None,
         }
     }
 }

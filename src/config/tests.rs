@@ -144,6 +144,7 @@ q = "close"
             header_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: None,
+            public_url: None,
         }
     );
     assert_eq!(

@@ -61,6 +61,8 @@ pub struct ServerOptions {
     pub cors: CorsOrigins,
     /// Header-read and idle timeouts, and the cap on connections.
     pub limits: Limits,
+    /// `[server] public_url`: how people reach this server, for the links it hands out.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -77,6 +79,7 @@ impl Default for ServerOptions {
             pages: PagesOptions::default(),
             cors: CorsOrigins::Off,
             limits: Limits::default(),
+            public_url: None,
         }
     }
 }
@@ -86,6 +89,9 @@ impl Default for ServerOptions {
 pub struct App {
     pub service: Service,
     pub options: Arc<ServerOptions>,
+    /// Where links the server hands out point: `[server] public_url`, else the address
+    /// it listens on (set when it binds). Never the client's `Host` header.
+    pub base_url: Arc<std::sync::OnceLock<String>>,
     /// Becomes true when the server starts shutting down, so that endless answers
     /// (event streams) end and graceful shutdown can finish.
     closing: Arc<watch::Sender<bool>>,
@@ -93,8 +99,13 @@ pub struct App {
 
 impl App {
     pub fn new(service: Service, options: ServerOptions) -> App {
+        let base_url = std::sync::OnceLock::new();
+        if let Some(url) = &options.public_url {
+            let _ = base_url.set(url.trim_end_matches('/').to_string());
+        }
         App {
             service,
+            base_url: Arc::new(base_url),
             options: Arc::new(options),
             closing: Arc::new(watch::channel(false).0),
         }
@@ -286,6 +297,10 @@ impl Bound {
         let listener = TcpListener::bind(listen).await.map_err(|e| {
             std::io::Error::new(e.kind(), format!("cannot listen on {listen}: {e}"))
         })?;
+        // Without a public URL, links name the address bound (a no-op when it is set).
+        let _ = app
+            .base_url
+            .set(format!("http://{}", listener.local_addr()?));
         Ok(Bound { listener, app })
     }
 

@@ -93,6 +93,50 @@ async fn the_filing_answer_has_the_key_the_link_and_a_qr_code() {
     s.stop().await;
 }
 
+/// Files a request through `/new` as `v` and returns the answer page.
+async fn file_page(v: &mut Visitor<'_>) -> String {
+    let token = csrf_of(&v.get("/new").await.text());
+    let fields = [
+        ("csrf", token.as_str()),
+        ("name", "Ann"),
+        ("email", EMAIL),
+        ("category", "General"),
+        ("title", "Hello"),
+        ("description", ""),
+    ];
+    let r = v.post("/new", &fields).await;
+    r.expect(StatusCode::CREATED);
+    r.text()
+}
+
+#[tokio::test]
+async fn links_point_at_the_server_never_at_the_host_the_client_names() {
+    let s = TestServer::start().await;
+    let mut v = Visitor::new(&s);
+    v.host = Some("evil.example".into());
+    let html = file_page(&mut v).await;
+    assert!(!html.contains("evil.example"), "{html}");
+    assert!(
+        html.contains(&format!("http://{}/track?key=", s.addr)),
+        "{html}"
+    );
+    s.stop().await;
+
+    let s = TestServer::start_with(ServerOptions {
+        public_url: Some("https://desk.example.com".into()),
+        ..ServerOptions::default()
+    })
+    .await;
+    let mut v = Visitor::new(&s);
+    v.host = Some("evil.example".into());
+    let html = file_page(&mut v).await;
+    assert!(
+        html.contains("https://desk.example.com/track?key=TKT-1"),
+        "[server] public_url: {html}"
+    );
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn every_value_is_escaped_and_the_policy_forbids_inline_code() {
     let s = TestServer::start().await;

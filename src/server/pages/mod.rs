@@ -463,7 +463,7 @@ async fn new_post(
     };
     match app.service.create_ticket(&actor, new).await {
         Ok(t) => {
-            let link = tracking_link(&headers, &t.key);
+            let link = tracking_link(&app, &t.key);
             let qr = qr_svg(&link);
             nonce.answer(
                 StatusCode::CREATED,
@@ -475,28 +475,15 @@ async fn new_post(
     }
 }
 
-/// The absolute tracking link for `key`, from the `Host` the browser used (a proxy in
-/// front says `https` in `X-Forwarded-Proto`). A host that is not a plain name and
-/// port gives a link relative to this server instead.
-fn tracking_link(headers: &HeaderMap, key: &str) -> String {
+/// The absolute tracking link for `key`, on the server's own address (`[server]
+/// public_url`, else the one it listens on): a client's `Host` header never decides
+/// where a link or QR code sends people.
+fn tracking_link(app: &App, key: &str) -> String {
     let path = format!("/track?key={key}");
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        });
-    let Some(host) = host else {
-        return path;
-    };
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    format!("{}://{host}{path}", if https { "https" } else { "http" })
+    match app.base_url.get() {
+        Some(base) => format!("{base}{path}"),
+        None => path,
+    }
 }
 
 /// The QR code of `link` as inline SVG (no XML prolog, so it sits in the page).

@@ -9,6 +9,8 @@ use super::server::{Reply, TestServer, send};
 pub struct Visitor<'a> {
     pub s: &'a TestServer,
     pub cookie: Option<String>,
+    /// A `Host` header of the visitor's choosing (a hostile one, in tests).
+    pub host: Option<String>,
 }
 
 /// `application/x-www-form-urlencoded` encoding of one value.
@@ -59,7 +61,11 @@ pub fn without_tokens(html: &str) -> String {
 
 impl<'a> Visitor<'a> {
     pub fn new(s: &'a TestServer) -> Visitor<'a> {
-        Visitor { s, cookie: None }
+        Visitor {
+            s,
+            cookie: None,
+            host: None,
+        }
     }
 
     fn keep_cookie(&mut self, r: &Reply) {
@@ -77,6 +83,9 @@ impl<'a> Visitor<'a> {
             .request(Method::GET, format!("{}{path}", self.s.base));
         if let Some(c) = &self.cookie {
             rb = rb.header("cookie", c);
+        }
+        if let Some(h) = &self.host {
+            rb = rb.header("host", h);
         }
         let r = send(rb).await;
         self.keep_cookie(&r);
@@ -96,6 +105,9 @@ impl<'a> Visitor<'a> {
             .body(body);
         if let Some(c) = &self.cookie {
             rb = rb.header("cookie", c);
+        }
+        if let Some(h) = &self.host {
+            rb = rb.header("host", h);
         }
         let r = send(rb).await;
         self.keep_cookie(&r);
