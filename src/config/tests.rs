@@ -525,6 +525,7 @@ fn the_example_documents_every_key_with_a_valid_value() {
             "idle_timeout_secs",
             "listen",
             "max_connections",
+            "public_url",
             "token_ttl_hours",
             "url",
         ]
