@@ -116,10 +116,53 @@ impl App {
     }
 }
 
-/// Puts a rate limit per client address on `routes`, answering 429 with `Retry-After`
-/// in desk's error format.
-fn rate_limited(routes: Router<App>, burst: u32, period: Duration) -> Router<App> {
-    rate_limited_as(routes, burst, period, |status, code, message| {
+/// One rate limit shared by every door it guards: a client gets one budget of login
+/// guesses (or of anonymous lookups) whichever surface it asks through.
+#[derive(Clone)]
+pub(crate) struct Budget(
+    Option<
+        Arc<
+            tower_governor::governor::GovernorConfig<
+                tower_governor::key_extractor::PeerIpKeyExtractor,
+                governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>,
+            >,
+        >,
+    >,
+);
+
+impl Budget {
+    /// `burst` requests per address, then one every `period`.
+    pub(crate) fn new(burst: u32, period: Duration) -> Budget {
+        let Some(config) = GovernorConfigBuilder::default()
+            .period(period)
+            .burst_size(burst.max(1))
+            .finish()
+        else {
+            tracing::warn!("rate limit settings are invalid; the limit is off");
+            return Budget(None);
+        };
+        let limiter = config.limiter().clone();
+        // The limiter keeps a cell per address; drop the idle ones now and then.
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limiter.retain_recent();
+            }
+        });
+        Budget(Some(Arc::new(config)))
+    }
+}
+
+/// The budgets every surface shares.
+pub(crate) struct Budgets {
+    pub login: Budget,
+    pub lookups: Budget,
+}
+
+/// `routes` limited by `budget`, answering a refusal in desk's error format.
+fn rate_limited(routes: Router<App>, budget: &Budget) -> Router<App> {
+    rate_limited_as(routes, budget, |status, code, message| {
         ApiError::new(status, code, message).into_response()
     })
 }
@@ -131,27 +174,12 @@ pub(crate) type Refusal = fn(StatusCode, &'static str, String) -> Response;
 /// [`rate_limited`] with the refusal worded by `refuse`.
 pub(crate) fn rate_limited_as(
     routes: Router<App>,
-    burst: u32,
-    period: Duration,
+    budget: &Budget,
     refuse: Refusal,
 ) -> Router<App> {
-    let Some(config) = GovernorConfigBuilder::default()
-        .period(period)
-        .burst_size(burst.max(1))
-        .finish()
-    else {
-        tracing::warn!("rate limit settings are invalid; the limit is off");
+    let Some(config) = budget.0.clone() else {
         return routes;
     };
-    let limiter = config.limiter().clone();
-    // The limiter keeps a cell per address; drop the idle ones now and then.
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            every.tick().await;
-            limiter.retain_recent();
-        }
-    });
     routes.layer(GovernorLayer::new(config).error_handler(move |e| {
         let (status, wait, message) = match e {
             tower_governor::GovernorError::TooManyRequests { wait_time, .. } => (
@@ -176,15 +204,17 @@ pub(crate) fn rate_limited_as(
 /// The whole HTTP surface.
 pub fn router(app: App) -> Router {
     let options = app.options.clone();
+    let budgets = Budgets {
+        login: Budget::new(options.login_burst, options.login_period),
+        lookups: Budget::new(options.anonymous_burst, options.anonymous_period),
+    };
     let login = rate_limited(
         Router::new().route("/auth/login", post(auth::login)),
-        options.login_burst,
-        options.login_period,
+        &budgets.login,
     );
     let anonymous = rate_limited(
         Router::new().route("/track/{key}", get(feed::track)),
-        options.anonymous_burst,
-        options.anonymous_period,
+        &budgets.lookups,
     );
     let api = Router::new()
         .route("/auth/logout", post(auth::logout))
@@ -224,8 +254,8 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", options.cors.apply(api, true))
-        .merge(compat::routes(&options))
-        .merge(pages::routes(&options))
+        .merge(compat::routes(&options, &budgets))
+        .merge(pages::routes(&options, &budgets))
         .merge(openapi::docs())
         .fallback(api_not_found)
         .with_state(app)

@@ -473,3 +473,34 @@ async fn staff_and_admins_log_in_with_their_role_words() {
     }
     s.stop().await;
 }
+
+/// One address has one budget of login guesses, whichever door it knocks on: guesses at
+/// desk's own login use up the booking system's too.
+#[tokio::test]
+async fn login_guesses_count_against_one_budget_across_doors() {
+    let mut opts = options(|c| c.reports = ON);
+    opts.login_burst = 2;
+    opts.login_period = std::time::Duration::from_secs(60);
+    let s = TestServer::start_without_logins(opts).await;
+    for _ in 0..2 {
+        let native = json(
+            &s,
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            j!({"email": "nobody@example.com", "password": "a wrong guess"}),
+        )
+        .await;
+        native.expect(StatusCode::UNAUTHORIZED);
+    }
+    let compat = json(
+        &s,
+        Method::POST,
+        "/users/login",
+        None,
+        j!({"email": "nobody@example.com", "password": "another guess"}),
+    )
+    .await;
+    compat.expect(StatusCode::TOO_MANY_REQUESTS);
+    s.stop().await;
+}

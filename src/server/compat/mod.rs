@@ -91,15 +91,16 @@ impl Default for CompatOptions {
 }
 
 /// The routes of the enabled surfaces. Intake and tracking take anonymous traffic from
-/// the public, so they share the anonymous rate limit's settings (each its own bucket).
+/// the public: they share the anonymous lookups' budget with every other door, as the
+/// logins share the login budget.
 /// Each surface gets CORS answers as the operator allowed them; `"*"` opens only the
 /// calls that take no token (`credentials` false).
-pub(super) fn routes(options: &ServerOptions) -> Router<App> {
+pub(super) fn routes(options: &ServerOptions, budgets: &super::Budgets) -> Router<App> {
     let c = &options.compat;
     let cors = &options.cors;
     let mut routes = Router::new();
     let limited = |r: Router<App>, refuse: super::Refusal| {
-        super::rate_limited_as(r, options.anonymous_burst, options.anonymous_period, refuse)
+        super::rate_limited_as(r, &budgets.lookups, refuse)
     };
     if c.tracking.enabled {
         announce("tracking", c.tracking, true);
@@ -118,8 +119,7 @@ pub(super) fn routes(options: &ServerOptions) -> Router<App> {
         announce("service_requests", c.service_requests, true);
         let login = super::rate_limited_as(
             service_requests::login_routes(),
-            options.login_burst,
-            options.login_period,
+            &budgets.login,
             service_requests::refuse,
         );
         routes = routes
@@ -128,17 +128,15 @@ pub(super) fn routes(options: &ServerOptions) -> Router<App> {
     }
     if c.reports.enabled {
         announce("reports", c.reports, false);
-        let limited = |r: Router<App>| {
-            super::rate_limited_as(
-                r,
-                options.login_burst,
-                options.login_period,
-                reports::refuse,
-            )
-        };
+        // Sign-ups have a budget of their own: several people may sign up from one
+        // address (a family, an office) without using up its login guesses.
+        let signups = super::Budget::new(options.login_burst, options.login_period);
+        let signup = super::rate_limited_as(reports::signup_routes(), &signups, reports::refuse);
+        let login =
+            super::rate_limited_as(reports::login_routes(), &budgets.login, reports::refuse);
         routes = routes
-            .merge(cors.apply(limited(reports::signup_routes()), true))
-            .merge(cors.apply(limited(reports::login_routes()), true))
+            .merge(cors.apply(signup, true))
+            .merge(cors.apply(login, true))
             .merge(cors.apply(reports::routes(), true));
     }
     if c.helpdesk.enabled {

@@ -65,7 +65,7 @@ const NOT_FOUND: &str =
     "We could not find a request with that number and email. Check both and try again.";
 const STALE_FORM: &str = "This form has expired or did not come from this site. Please try again.";
 
-pub(super) fn routes(options: &ServerOptions) -> Router<App> {
+pub(super) fn routes(options: &ServerOptions, budgets: &super::Budgets) -> Router<App> {
     if !options.pages.enabled {
         return Router::new();
     }
@@ -74,14 +74,12 @@ pub(super) fn routes(options: &ServerOptions) -> Router<App> {
             .route("/track", post(track_post))
             .route("/track/reply", post(reply_post))
             .route("/track/reopen", post(reopen_post)),
-        options.anonymous_burst,
-        options.anonymous_period,
+        &budgets.lookups,
         refuse,
     );
     let filings = super::rate_limited_as(
         Router::new().route("/new", post(new_post)),
-        options.pages.filing_burst,
-        options.pages.filing_period,
+        &super::Budget::new(options.pages.filing_burst, options.pages.filing_period),
         refuse,
     );
     Router::new()
