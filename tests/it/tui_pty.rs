@@ -114,7 +114,11 @@ impl Tui {
         }
         self.typing(query);
         self.send("\r");
-        self.wait_for(&format!("filter: {query}"));
+        // The new filter's first page, not only its words: keys act on loaded rows.
+        let shown = format!("filter: {query}");
+        self.wait_until(&shown, |text| {
+            text.contains(&shown) && !text.contains("loading…")
+        });
     }
 
     fn quit(mut self) -> (portable_pty::ExitStatus, bool) {
