@@ -127,7 +127,15 @@ impl Action {
     pub fn needs_ticket(self) -> bool {
         matches!(
             self,
-            Action::AssignMe | Action::Assign | Action::Status | Action::Priority
+            Action::AssignMe
+                | Action::Assign
+                | Action::Status
+                | Action::Priority
+                | Action::Tags
+                | Action::Comment
+                | Action::Approve
+                | Action::Reject
+                | Action::CopyKey
         )
     }
 

@@ -457,6 +457,12 @@ impl App {
         }
         let keys = self.list.rows.targets();
         if keys.is_empty() && action.needs_ticket() {
+            // Said, so a key pressed too early is not silently lost.
+            self.status.tell(if self.list.rows.loaded {
+                "no ticket to act on here"
+            } else {
+                "the tickets are still loading; press it again when they show"
+            });
             return Vec::new();
         }
         if let Some(overlay) =

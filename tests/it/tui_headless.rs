@@ -1086,3 +1086,24 @@ async fn ones_own_comment_moves_its_row_to_the_top_at_once() {
     assert!(h.app.ctx.now - top.updated_at < 60_000, "Upd is now");
     assert_eq!(selected_key(&h), last, "the selection stays on it");
 }
+
+#[tokio::test]
+async fn a_key_pressed_before_the_tickets_show_says_so() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "key:TKT-99999").await;
+    h.press("c").await;
+    assert!(h.app.overlay().is_none());
+    let said = |h: &Headless| h.app.status.notice.as_ref().map(|n| n.text.clone());
+    assert_eq!(said(&h).as_deref(), Some("no ticket to act on here"));
+    // A new filter whose first page has not come back yet.
+    let key = |s: &str| desk::tui::keymap::Key::parse(s).expect("key");
+    let _ = h.app.on_key(key("0"));
+    let _ = h.app.on_key(key("c"));
+    assert!(h.app.overlay().is_none());
+    assert!(
+        said(&h).is_some_and(|t| t.contains("still loading")),
+        "{:?}",
+        said(&h)
+    );
+}
