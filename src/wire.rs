@@ -105,6 +105,7 @@ pub struct FeedHead {
 #[serde(deny_unknown_fields)]
 pub struct Transition {
     /// The target status key (`in_progress`, `waiting_on_customer`, `resolved`, ...).
+    #[schema(pattern = r"\S")]
     pub status: String,
     /// Why, for the timeline.
     #[serde(default)]
@@ -141,6 +142,8 @@ pub struct Decision {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
+    /// Must hold more than spaces.
+    #[schema(pattern = r"\S")]
     pub body: String,
     /// `public` (the default) or `internal` (staff only; customers never see it).
     #[serde(default = "public")]

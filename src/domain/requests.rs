@@ -12,6 +12,8 @@ use super::time::Millis;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTicket {
+    /// Must hold more than spaces.
+    #[schema(pattern = r"\S")]
     pub title: String,
     #[serde(default)]
     pub description: String,

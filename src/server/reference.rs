@@ -136,9 +136,11 @@ pub async fn users(
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     email: String,
+    #[schema(pattern = r"\S")]
     name: String,
     role: Role,
     #[schema(format = Password)]
+    #[schema(min_length = 8)]
     password: String,
 }
 
@@ -195,6 +197,7 @@ pub struct PatchUser {
     /// A new password; every token the person holds is revoked.
     #[serde(default)]
     #[schema(format = Password)]
+    #[schema(min_length = 8)]
     password: Option<String>,
     /// Needed with `password` when changing one's own: the password now.
     #[serde(default)]
@@ -255,6 +258,7 @@ pub async fn update_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryBody {
+    #[schema(pattern = r"\S")]
     name: String,
     #[serde(default)]
     description: String,
@@ -364,6 +368,7 @@ async fn save_category(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriorityBody {
+    #[schema(pattern = r"\S")]
     name: String,
     /// Lower is more urgent (Critical = 1).
     rank: i64,
@@ -464,6 +469,7 @@ async fn save_priority(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameStatus {
+    #[schema(pattern = r"\S")]
     name: String,
 }
 
