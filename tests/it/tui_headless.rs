@@ -55,6 +55,27 @@ async fn filter(h: &mut Headless, query: &str) {
     h.press("enter").await;
 }
 
+/// Mike, an agent on the same desk, adds `tag` to `key` while the test's user works.
+async fn mike_tags(demo: &Demo, key: &str, tag: &str) {
+    let service = demo.desk.service().clone();
+    let mike = service
+        .user_by_email("mike.chen@example.com")
+        .await
+        .expect("lookup")
+        .expect("mike");
+    LocalDesk::acting_as(service, mike)
+        .edit_ticket(
+            key,
+            desk::domain::requests::TicketEdit {
+                add_tags: vec![tag.into()],
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("mike tags");
+}
+
 fn selected_key(h: &Headless) -> String {
     h.app
         .list
@@ -562,23 +583,7 @@ async fn a_colleagues_tag_stops_the_save_says_what_changed_and_enter_applies_you
     let before = demo.desk.get_ticket("TKT-1").await.expect("ticket").ticket;
     h.press("t").await;
     // Mike tags the same ticket while the dialog is open.
-    let service = demo.desk.service().clone();
-    let mike = service
-        .user_by_email("mike.chen@example.com")
-        .await
-        .expect("lookup")
-        .expect("mike");
-    LocalDesk::acting_as(service, mike)
-        .edit_ticket(
-            "TKT-1",
-            desk::domain::requests::TicketEdit {
-                add_tags: vec!["escalated".into()],
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .expect("mike tags");
+    mike_tags(&demo, "TKT-1", "escalated").await;
     h.type_text(" callback").await;
     h.press("enter").await;
     // Refused, and the dialog is still open with what was typed and what changed.
@@ -952,23 +957,7 @@ async fn an_open_dialog_follows_a_colleagues_change_to_its_ticket() {
     let mut h = start(&demo, WIDE).await;
     filter(&mut h, "key:TKT-1").await;
     h.press("t").await;
-    let service = demo.desk.service().clone();
-    let mike = service
-        .user_by_email("mike.chen@example.com")
-        .await
-        .expect("lookup")
-        .expect("mike");
-    LocalDesk::acting_as(service, mike)
-        .edit_ticket(
-            "TKT-1",
-            desk::domain::requests::TicketEdit {
-                add_tags: vec!["escalated".into()],
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .expect("mike tags");
+    mike_tags(&demo, "TKT-1", "escalated").await;
     // The change arrives (the feed, as a refresh would bring it) with the dialog open.
     h.deliver(Msg::Nudge).await;
     let prompt = h.app.overlay_as::<Prompt>().expect("still open");

@@ -243,6 +243,14 @@ fn text(map: &Map<String, Value>, names: &[&str]) -> Option<String> {
     })
 }
 
+/// `email` and `password` of a login body: the email trimmed, the password as sent
+/// (spaces may be part of it). `None` when either is missing.
+fn credentials(map: &Map<String, Value>) -> Option<(String, String)> {
+    let email = text(map, &["email"])?;
+    let password = map.get("password").and_then(Value::as_str)?;
+    Some((email, password.to_string()))
+}
+
 /// The first of `names` that is present and not null, as given.
 fn value(map: &Map<String, Value>, names: &[&str]) -> Option<Value> {
     names

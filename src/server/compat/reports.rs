@@ -136,10 +136,7 @@ fn user_type(role: Role) -> &'static str {
 
 async fn login(State(app): State<App>, body: Bytes) -> Answer {
     let map = object(&body).map_err(bad_body)?;
-    let (Some(email), Some(password)) = (
-        text(&map, &["email"]),
-        map.get("password").and_then(Value::as_str),
-    ) else {
+    let Some((email, password)) = super::credentials(&map) else {
         return Err(fail(
             StatusCode::BAD_REQUEST,
             "Email and password are required",
@@ -147,7 +144,7 @@ async fn login(State(app): State<App>, body: Bytes) -> Answer {
     };
     match app
         .service
-        .login(&email, password, app.options.token_ttl_hours)
+        .login(&email, &password, app.options.token_ttl_hours)
         .await
     {
         Ok(issued) => Ok(axum::Json(json!({

@@ -510,10 +510,7 @@ fn role_word(role: Role) -> &'static str {
 /// localStorage; `user.id` is the id they send back as `createdBy` and in `/user/{id}`.
 async fn login(State(app): State<App>, body: Bytes) -> Answer {
     let map = object(&body).map_err(bad_body)?;
-    let (Some(email), Some(password)) = (
-        text(&map, &["email"]),
-        map.get("password").and_then(Value::as_str),
-    ) else {
+    let Some((email, password)) = super::credentials(&map) else {
         return Err(fail(
             StatusCode::BAD_REQUEST,
             "Email and password are required",
@@ -521,7 +518,7 @@ async fn login(State(app): State<App>, body: Bytes) -> Answer {
     };
     match app
         .service
-        .login(&email, password, app.options.token_ttl_hours)
+        .login(&email, &password, app.options.token_ttl_hours)
         .await
     {
         Ok(issued) => Ok(axum::Json(json!({
