@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::domain::model::{Category, CustomFields, Role, Visibility};
-use crate::domain::requests::NewTicket;
+use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::domain::time::{self, hours};
 use crate::service::{Actor, NewUser, Service, ServiceError};
 
@@ -143,6 +143,13 @@ pub async fn load(service: &Service) -> Result<usize, DemoError> {
             )
             .await?;
     }
+    // The same supervisor every time, whatever the map's order.
+    let triage = people
+        .values()
+        .filter(|a| a.role() == Role::Supervisor)
+        .min_by_key(|a| a.email().to_string())
+        .cloned()
+        .unwrap_or_else(|| admin.clone());
     let actor = |email: &str| {
         people
             .get(email)
@@ -162,21 +169,35 @@ pub async fn load(service: &Service) -> Result<usize, DemoError> {
             title: title.clone(),
             source,
         };
-        let ticket = service
+        // Customers file; triage (priority, tags) is staff's, as in a real desk, so a
+        // customer's ticket is triaged by the supervisor at once.
+        let staff = filer.is_staff();
+        let mut ticket = service
             .create_ticket(
                 &filer,
                 NewTicket {
                     title: t.title.clone(),
                     description: t.description,
                     category: Some(t.category),
-                    priority: Some(t.priority),
-                    tags: t.tags,
+                    priority: staff.then(|| t.priority.clone()),
+                    tags: if staff { t.tags.clone() } else { Vec::new() },
                     custom_fields: t.custom_fields,
                     ..Default::default()
                 },
             )
             .await
             .map_err(step_err)?;
+        if !staff && (ticket.priority != t.priority || !t.tags.is_empty()) {
+            let edit = TicketEdit {
+                priority: Some(t.priority),
+                tags: (!t.tags.is_empty()).then_some(t.tags),
+                ..Default::default()
+            };
+            ticket = service
+                .edit_ticket(&triage, &ticket.key, edit, None)
+                .await
+                .map_err(step_err)?;
+        }
         // Spread the history over the ticket's age: filed `age` ago, each step a slice
         // later, the last one a slice before now.
         let slice = hours(t.age_hours.max(0.0)) / (t.steps.len() as i64 + 1);

@@ -20,9 +20,11 @@ pub struct NewTicket {
     /// A category name; the desk's default (`General`) when absent.
     #[serde(default)]
     pub category: Option<String>,
-    /// A priority name; `Medium` (or the least urgent) when absent.
+    /// A priority name; `Medium` (or the least urgent) when absent. A customer's is kept
+    /// as the custom field `requested_priority` and not applied: triage is staff's.
     #[serde(default)]
     pub priority: Option<String>,
+    /// Staff's tags; a customer's are kept as the custom field `requested_tags`.
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]

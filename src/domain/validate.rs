@@ -82,6 +82,10 @@ pub fn email(field: &'static str, raw: &str) -> Result<String, Invalid> {
     Ok(email)
 }
 
+/// Custom fields only staff write: a supervisor's notes (seed 002), and what desk keeps
+/// of a customer's own priority and tags when they file.
+pub const STAFF_FIELDS: &[&str] = &["supervisor_notes", "requested_priority", "requested_tags"];
+
 pub fn custom_fields(fields: &CustomFields) -> Result<(), Invalid> {
     if fields.len() > CUSTOM_FIELDS_MAX {
         return Err(invalid(

@@ -40,7 +40,24 @@ impl Service {
     }
 
     pub async fn create_ticket(&self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
+        self.create_ticket_marked(actor, new, &[]).await
+    }
+
+    /// Files a ticket carrying a surface's own `marks` (tags such as the reports
+    /// surface's `report`, which its lists filter on) whoever files it: the marks are the
+    /// surface's, not the caller's choice, so they pass where a customer's tags do not.
+    pub async fn create_ticket_marked(
+        &self,
+        actor: &Actor,
+        mut new: NewTicket,
+        marks: &[&str],
+    ) -> Result<Ticket> {
         actor.require_active()?;
+        let refs = self.refs().await?;
+        if !actor.is_staff() {
+            customer_choices(&mut new, &refs)?;
+        }
+        new.tags.extend(marks.iter().map(|m| m.to_string()));
         let title = validate::required_text("title", &new.title, validate::TITLE_MAX)?;
         let description = validate::bounded_text(
             "description",
@@ -62,7 +79,6 @@ impl Service {
         let requester = self
             .requester_for(actor, new.requester_email.as_deref(), requester_name)
             .await?;
-        let refs = self.refs().await?;
         let category = match new.category.as_deref().filter(|c| !c.trim().is_empty()) {
             Some(name) => refs.category(name)?,
             None => refs
@@ -163,6 +179,34 @@ impl Service {
         apply_edit(&mut c, edit)?;
         self.commit_change(actor, c).await
     }
+}
+
+/// What a customer filing may decide is what they could later edit: nothing about
+/// triage. Their priority and tags are kept for staff as `requested_priority` and
+/// `requested_tags` (every seed's form sends a priority, so refusing would break them)
+/// and the ticket files at the desk's defaults; fields only staff write are refused.
+fn customer_choices(new: &mut NewTicket, refs: &super::Refs) -> Result<()> {
+    if let Some(key) = new
+        .custom_fields
+        .keys()
+        .find(|k| validate::STAFF_FIELDS.contains(&k.as_str()))
+    {
+        return Err(ServiceError::Forbidden(format!(
+            "`{key}` is written by staff, not by the customer filing"
+        )));
+    }
+    if let Some(name) = new.priority.take().filter(|p| !p.trim().is_empty()) {
+        let priority = refs.priority(&name)?;
+        new.custom_fields
+            .insert("requested_priority".into(), priority.name.clone().into());
+    }
+    let tags = std::mem::take(&mut new.tags);
+    if !tags.is_empty() {
+        let tags = tags::normalize_tags(&tags).map_err(|m| invalid("tags", m))?;
+        new.custom_fields
+            .insert("requested_tags".into(), serde_json::json!(tags));
+    }
+    Ok(())
 }
 
 /// Applies `edit` to the ticket being changed: each changed field is one event.

@@ -45,7 +45,8 @@ async fn a_request_is_filed_with_its_address_and_documents() {
     let request = file(&s, &s.customer.token, request_body()).await;
     let id = request["id"].as_i64().expect("an integer id");
     assert_eq!(request["status"], "pending");
-    assert_eq!(request["priority"], "high");
+    // Priority is the supervisor's to set: the customer's "high" waits for them.
+    assert_eq!(request["priority"], "medium");
     assert_eq!(request["service_type"], "New Connection");
     assert_eq!(request["full_name"], "Abebe Kebede");
     assert_eq!(request["house_plot_number"], "H-45");
@@ -90,7 +91,11 @@ async fn a_request_is_filed_with_its_address_and_documents() {
         .await;
     native.expect(StatusCode::OK);
     assert_eq!(native.json["ticket"]["category"], "Service request");
-    assert_eq!(native.json["ticket"]["priority"], "High");
+    assert_eq!(native.json["ticket"]["priority"], "Medium");
+    assert_eq!(
+        native.json["ticket"]["custom_fields"]["requested_priority"],
+        "High"
+    );
     assert_eq!(native.json["ticket"]["custom_fields"]["woreda"], "03");
     s.stop().await;
 }

@@ -310,6 +310,52 @@ async fn only_staff_edit_tag_and_assign() {
 }
 
 #[tokio::test]
+async fn customers_filing_decide_no_more_than_they_may_edit() {
+    let w = world().await;
+    let s = &w.d.service;
+    let asking = || NewTicket {
+        priority: Some("Critical".into()),
+        tags: vec!["vip".into(), "refund".into()],
+        custom_fields: [("order".to_string(), serde_json::json!("A-17"))].into(),
+        ..new_ticket("Charged twice")
+    };
+    for (who, actor) in w.everyone() {
+        let t = s
+            .create_ticket(&actor, asking())
+            .await
+            .unwrap_or_else(|e| panic!("{who}: {e}"));
+        assert_eq!(t.custom_fields["order"], "A-17", "{who}");
+        if actor.is_staff() {
+            assert_eq!(t.priority, "Critical", "{who}");
+            assert_eq!(t.tags, ["refund", "vip"], "{who}");
+            assert!(!t.custom_fields.contains_key("requested_priority"), "{who}");
+        } else {
+            // Triage is staff's: the customer's wish is kept for them, not applied.
+            assert_eq!(t.priority, "Medium", "{who}");
+            assert!(t.tags.is_empty(), "{who}: {:?}", t.tags);
+            assert_eq!(t.custom_fields["requested_priority"], "Critical", "{who}");
+            assert_eq!(
+                t.custom_fields["requested_tags"],
+                serde_json::json!(["refund", "vip"])
+            );
+            for field in ["supervisor_notes", "requested_priority"] {
+                let r = s
+                    .create_ticket(
+                        &actor,
+                        NewTicket {
+                            custom_fields: [(field.to_string(), serde_json::json!("approved"))]
+                                .into(),
+                            ..new_ticket("Self-approved")
+                        },
+                    )
+                    .await;
+                assert!(is_forbidden(&r), "{who} {field}: {r:?}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn customers_move_only_their_own_resolved_tickets() {
     let w = world().await;
     let s = &w.d.service;
@@ -762,7 +808,7 @@ async fn reference_data_and_people_are_written_by_admins_only() {
     assert_eq!(st.name, "Fresh");
     let t = s
         .create_ticket(
-            &w.d.customer,
+            &w.d.agent,
             NewTicket {
                 category: Some("access".into()),
                 priority: Some("BLOCKER".into()),

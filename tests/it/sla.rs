@@ -26,14 +26,16 @@ async fn reload(d: &TestDesk, key: &str) -> Ticket {
     d.service.get_ticket_only(&d.admin, key).await.unwrap()
 }
 
+/// Filed by an agent for the customer: priority is staff's to choose.
 async fn file(d: &TestDesk, title: &str, category: &str, priority: &str) -> Ticket {
     d.service
         .create_ticket(
-            &d.customer,
+            &d.agent,
             NewTicket {
                 title: title.into(),
                 category: Some(category.into()),
                 priority: Some(priority.into()),
+                requester_email: Some(d.customer.email().into()),
                 ..Default::default()
             },
         )

@@ -201,7 +201,14 @@ async fn a_supervisor_approves_with_a_note_and_rejects_with_a_required_one() {
     let view = demo.desk.get_ticket("TKT-11").await.expect("ticket");
     assert_eq!(view.ticket.status, "rejected");
     assert!(h.app.overlay().is_none(), "the composer closes once sent");
-    assert!(h.screen().contains("landlord's consent form"));
+    // The note ends the timeline.
+    h.press("tab").await;
+    h.press("G").await;
+    assert!(
+        h.screen().contains("landlord's consent form"),
+        "{}",
+        h.screen()
+    );
 }
 
 #[tokio::test]
@@ -840,11 +847,11 @@ async fn a_long_timeline_line_wraps_in_a_narrow_detail() {
     h.press("enter").await;
     h.press("G").await;
     let screen = h.screen();
-    let line = screen
-        .lines()
-        .position(|l| l.contains("tagged it"))
-        .expect("the tag event");
     let lines: Vec<&str> = screen.lines().collect();
+    let line = lines
+        .iter()
+        .rposition(|l| l.contains("tagged it"))
+        .expect("the tag event");
     let both = format!("{}{}", lines[line], lines[line + 1]);
     assert!(
         both.contains(tag),

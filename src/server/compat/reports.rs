@@ -202,13 +202,12 @@ async fn submit(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
     let new = NewTicket {
         title: title(format!("{category} report")),
         description: report,
-        tags: vec![TAG.into()],
         custom_fields,
         ..NewTicket::default()
     };
     let t = app
         .service
-        .create_ticket(&actor, new)
+        .create_ticket_marked(&actor, new, &[TAG])
         .await
         .map_err(service_error)?;
     Ok((
