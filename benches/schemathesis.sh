@@ -27,7 +27,7 @@ for _ in $(seq 1 100); do curl -fs "$base/api/v1/openapi.json" >/dev/null && bre
 token="$(curl -fs -H 'content-type: application/json' \
     -d '{"email":"admin@example.com","password":"desk-demo"}' "$base/api/v1/auth/login" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
-schemathesis run "$base/api/v1/openapi.json" \
+schemathesis --config-file benches/schemathesis.toml run "$base/api/v1/openapi.json" \
     --url "$base" \
     -H "Authorization: Bearer $token" \
     --checks all \

@@ -30,12 +30,16 @@ use crate::wire::FeedHead;
 #[into_params(parameter_in = Query)]
 pub struct ChangesParams {
     /// Events after this sequence number: the `last_seq` of the previous answer (0, the
-    /// default, is from the beginning).
+    /// default, or less, is from the beginning).
     #[serde(default)]
     after: i64,
     /// At most this many events (default and most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
+
+/// The most events one `/changes` answer holds, as its `limit` parameter says.
+const CHANGES_LIMIT_MAX: u32 = 1000;
 
 /// Poll the change feed
 ///
@@ -68,6 +72,11 @@ pub async fn changes(
     headers: HeaderMap,
     Params(p): Params<ChangesParams>,
 ) -> ApiResult<Response> {
+    if let Some(limit) = p.limit.filter(|l| !(1..=CHANGES_LIMIT_MAX).contains(l)) {
+        return Err(super::error::ApiError::bad_request(format!(
+            "limit must be 1 to {CHANGES_LIMIT_MAX}, not {limit}"
+        )));
+    }
     let changes = app.service.changes(&caller.actor, p.after, p.limit).await?;
     json_with_etag(&headers, &changes)
 }
@@ -102,6 +111,20 @@ pub struct StreamParams {
     after: Option<i64>,
 }
 
+/// One server-sent event as the stream frames it (the OpenAPI document's description of
+/// `text/event-stream`; the server writes the frames, not this type).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct StreamEvent {
+    /// The event's sequence number.
+    #[schema(pattern = "^[0-9]+$")]
+    id: String,
+    /// Its kind, e.g. `status_changed`.
+    event: String,
+    /// The event as JSON, the same shape as in `GET /changes`.
+    data: String,
+}
+
 /// How long a stream waits for a wake-up before looking anyway: on SQLite, writes made
 /// by another process on the same file do not wake this one (on PostgreSQL they do,
 /// through LISTEN/NOTIFY, and this only covers a lost notification connection).
@@ -126,7 +149,7 @@ const FALLBACK_POLL: Duration = Duration::from_secs(5);
     ),
     responses(
         (status = 200, description = "An endless `text/event-stream`; each `data` line is an Event as JSON",
-            content_type = "text/event-stream", body = String),
+            content_type = "text/event-stream", body = StreamEvent),
         (status = 400, description = "`Last-Event-ID` is not a sequence number, or a malformed query parameter", body = ErrorBody),
         (status = 401, description = "No token, or it is invalid, expired or revoked", body = ErrorBody),
     )

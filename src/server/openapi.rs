@@ -79,6 +79,7 @@ pub const DOCS_PATH: &str = "/docs";
     ),
     components(schemas(
         crate::wire::ErrorBody,
+        super::feed::StreamEvent,
         crate::wire::ErrorDetail,
         crate::wire::Login,
         crate::wire::LoginAnswer,
@@ -120,7 +121,7 @@ pub const DOCS_PATH: &str = "/docs";
         crate::service::PublicComment,
         crate::service::PublicEvent,
     )),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &OptionalBodies),
     tags(
         (name = "auth", description = "Signing in and out, and who the token belongs to"),
         (name = "tickets", description = "Filing, reading, editing and working tickets through the workflow"),
@@ -152,6 +153,30 @@ impl Modify for BearerToken {
                     .build(),
             ),
         );
+    }
+}
+
+/// Bodies that may be left out but are never `null`: utoipa describes an optional body
+/// (`Option<T>`) as "T or null", and the server refuses a `null` body like any other
+/// body that is not an object.
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Ref, RefOr};
+        let approve = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/tickets/{key}/approve")
+            .and_then(|item| item.post.as_mut())
+            .and_then(|op| op.request_body.as_mut());
+        if let Some(RefOr::T(body)) = approve {
+            for content in body.content.values_mut() {
+                if let RefOr::T(content) = content {
+                    content.schema = Some(RefOr::Ref(Ref::from_schema_name("Decision")));
+                }
+            }
+        }
     }
 }
 

@@ -192,7 +192,7 @@ pub async fn get(
     security(("bearer" = [])),
     params(
         ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
     ),
     request_body = TicketEdit,
     responses(
@@ -235,7 +235,7 @@ pub async fn edit(
     security(("bearer" = [])),
     params(
         ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
     ),
     request_body = Transition,
     responses(
@@ -314,7 +314,7 @@ pub async fn transitions(
     security(("bearer" = [])),
     params(
         ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
     ),
     request_body = Assignment,
     responses(
@@ -372,7 +372,7 @@ pub async fn assign(
     security(("bearer" = [])),
     params(
         ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
     ),
     request_body(content = Option<Decision>, description = "Optional; may be empty"),
     responses(
@@ -422,7 +422,7 @@ pub async fn approve(
     security(("bearer" = [])),
     params(
         ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
     ),
     request_body = Decision,
     responses(
@@ -470,7 +470,7 @@ pub async fn reject(
     security(("bearer" = [])),
     params(
         ("key" = String, Path, description = "The ticket's key, e.g. `TKT-42`"),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "The ticket `version` this change is based on: 412 if it has moved on since"),
     ),
     request_body = NewComment,
     responses(

@@ -85,6 +85,13 @@ impl Service {
         expected_version: Option<i64>,
     ) -> Result<Ticket> {
         let to = to.trim().to_ascii_lowercase();
+        // The request is checked before the ticket: a blank status is a bad request
+        // whatever version the caller based it on.
+        if to.is_empty() {
+            return Err(
+                crate::domain::validate::invalid("status", "give the status to move to").into(),
+            );
+        }
         match to.as_str() {
             workflow::APPROVED => return self.approve(actor, key, note, expected_version).await,
             workflow::REJECTED => {

@@ -944,6 +944,10 @@ async fn malformed_requests_get_a_4xx_and_change_nothing() {
         probes.list.len(),
         failures.join("\n")
     );
+    println!(
+        "{} malformed native requests, none a 5xx, none wrote",
+        probes.list.len()
+    );
 }
 
 /// An expected status, and a request: method, path, and maybe a content type and body.

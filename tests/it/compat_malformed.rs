@@ -84,7 +84,8 @@ async fn no_input_makes_a_compat_call_fail_with_a_500() {
         Some(s.customer.token.as_str()),
         Some(s.admin.token.as_str()),
     ];
-    let mut sent = 0;
+    let (mut sent, mut refused_writes) = (0, 0);
+    let mut events = s.event_count().await;
     for (method, path) in CALLS {
         let method = Method::from_bytes(method.as_bytes()).expect("method");
         // Ids matter only where the path takes one, bodies only where the call reads one.
@@ -122,10 +123,27 @@ async fn no_input_makes_a_compat_call_fail_with_a_500() {
                         reply.status,
                         reply.text()
                     );
+                    // A refused write leaves no trace; an accepted one moves the feed on.
+                    if method != Method::GET {
+                        let now = s.event_count().await;
+                        if reply.status.is_client_error() {
+                            refused_writes += 1;
+                            assert_eq!(
+                                now,
+                                events,
+                                "{method} {path} was refused ({}) but wrote: {:?}",
+                                reply.status,
+                                String::from_utf8_lossy(&body[..body.len().min(80)])
+                            );
+                        }
+                        events = now;
+                    }
                 }
             }
         }
     }
     assert!(sent > 2000, "{sent} requests");
+    assert!(refused_writes > 1000, "{refused_writes} refused writes");
+    println!("{sent} malformed compat requests, {refused_writes} refused writes, none wrote");
     s.stop().await;
 }
