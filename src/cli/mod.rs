@@ -352,8 +352,22 @@ pub fn server_database(loaded: &Loaded, given: Option<&str>) -> String {
 }
 
 pub(crate) fn service_config(loaded: &Loaded) -> ServiceConfig {
+    let a = &loaded.config.attachments;
     ServiceConfig {
         key_prefix: loaded.config.desk.key_prefix.clone(),
+        attachments: crate::service::AttachmentConfig {
+            limits: crate::domain::attachment::Limits {
+                max_bytes: a.max_bytes,
+                max_per_comment: a.max_per_comment.max(1),
+                allowed: if a.allowed_types.is_empty() {
+                    crate::domain::attachment::AllowedTypes::Default
+                } else {
+                    crate::domain::attachment::AllowedTypes::Only(a.allowed_types.clone())
+                },
+            },
+            // `desk config check` reports a bad value; here it falls back to the database.
+            store: crate::store::attachments::ContentStore::parse(&a.store).unwrap_or_default(),
+        },
     }
 }
 
