@@ -1,6 +1,7 @@
 //! The command line: argument definitions and what each command does. `main.rs` only
 //! parses and dispatches.
 
+mod attachments;
 mod auth;
 mod docs;
 mod dump;
@@ -89,6 +90,9 @@ pub enum Command {
     /// List, show, file, edit, comment on, assign and move tickets.
     #[command(subcommand)]
     Tickets(TicketsCommand),
+    /// Files on tickets: list them, download one.
+    #[command(subcommand)]
+    Attachments(attachments::AttachmentsCommand),
     /// The desk's numbers: open, pending, done, past their SLA, by status and more.
     Stats(JsonFormat),
     /// The categories tickets are filed under.
@@ -325,6 +329,7 @@ async fn scripted(cli: Cli) -> fail::Outcome<String> {
     match command {
         Command::Whoami(f) => auth::whoami(desk, f.json).await,
         Command::Tickets(cmd) => tickets::run(desk, cmd).await,
+        Command::Attachments(cmd) => attachments::run(desk, cmd).await,
         Command::Stats(f) => reference::stats(desk, f.json).await,
         Command::Categories(ListCommand::List(f)) => {
             reference::list(desk, reference::List::Categories, f).await

@@ -506,3 +506,166 @@ async fn bad_names_and_bad_bodies_get_clear_answers() {
     assert!(bad_id.status.is_client_error());
     s.stop().await;
 }
+
+/// Runs the binary off the runtime's threads, so the in-process server keeps serving.
+async fn cli(sb: &crate::cli_common::Sandbox, args: &[&str]) -> crate::cli_common::Run {
+    let cmd = sb.command(args);
+    tokio::task::spawn_blocking(move || crate::cli_common::finish(cmd))
+        .await
+        .expect("the run finished")
+}
+
+#[tokio::test]
+async fn the_cli_attaches_lists_and_downloads_through_the_server() {
+    let s = TestServer::start().await;
+    let mut sb = crate::cli_common::Sandbox::new();
+    sb.set("DESK_SERVER_URL", &s.base);
+    sb.set("DESK_TOKEN", &s.agent.token);
+    let shot = sb.path().join("shot.png");
+    let log = sb.path().join("log.bin");
+    let big = binary(600_000);
+    std::fs::write(&shot, png()).expect("write");
+    std::fs::write(&log, &big).expect("write");
+
+    let created = cli(
+        &sb,
+        &[
+            "tickets",
+            "create",
+            "--title",
+            "With a file",
+            "--description",
+            "see file",
+            "--attach",
+            shot.to_str().expect("utf-8"),
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    let key = created["key"].as_str().expect("key").to_string();
+
+    let done = cli(
+        &sb,
+        &[
+            "tickets",
+            "comment",
+            &key,
+            "--internal",
+            "--body",
+            "the log",
+            "--attach",
+            log.to_str().expect("utf-8"),
+            "--attach",
+            shot.to_str().expect("utf-8"),
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    assert_eq!(done["comment"]["visibility"], "internal");
+    assert_eq!(done["attachments"].as_array().map(Vec::len), Some(2));
+    let log_id = done["attachments"][0]["id"].as_i64().expect("id");
+
+    let listed = cli(&sb, &["attachments", "list", &key, "--json"])
+        .await
+        .json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(3));
+    let table = cli(&sb, &["attachments", "list", &key]).await;
+    assert!(
+        table.ok().contains("log.bin") && table.ok().contains("internal"),
+        "{}",
+        table.stdout
+    );
+
+    let out = sb.path().join("copy.bin");
+    cli(
+        &sb,
+        &[
+            "attachments",
+            "get",
+            &log_id.to_string(),
+            "-o",
+            out.to_str().expect("utf-8"),
+        ],
+    )
+    .await
+    .ok();
+    assert!(
+        std::fs::read(&out).expect("downloaded") == big,
+        "the CLI download is the upload"
+    );
+
+    let text = sb.path().join("note.txt");
+    std::fs::write(&text, "plain words\n").expect("write");
+    let added = cli(
+        &sb,
+        &[
+            "tickets",
+            "comment",
+            &key,
+            "--attach",
+            text.to_str().expect("utf-8"),
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    assert!(added["comment"].is_null(), "files alone need no comment");
+    let id = added["attachments"][0]["id"].as_i64().expect("id");
+    let piped = cli(&sb, &["attachments", "get", &id.to_string(), "-o", "-"]).await;
+    assert_eq!(piped.ok(), "plain words\n");
+
+    // The customer cannot reach the internal log: it does not exist for them.
+    sb.set("DESK_TOKEN", &s.customer.token);
+    cli(&sb, &["attachments", "get", &log_id.to_string(), "-o", "-"])
+        .await
+        .fails(desk::cli::EXIT_REFUSED, "not found");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_cli_attaches_offline_too() {
+    let sb = crate::cli_common::Sandbox::new();
+    let file = sb.path().join("a.txt");
+    std::fs::write(&file, "offline file\n").expect("write");
+    let created = cli(
+        &sb,
+        &[
+            "tickets",
+            "create",
+            "--title",
+            "Offline",
+            "--description",
+            "x",
+            "--attach",
+            file.to_str().expect("utf-8"),
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    let key = created["key"].as_str().expect("key").to_string();
+    let listed = cli(&sb, &["attachments", "list", &key, "--json"])
+        .await
+        .json();
+    let id = listed[0]["id"].as_i64().expect("id");
+    assert_eq!(listed[0]["media_type"], "text/plain");
+    let got = cli(&sb, &["attachments", "get", &id.to_string(), "-o", "-"]).await;
+    assert_eq!(got.ok(), "offline file\n");
+    let empty = sb.path().join("empty.txt");
+    std::fs::write(&empty, "").expect("write");
+    let refused = cli(
+        &sb,
+        &[
+            "tickets",
+            "comment",
+            &key,
+            "--attach",
+            empty.to_str().expect("utf-8"),
+        ],
+    )
+    .await;
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("empty"), "{}", refused.stderr);
+}
