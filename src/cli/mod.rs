@@ -370,7 +370,7 @@ pub(crate) fn service_config(loaded: &Loaded) -> ServiceConfig {
                     crate::domain::attachment::AllowedTypes::Only(a.allowed_types.clone())
                 },
             },
-            // `desk config check` reports a bad value; here it falls back to the database.
+            // Checked when the config was read (`config::check::attachment_store`).
             store: crate::store::attachments::ContentStore::parse(&a.store).unwrap_or_default(),
         },
     }

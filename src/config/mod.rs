@@ -218,6 +218,7 @@ impl Default for Pages {
 #[serde(default, deny_unknown_fields)]
 pub struct Attachments {
     /// The largest file accepted, in bytes (default 25 MiB).
+    #[serde(deserialize_with = "check::de_max_bytes")]
     pub max_bytes: u64,
     /// The most files in one upload (one comment).
     pub max_per_comment: usize,
@@ -225,6 +226,7 @@ pub struct Attachments {
     /// executables and HTML.
     pub allowed_types: Vec<String>,
     /// `db` (the default: in the database, shared by every server on it) or `dir:PATH`.
+    #[serde(deserialize_with = "check::de_attachment_store")]
     pub store: String,
 }
 

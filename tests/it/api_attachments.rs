@@ -669,3 +669,56 @@ async fn the_cli_attaches_offline_too() {
     assert_ne!(refused.code, 0);
     assert!(refused.stderr.contains("empty"), "{}", refused.stderr);
 }
+
+#[tokio::test]
+async fn a_content_directory_holds_files_by_hash() {
+    let files = tempfile::tempdir().expect("temp dir");
+    let config = ServiceConfig {
+        attachments: AttachmentConfig {
+            store: desk::store::attachments::ContentStore::Dir(files.path().to_path_buf()),
+            ..AttachmentConfig::default()
+        },
+        ..ServiceConfig::default()
+    };
+    let s = TestServer::start_with_service(config).await;
+    let key = s.file(&s.customer, "Dir store", "General").await;
+    let bytes = binary(300_000);
+    let reply = upload(
+        &s,
+        &s.customer,
+        &key,
+        Form::new().part("f", file("d.bin", bytes.clone(), "x/y")),
+    )
+    .await;
+    reply.expect(StatusCode::CREATED);
+    let sha = reply.json["attachments"][0]["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_string();
+    let on_disk = desk::store::attachments::blob_path(files.path(), &sha);
+    assert!(std::fs::read(&on_disk).expect("the file is at its content address") == bytes);
+    let id = id_of(&reply, 0);
+    let got = download(&s, &s.customer, id).await;
+    got.expect(StatusCode::OK);
+    assert!(got.bytes == bytes);
+    let part = send(
+        s.req(
+            Method::GET,
+            &format!("/attachments/{id}"),
+            Some(&s.customer.token),
+        )
+        .header("Range", "bytes=10-19"),
+    )
+    .await;
+    part.expect(StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.bytes, bytes[10..20].to_vec());
+    let removed = send(s.req(
+        Method::DELETE,
+        &format!("/attachments/{id}"),
+        Some(&s.admin.token),
+    ))
+    .await;
+    removed.expect(StatusCode::NO_CONTENT);
+    assert!(!on_disk.exists(), "removal deletes the content");
+    s.stop().await;
+}
