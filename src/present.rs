@@ -125,6 +125,11 @@ pub fn event_text(e: &Event, status_name: impl Fn(&str) -> String) -> String {
         EventKind::Tagged => format!("tagged it {new}"),
         EventKind::Untagged => format!("removed the tag {old}"),
         EventKind::Commented => "commented".into(),
+        EventKind::Attached => match e.note.as_deref() {
+            Some(names) => format!("attached {}", clip(names, 60)),
+            None => "attached files".into(),
+        },
+        EventKind::AttachmentRemoved => format!("removed the attachment {}", clip(old, 40)),
         EventKind::FieldChanged => match e.field.as_deref() {
             // The texts may be long; the event only records that it changed.
             Some("description") => "changed the description".into(),
@@ -162,6 +167,8 @@ pub fn customer_event_text(
         EventKind::Approved => "Approved".into(),
         EventKind::Rejected => "Not approved".into(),
         EventKind::FieldChanged => "Details updated".into(),
+        EventKind::Attached => "Files added".into(),
+        EventKind::AttachmentRemoved => "File removed".into(),
         EventKind::Tagged | EventKind::Untagged => return None,
     })
 }

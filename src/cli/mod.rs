@@ -1,6 +1,7 @@
 //! The command line: argument definitions and what each command does. `main.rs` only
 //! parses and dispatches.
 
+mod attachments;
 mod auth;
 mod docs;
 mod dump;
@@ -89,6 +90,9 @@ pub enum Command {
     /// List, show, file, edit, comment on, assign and move tickets.
     #[command(subcommand)]
     Tickets(TicketsCommand),
+    /// Files on tickets: list them, download one.
+    #[command(subcommand)]
+    Attachments(attachments::AttachmentsCommand),
     /// The desk's numbers: open, pending, done, past their SLA, by status and more.
     Stats(JsonFormat),
     /// The categories tickets are filed under.
@@ -325,6 +329,7 @@ async fn scripted(cli: Cli) -> fail::Outcome<String> {
     match command {
         Command::Whoami(f) => auth::whoami(desk, f.json).await,
         Command::Tickets(cmd) => tickets::run(desk, cmd).await,
+        Command::Attachments(cmd) => attachments::run(desk, cmd).await,
         Command::Stats(f) => reference::stats(desk, f.json).await,
         Command::Categories(ListCommand::List(f)) => {
             reference::list(desk, reference::List::Categories, f).await
@@ -352,8 +357,22 @@ pub fn server_database(loaded: &Loaded, given: Option<&str>) -> String {
 }
 
 pub(crate) fn service_config(loaded: &Loaded) -> ServiceConfig {
+    let a = &loaded.config.attachments;
     ServiceConfig {
         key_prefix: loaded.config.desk.key_prefix.clone(),
+        attachments: crate::service::AttachmentConfig {
+            limits: crate::domain::attachment::Limits {
+                max_bytes: a.max_bytes,
+                max_per_comment: a.max_per_comment.max(1),
+                allowed: if a.allowed_types.is_empty() {
+                    crate::domain::attachment::AllowedTypes::Default
+                } else {
+                    crate::domain::attachment::AllowedTypes::Only(a.allowed_types.clone())
+                },
+            },
+            // Checked when the config was read (`config::check::attachment_store`).
+            store: crate::store::attachments::ContentStore::parse(&a.store).unwrap_or_default(),
+        },
     }
 }
 

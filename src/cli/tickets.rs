@@ -118,6 +118,9 @@ pub struct CreateArgs {
     /// repeat for more.
     #[arg(long = "field", value_name = "KEY=VALUE", value_parser = parse_field)]
     pub fields: Vec<(String, Value)>,
+    /// Attach a file; repeat for more.
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
     /// File on behalf of this contact (staff only) [default: you].
     #[arg(long, value_name = "EMAIL")]
     pub requester: Option<String>,
@@ -182,6 +185,9 @@ pub struct CommentArgs {
     /// Read the comment from FILE (`-` for standard input).
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
+    /// Attach a file; repeat for more. With files, the comment text is optional.
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
     #[command(flatten)]
     pub write: WriteOptions,
 }
@@ -515,7 +521,13 @@ async fn create(desk: &dyn Desk, args: CreateArgs) -> Outcome<String> {
         requester_email: args.requester,
         requester_name: args.requester_name,
     };
-    let ticket = desk.create_ticket(new).await?;
+    let mut ticket = desk.create_ticket(new).await?;
+    if !args.attach.is_empty() {
+        ticket = desk
+            .attach(&ticket.key, &args.attach, None, Visibility::Public, None)
+            .await?
+            .ticket;
+    }
     if args.json {
         output::json(&ticket)
     } else {
@@ -562,6 +574,39 @@ async fn edit(desk: &dyn Desk, args: EditArgs) -> Outcome<String> {
 
 async fn comment(desk: &dyn Desk, args: CommentArgs) -> Outcome<String> {
     let key = key_of(&args.key);
+    let visibility = if args.internal {
+        Visibility::Internal
+    } else {
+        Visibility::Public
+    };
+    if !args.attach.is_empty() {
+        // Files alone need no text: the body is read only when one is named.
+        let body = match (args.body, args.body_file) {
+            (Some(text), _) => Some(text),
+            (None, Some(file)) => Some(input::read_file(&file)?),
+            (None, None) => None,
+        };
+        let body = body
+            .as_deref()
+            .map(str::trim_end)
+            .filter(|b| !b.trim().is_empty());
+        let done = desk
+            .attach(&key, &args.attach, body, visibility, args.write.if_version)
+            .await?;
+        if args.write.json {
+            return output::json(&done);
+        }
+        let names: Vec<String> = done
+            .attachments
+            .iter()
+            .map(|a| format!("{} ({})", a.name, a.id))
+            .collect();
+        return Ok(format!(
+            "{key}: {} attached {}\n",
+            visibility.as_str(),
+            names.join(", ")
+        ));
+    }
     let body = match (args.body, args.body_file) {
         (Some(text), _) => text,
         (None, Some(file)) => input::read_file(&file)?,
@@ -572,11 +617,6 @@ async fn comment(desk: &dyn Desk, args: CommentArgs) -> Outcome<String> {
     if body.trim().is_empty() {
         return Err(Fail::refused("the comment is empty; nothing was sent"));
     }
-    let visibility = if args.internal {
-        Visibility::Internal
-    } else {
-        Visibility::Public
-    };
     let comment = desk
         .comment(&key, body, visibility, args.write.if_version)
         .await?;

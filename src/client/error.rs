@@ -58,6 +58,10 @@ impl From<ServiceError> for DeskError {
             },
             e @ ServiceError::NotFound { .. } => DeskError::NotFound(e.to_string()),
             ServiceError::Forbidden(m) => DeskError::Forbidden(m),
+            ServiceError::TooLarge(m) | ServiceError::Unsupported(m) => DeskError::Invalid {
+                field: Some("file".into()),
+                message: m,
+            },
             ServiceError::Duplicate(m) => DeskError::Invalid {
                 field: None,
                 message: m,

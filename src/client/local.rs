@@ -8,7 +8,8 @@ use crate::domain::requests::{Changes, NewTicket, Stats, TicketEdit, TicketList,
 use crate::service::{Actor, Service, ServiceConfig};
 use crate::store::Store;
 
-use super::{Desk, DeskError, DeskInfo, DeskResult};
+use super::{Desk, DeskError, DeskInfo, DeskResult, Downloaded};
+use crate::domain::attachment::{Attached, Attachment};
 
 #[derive(Clone)]
 pub struct LocalDesk {
@@ -169,6 +170,75 @@ impl Desk for LocalDesk {
             .comment(&self.actor, key, body, visibility, expected_version)
             .await?;
         Ok(comment)
+    }
+
+    async fn attach(
+        &self,
+        key: &str,
+        files: &[std::path::PathBuf],
+        body: Option<&str>,
+        visibility: Visibility,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Attached> {
+        let max = self.service.attachment_limits().max_bytes;
+        let mut uploads = Vec::new();
+        for f in files {
+            uploads.push(crate::service::Upload::from_path(f, max).await?);
+        }
+        let (ticket, comment, attachments) = self
+            .service
+            .attach(
+                &self.actor,
+                key,
+                uploads,
+                body,
+                visibility,
+                expected_version,
+            )
+            .await?;
+        Ok(Attached {
+            ticket,
+            comment,
+            attachments,
+        })
+    }
+
+    async fn attachments(&self, key: &str) -> DeskResult<Vec<Attachment>> {
+        Ok(self.service.attachments(&self.actor, key).await?)
+    }
+
+    async fn download(
+        &self,
+        id: i64,
+        to: &mut (dyn tokio::io::AsyncWrite + Unpin + Send),
+    ) -> DeskResult<Downloaded> {
+        use tokio::io::AsyncWriteExt;
+        let (a, content) = self.service.attachment(&self.actor, id).await?;
+        let failed = |e: std::io::Error| DeskError::Invalid {
+            field: Some("output".into()),
+            message: format!("cannot write {}: {e}", a.name),
+        };
+        match content {
+            crate::service::Content::Database { sha256 } => {
+                let mut n = 0;
+                while let Some(chunk) = self.service.attachment_chunk(&sha256, n).await? {
+                    to.write_all(&chunk).await.map_err(failed)?;
+                    n += 1;
+                }
+            }
+            crate::service::Content::File(path) => {
+                let mut f = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|e| DeskError::Internal(format!("{}: {e}", path.display())))?;
+                tokio::io::copy(&mut f, to).await.map_err(failed)?;
+            }
+        }
+        to.flush().await.map_err(failed)?;
+        Ok(Downloaded {
+            name: a.name,
+            media_type: a.media_type,
+            size: a.size.max(0) as u64,
+        })
     }
 
     async fn changes(&self, after: i64, limit: Option<u32>) -> DeskResult<Changes> {

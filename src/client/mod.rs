@@ -13,10 +13,20 @@ pub use remote::RemoteDesk;
 
 use async_trait::async_trait;
 
+use crate::domain::attachment::{Attached, Attachment};
 use crate::domain::model::{Category, Comment, Priority, Status, Ticket, User, Visibility};
 use crate::domain::requests::{Changes, NewTicket, Stats, TicketEdit, TicketList, TicketView};
 
 pub type DeskResult<T> = Result<T, DeskError>;
+
+/// What [`Desk::download`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    /// The stored (sanitised) file name: safe as the last component of a path.
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+}
 
 /// Change notifications from a desk that pushes them: see [`Desk::watch`].
 pub type Watch = futures_util::stream::BoxStream<'static, DeskResult<()>>;
@@ -94,6 +104,30 @@ pub trait Desk: Send + Sync {
         visibility: Visibility,
         expected_version: Option<i64>,
     ) -> DeskResult<Comment>;
+    /// Attaches files on this machine to `key`: with a comment when `body` holds text
+    /// (one change, one event), else on the ticket. `visibility` covers the comment and
+    /// the files (customers: public only).
+    async fn attach(
+        &self,
+        key: &str,
+        files: &[std::path::PathBuf],
+        body: Option<&str>,
+        visibility: Visibility,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Attached>;
+    /// The attachments of `key` the user may see, oldest first.
+    async fn attachments(&self, key: &str) -> DeskResult<Vec<Attachment>>;
+    /// Writes the content of attachment `id` to `to`, streamed; says what it was.
+    async fn download(
+        &self,
+        id: i64,
+        to: &mut (dyn tokio::io::AsyncWrite + Unpin + Send),
+    ) -> DeskResult<Downloaded>;
+    /// A link to the attachment for people to open (a server's URL; needs a token),
+    /// `None` for a desk on this machine.
+    fn attachment_url(&self, _id: i64) -> Option<String> {
+        None
+    }
     async fn changes(&self, after: i64, limit: Option<u32>) -> DeskResult<Changes>;
     /// The newest event's sequence number: follow the feed from here to see only what
     /// changes from now on.

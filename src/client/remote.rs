@@ -17,7 +17,8 @@ use crate::wire::{
 };
 
 use super::sse::Parser;
-use super::{Desk, DeskError, DeskInfo, DeskResult};
+use super::{Desk, DeskError, DeskInfo, DeskResult, Downloaded};
+use crate::domain::attachment::{Attached, Attachment};
 
 #[derive(Clone)]
 pub struct RemoteDesk {
@@ -147,6 +148,37 @@ impl RemoteDesk {
             .map_err(|e| unreachable(&self.base, &e))?;
         decode(&self.base, response).await
     }
+}
+
+/// The exact name in a `Content-Disposition` (`filename*=UTF-8''…`), else the plain one.
+fn disposition_name(value: &str) -> Option<String> {
+    if let Some(encoded) = value
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("filename*=UTF-8''"))
+    {
+        let bytes = encoded.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%'
+                && let Some(hex) = encoded.get(i + 1..i + 3)
+                && let Ok(b) = u8::from_str_radix(hex, 16)
+            {
+                out.push(b);
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        return String::from_utf8(out).ok();
+    }
+    value
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("filename="))
+        .map(|n| n.trim_matches('"').to_string())
 }
 
 fn key_path(key: &str, rest: &str) -> String {
@@ -403,6 +435,103 @@ impl Desk for RemoteDesk {
                 visibility,
             });
         self.send(Self::with_version(b, expected_version)).await
+    }
+
+    async fn attach(
+        &self,
+        key: &str,
+        files: &[std::path::PathBuf],
+        body: Option<&str>,
+        visibility: Visibility,
+        expected_version: Option<i64>,
+    ) -> DeskResult<Attached> {
+        let mut form = reqwest::multipart::Form::new().text("visibility", visibility.as_str());
+        if let Some(body) = body {
+            form = form.text("body", body.to_string());
+        }
+        for path in files {
+            let unreadable = |e: std::io::Error| DeskError::Invalid {
+                field: Some("file".into()),
+                message: format!("cannot read {}: {e}", path.display()),
+            };
+            let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+            let len = file.metadata().await.map_err(unreadable)?.len();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "file".into());
+            // Streamed from the file: a large attachment never sits in memory here.
+            let stream =
+                tokio_util::io::ReaderStream::with_capacity(file, crate::domain::attachment::CHUNK);
+            let part = reqwest::multipart::Part::stream_with_length(
+                reqwest::Body::wrap_stream(stream),
+                len,
+            )
+            .file_name(name);
+            form = form.part("file", part);
+        }
+        let b = self
+            .request(Method::POST, &key_path(key, "/attachments"))
+            .multipart(form);
+        self.send(Self::with_version(b, expected_version)).await
+    }
+
+    async fn attachments(&self, key: &str) -> DeskResult<Vec<Attachment>> {
+        self.send(self.request(Method::GET, &key_path(key, "/attachments")))
+            .await
+    }
+
+    async fn download(
+        &self,
+        id: i64,
+        to: &mut (dyn tokio::io::AsyncWrite + Unpin + Send),
+    ) -> DeskResult<Downloaded> {
+        use futures_util::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let response = self
+            .request(Method::GET, &format!("/attachments/{id}"))
+            .send()
+            .await
+            .map_err(|e| unreachable(&self.base, &e))?;
+        if !response.status().is_success() {
+            return Err(error_of(response).await);
+        }
+        let header = |name: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let name = header(reqwest::header::CONTENT_DISPOSITION)
+            .and_then(|d| disposition_name(&d))
+            .map(|n| crate::domain::attachment::sanitize_name(&n))
+            .unwrap_or_else(|| format!("attachment-{id}"));
+        let media_type = header(reqwest::header::CONTENT_TYPE)
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let mut size = 0u64;
+        let mut body = response.bytes_stream();
+        while let Some(piece) = body.next().await {
+            let piece = piece.map_err(|e| unreachable(&self.base, &e))?;
+            size += piece.len() as u64;
+            to.write_all(&piece).await.map_err(|e| DeskError::Invalid {
+                field: Some("output".into()),
+                message: format!("cannot write {name}: {e}"),
+            })?;
+        }
+        to.flush().await.map_err(|e| DeskError::Invalid {
+            field: Some("output".into()),
+            message: format!("cannot write {name}: {e}"),
+        })?;
+        Ok(Downloaded {
+            name,
+            media_type,
+            size,
+        })
+    }
+
+    fn attachment_url(&self, id: i64) -> Option<String> {
+        Some(format!("{}/api/v1/attachments/{id}", self.base))
     }
 
     async fn changes(&self, after: i64, limit: Option<u32>) -> DeskResult<Changes> {

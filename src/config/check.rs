@@ -175,6 +175,25 @@ macro_rules! checked {
 }
 
 checked!(de_key_prefix: String => String, key_prefix);
+checked!(de_attachment_store: String => String, attachment_store);
+checked!(de_max_bytes: u64 => u64, max_bytes);
+
+pub(super) fn attachment_store(s: String) -> Result<String, String> {
+    match crate::store::attachments::ContentStore::parse(&s) {
+        Some(_) => Ok(s),
+        None => Err(format!(
+            "expected `db` or `dir:PATH` (a directory for the files), found `{s}`"
+        )),
+    }
+}
+
+pub(super) fn max_bytes(n: u64) -> Result<u64, String> {
+    if n >= 1 {
+        Ok(n)
+    } else {
+        Err("expected a number of bytes from 1, found 0".into())
+    }
+}
 checked!(de_role: String => Role, role);
 checked!(de_refresh_interval: u64 => u64, refresh_interval);
 checked!(de_token_ttl: u64 => u64, token_ttl);

@@ -52,6 +52,9 @@ pub struct Config {
     /// The customer pages `/track` and `/new`.
     #[serde(default)]
     pub pages: Pages,
+    /// Files on tickets: limits and where content is kept.
+    #[serde(default)]
+    pub attachments: Attachments,
     /// At most [`MAX_VIEWS`].
     #[serde(default)]
     pub views: Vec<View>,
@@ -206,6 +209,34 @@ impl Default for Pages {
             show_assignee: true,
             allow_replies: true,
             allow_reopen: true,
+        }
+    }
+}
+
+/// `[attachments]`: limits on files and where their content is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Attachments {
+    /// The largest file accepted, in bytes (default 25 MiB).
+    #[serde(deserialize_with = "check::de_max_bytes")]
+    pub max_bytes: u64,
+    /// The most files in one upload (one comment).
+    pub max_per_comment: usize,
+    /// Media types accepted (`image/*`, `application/pdf`); empty: everything but
+    /// executables and HTML.
+    pub allowed_types: Vec<String>,
+    /// `db` (the default: in the database, shared by every server on it) or `dir:PATH`.
+    #[serde(deserialize_with = "check::de_attachment_store")]
+    pub store: String,
+}
+
+impl Default for Attachments {
+    fn default() -> Self {
+        Attachments {
+            max_bytes: crate::domain::attachment::DEFAULT_MAX_BYTES,
+            max_per_comment: crate::domain::attachment::DEFAULT_MAX_PER_COMMENT,
+            allowed_types: Vec::new(),
+            store: "db".into(),
         }
     }
 }

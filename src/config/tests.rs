@@ -564,8 +564,22 @@ fn the_example_documents_every_key_with_a_valid_value() {
     assert_eq!(
         sections,
         [
-            "compat", "desk", "keys", "local", "pages", "server", "ui", "views"
+            "attachments",
+            "compat",
+            "desk",
+            "keys",
+            "local",
+            "pages",
+            "server",
+            "ui",
+            "views"
         ]
+    );
+    let mut fields: Vec<_> = keys("attachments");
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        ["allowed_types", "max_bytes", "max_per_comment", "store"]
     );
 }
 

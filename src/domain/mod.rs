@@ -1,5 +1,6 @@
 //! Pure types and rules: everything that can be decided without a database.
 
+pub mod attachment;
 pub mod key;
 pub mod model;
 pub mod query;

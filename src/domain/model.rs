@@ -285,6 +285,9 @@ pub struct Comment {
     #[serde(with = "super::time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Millis,
+    /// Files that came with this comment (same visibility).
+    #[serde(default)]
+    pub attachments: Vec<super::attachment::Attachment>,
 }
 
 impl Comment {
@@ -318,6 +321,10 @@ pub enum EventKind {
     Rejected,
     Tagged,
     Untagged,
+    /// Files attached without a comment (with one, the `commented` event notes them).
+    Attached,
+    /// An admin removed an attachment's content; `old` is its name.
+    AttachmentRemoved,
 }
 
 impl EventKind {
@@ -332,6 +339,8 @@ impl EventKind {
             EventKind::Rejected => "rejected",
             EventKind::Tagged => "tagged",
             EventKind::Untagged => "untagged",
+            EventKind::Attached => "attached",
+            EventKind::AttachmentRemoved => "attachment_removed",
         }
     }
 
@@ -346,6 +355,8 @@ impl EventKind {
             "rejected" => EventKind::Rejected,
             "tagged" => EventKind::Tagged,
             "untagged" => EventKind::Untagged,
+            "attached" => EventKind::Attached,
+            "attachment_removed" => EventKind::AttachmentRemoved,
             _ => return None,
         })
     }

@@ -83,6 +83,9 @@ pub struct TicketView {
     pub ticket: Ticket,
     pub comments: Vec<Comment>,
     pub events: Vec<Event>,
+    /// Files on the ticket itself (filed with it); a comment's files are in the comment.
+    #[serde(default)]
+    pub attachments: Vec<super::attachment::Attachment>,
 }
 
 impl TicketView {

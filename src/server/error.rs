@@ -95,6 +95,15 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
             }
             ServiceError::Duplicate(_) => ApiError::new(StatusCode::CONFLICT, "duplicate", message),
+            ServiceError::TooLarge(_) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message).field("file")
+            }
+            ServiceError::Unsupported(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_type",
+                message,
+            )
+            .field("file"),
             ServiceError::Unauthenticated(_) => ApiError::unauthenticated(message),
             ServiceError::Conflict { current, .. } => ApiError {
                 status: StatusCode::PRECONDITION_FAILED,

@@ -1,6 +1,7 @@
 //! `desk serve`: HTTP in front of the service. Handlers translate requests into service
 //! calls and answers back; every rule lives in the service.
 
+mod attachments;
 mod auth;
 pub mod compat;
 mod conn;
@@ -26,7 +27,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_governor::GovernorLayer;
 use tower_governor::governor::GovernorConfigBuilder;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -204,6 +204,7 @@ pub(crate) fn rate_limited_as(
 /// The whole HTTP surface.
 pub fn router(app: App) -> Router {
     let options = app.options.clone();
+    let upload_cap = upload_body_cap(app.service.attachment_limits());
     let budgets = Budgets {
         login: Budget::new(options.login_burst, options.login_period),
         lookups: Budget::new(options.anonymous_burst, options.anonymous_period),
@@ -228,6 +229,14 @@ pub fn router(app: App) -> Router {
         .route("/tickets/{key}/approve", post(tickets::approve))
         .route("/tickets/{key}/reject", post(tickets::reject))
         .route("/tickets/{key}/comments", post(tickets::comment))
+        .route(
+            "/tickets/{key}/attachments",
+            get(attachments::list).post(attachments::upload),
+        )
+        .route(
+            "/attachments/{id}",
+            get(attachments::download).delete(attachments::remove),
+        )
         .route("/changes", get(feed::changes))
         .route("/changes/head", get(feed::head))
         .route("/events/stream", get(feed::stream))
@@ -259,7 +268,9 @@ pub fn router(app: App) -> Router {
         .merge(openapi::docs())
         .fallback(api_not_found)
         .with_state(app)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            body_limit(upload_cap, req, next)
+        }))
         // Outside the body limit, so the limit's own plain-text 413 passes through it.
         .layer(axum::middleware::map_response(json_errors))
         .layer(TimeoutLayer::with_status_code(
@@ -267,6 +278,53 @@ pub fn router(app: App) -> Router {
             options.request_timeout,
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// The most an upload's body may hold: every file at the limit, plus room for the text
+/// parts and the multipart framing.
+fn upload_body_cap(limits: &crate::domain::attachment::Limits) -> usize {
+    let files = limits
+        .max_bytes
+        .saturating_mul(limits.max_per_comment as u64)
+        .saturating_add(BODY_LIMIT as u64);
+    usize::try_from(files).unwrap_or(usize::MAX)
+}
+
+/// Whether a request carries files: those bodies may be as large as the attachment
+/// limits allow; every other body stays under [`BODY_LIMIT`].
+fn is_upload(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST
+        && ((path.starts_with("/api/v1/tickets/") && path.ends_with("/attachments"))
+            || path == "/api/uploads/service-documents")
+}
+
+/// [`BODY_LIMIT`], or the upload cap for uploads: a declared length over it is refused
+/// at once, and a body that runs past it is cut off (its reader sees a 413).
+async fn body_limit(
+    upload_cap: usize,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let limit = if is_upload(req.method(), req.uri().path()) {
+        upload_cap
+    } else {
+        BODY_LIMIT
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the request body is over the limit of {limit} bytes"),
+        )
+        .into_response();
+    }
+    let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(req).await
 }
 
 /// Liveness

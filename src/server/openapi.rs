@@ -15,7 +15,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{auth, feed, reference, tickets};
+use super::{attachments, auth, feed, reference, tickets};
 
 /// Where the document is served.
 pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
@@ -40,7 +40,7 @@ pub const DOCS_PATH: &str = "/docs";
             `If-None-Match` to get 304. Writes to a ticket accept `If-Match: <version>` and \
             answer 412, with the ticket as it is now in `current`, when someone changed it \
             first.\n\n\
-            **Limits.** Request bodies above 1 MiB get 413. Login and tracking are rate \
+            **Limits.** Request bodies above 1 MiB get 413 (uploads: `[attachments] max_bytes` per file). Login and tracking are rate \
             limited per client address (429 with `Retry-After`).",
     ),
     paths(
@@ -60,6 +60,10 @@ pub const DOCS_PATH: &str = "/docs";
         tickets::approve,
         tickets::reject,
         tickets::comment,
+        attachments::upload,
+        attachments::list,
+        attachments::download,
+        attachments::remove,
         feed::changes,
         feed::head,
         feed::stream,
@@ -107,6 +111,8 @@ pub const DOCS_PATH: &str = "/docs";
         crate::domain::model::SlaClock,
         crate::domain::model::Ticket,
         crate::domain::model::Comment,
+        crate::domain::attachment::Attachment,
+        crate::domain::attachment::Attached,
         crate::domain::model::EventKind,
         crate::domain::model::Event,
         crate::domain::requests::NewTicket,

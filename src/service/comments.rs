@@ -97,5 +97,6 @@ pub(super) async fn apply_comment(
         body,
         visibility,
         created_at: now,
+        attachments: Vec::new(),
     })
 }

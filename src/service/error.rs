@@ -21,6 +21,12 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("{0}")]
     Duplicate(String),
+    /// A file over `[attachments] max_bytes`, or too many files; the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A file of a media type the desk does not accept.
+    #[error("{0}")]
+    Unsupported(String),
     /// No valid credentials: a wrong password, or a token that is not live.
     #[error("{0}")]
     Unauthenticated(String),

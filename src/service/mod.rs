@@ -4,6 +4,7 @@
 
 mod actor;
 mod apply;
+mod attachments;
 mod auth;
 mod change;
 mod comments;
@@ -22,6 +23,7 @@ mod transitions;
 
 pub use actor::Actor;
 pub use apply::TicketChange;
+pub use attachments::{Content, Spool, Upload};
 pub use auth::{IssuedToken, hash_password};
 pub use error::{Result, ServiceError, conflict_message};
 pub use migrate::{MoveError, MoveReport};
@@ -39,12 +41,21 @@ use crate::store::{Store, StoreError};
 pub struct ServiceConfig {
     /// Prefix of ticket keys (`TKT` in `TKT-1042`).
     pub key_prefix: String,
+    pub attachments: AttachmentConfig,
+}
+
+/// `[attachments]`: limits and where content goes.
+#[derive(Debug, Clone, Default)]
+pub struct AttachmentConfig {
+    pub limits: crate::domain::attachment::Limits,
+    pub store: crate::store::attachments::ContentStore,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             key_prefix: "TKT".into(),
+            attachments: AttachmentConfig::default(),
         }
     }
 }

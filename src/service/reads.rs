@@ -22,10 +22,25 @@ impl Service {
         let (ticket, comments, events) = view::ticket_view(&self.store, id, !actor.is_staff())
             .await?
             .ok_or_else(|| ticket_not_found(key))?;
+        let ticket = visible(actor, key, Some(ticket))?;
+        let mut comments = comments;
+        let mut attachments = Vec::new();
+        for a in
+            crate::store::attachments::for_ticket(self.store.pool(), id, !actor.is_staff()).await?
+        {
+            match a
+                .comment_id
+                .and_then(|c| comments.iter_mut().find(|x| x.id == c))
+            {
+                Some(comment) => comment.attachments.push(a),
+                None => attachments.push(a),
+            }
+        }
         Ok(TicketView {
-            ticket: visible(actor, key, Some(ticket))?,
+            ticket,
             comments,
             events,
+            attachments,
         })
     }
 

@@ -27,6 +27,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0003_counts.sql"),
         postgres: include_str!("migrations/postgres/0003_counts.sql"),
     },
+    Migration {
+        version: 4,
+        sqlite: include_str!("migrations/sqlite/0004_attachments.sql"),
+        postgres: include_str!("migrations/postgres/0004_attachments.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

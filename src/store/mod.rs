@@ -10,6 +10,7 @@ mod rows;
 pub mod search;
 mod sql;
 
+pub mod attachments;
 pub mod comments;
 pub mod dump;
 pub mod events;

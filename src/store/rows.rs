@@ -158,6 +158,7 @@ pub fn comment(row: &AnyRow) -> Result<Comment, StoreError> {
         body: row.try_get("body")?,
         visibility: visibility(row)?,
         created_at: row.try_get("created_at")?,
+        attachments: Vec::new(),
     })
 }
 
@@ -221,6 +222,7 @@ pub fn comments_json(ticket_id: i64, json: &str) -> Result<Vec<Comment>, StoreEr
                     body,
                     visibility: parse_visibility(&vis)?,
                     created_at,
+                    attachments: Vec::new(),
                 })
             },
         )

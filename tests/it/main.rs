@@ -5,6 +5,7 @@
 mod cli_common;
 mod common;
 
+mod api_attachments;
 mod api_authz;
 mod api_day;
 mod api_http;

@@ -245,6 +245,7 @@ fn view() -> TicketView {
         body: body.into(),
         visibility,
         created_at: NOW - ago,
+        attachments: Vec::new(),
     };
     let event =
         |seq, kind, actor: Option<&User>, old: Option<&str>, new: Option<&str>, ago| Event {
@@ -298,6 +299,7 @@ fn view() -> TicketView {
             ),
         ],
         ticket: t,
+        attachments: Vec::new(),
     }
 }
 

@@ -274,6 +274,8 @@ fn failure(nonce: &Nonce, e: ServiceError) -> Response {
         ServiceError::Workflow(w) => (StatusCode::CONFLICT, w.to_string()),
         ServiceError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
         ServiceError::Duplicate(m) => (StatusCode::CONFLICT, m.clone()),
+        ServiceError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.clone()),
+        ServiceError::Unsupported(m) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, m.clone()),
         ServiceError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, m.clone()),
         ServiceError::Conflict { .. } => (
             StatusCode::CONFLICT,

@@ -256,10 +256,25 @@ impl TestServer {
         TestServer::launch_on(db, options, log_in).await
     }
 
+    /// A server whose service has `config` (attachment limits, content store).
+    pub async fn start_with_service(config: ServiceConfig) -> TestServer {
+        let db = Arc::new(TestDb::new().await);
+        TestServer::launch_configured(db, ServerOptions::default(), true, config).await
+    }
+
     /// A server over `db`, which must be empty.
     pub async fn launch_on(db: Arc<TestDb>, options: ServerOptions, log_in: bool) -> TestServer {
+        TestServer::launch_configured(db, options, log_in, ServiceConfig::default()).await
+    }
+
+    async fn launch_configured(
+        db: Arc<TestDb>,
+        options: ServerOptions,
+        log_in: bool,
+        config: ServiceConfig,
+    ) -> TestServer {
         let store = Store::open(&db.location()).await.expect("open store");
-        let service = Service::new(store, ServiceConfig::default());
+        let service = Service::new(store, config);
         service.seed_defaults().await.expect("seed");
         let hash = password_hash().await;
         let mut users = Vec::new();

@@ -1,0 +1,355 @@
+//! Attachments: files on tickets and comments. Doors stream an upload into a [`Spool`]
+//! (a temporary file, hashed and sniffed as it is written, refused the moment it passes
+//! the size limit), then hand the finished [`Upload`]s to [`Service::attach`], which
+//! checks them and stores them with their comment and event in one transaction. Nothing
+//! is visible until that commits, so an upload cut off half way leaves nothing behind
+//! but a temporary file that its guard removes.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use crate::domain::attachment::{self, Attachment, human_size, sanitize_name};
+use crate::domain::model::{Comment, EventKind, Ticket, Visibility};
+use crate::domain::validate::invalid;
+use crate::store::attachments::{self as store, ContentStore, NewAttachment};
+
+use super::change::Pending;
+use super::comments::{apply_comment, comment_body};
+use super::{Actor, Result, Service, ServiceError};
+
+/// A file being received: written to a temporary file as it arrives.
+pub struct Spool {
+    guard: TempFile,
+    file: tokio::fs::File,
+    hasher: Sha256,
+    size: u64,
+    head: Vec<u8>,
+    max: u64,
+    name: String,
+}
+
+/// A received file, ready for [`Service::attach`]. Its temporary file goes when it does.
+pub struct Upload {
+    guard: TempFile,
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub media_type: String,
+}
+
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn spool_error(e: std::io::Error) -> ServiceError {
+    ServiceError::Store(crate::store::StoreError::Corrupt(format!(
+        "cannot spool an upload: {e}"
+    )))
+}
+
+impl Spool {
+    /// A spool for a file called `name` (sanitised here), refused past `max` bytes.
+    pub async fn new(name: &str, max: u64) -> Result<Spool> {
+        let path = std::env::temp_dir().join(format!(
+            "desk-upload-{}-{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        let file = tokio::fs::File::create(&path).await.map_err(spool_error)?;
+        Ok(Spool {
+            guard: TempFile(path),
+            file,
+            hasher: Sha256::new(),
+            size: 0,
+            head: Vec::new(),
+            max,
+            name: sanitize_name(name),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Appends `bytes`; past the limit, the file is refused with the limit in the message.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.size += bytes.len() as u64;
+        if self.size > self.max {
+            return Err(too_large(&self.name, self.max));
+        }
+        if self.head.len() < 8192 {
+            let take = (8192 - self.head.len()).min(bytes.len());
+            self.head.extend_from_slice(&bytes[..take]);
+        }
+        self.hasher.update(bytes);
+        self.file.write_all(bytes).await.map_err(spool_error)
+    }
+
+    pub async fn finish(mut self) -> Result<Upload> {
+        self.file.flush().await.map_err(spool_error)?;
+        let digest = self.hasher.finalize();
+        let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Upload {
+            guard: self.guard,
+            media_type: attachment::sniff(&self.head),
+            name: self.name,
+            size: self.size,
+            sha256,
+        })
+    }
+}
+
+impl Upload {
+    /// Spools a file on this machine (the CLI and the local desk).
+    pub async fn from_path(path: &Path, max: u64) -> Result<Upload> {
+        use tokio::io::AsyncReadExt;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut f = tokio::fs::File::open(path).await.map_err(|e| {
+            ServiceError::Invalid(invalid(
+                "file",
+                format!("cannot read {}: {e}", path.display()),
+            ))
+        })?;
+        let mut spool = Spool::new(&name, max).await?;
+        let mut buf = vec![0u8; attachment::CHUNK];
+        loop {
+            let n = f.read(&mut buf).await.map_err(|e| {
+                ServiceError::Invalid(invalid(
+                    "file",
+                    format!("cannot read {}: {e}", path.display()),
+                ))
+            })?;
+            if n == 0 {
+                break;
+            }
+            spool.write(&buf[..n]).await?;
+        }
+        spool.finish().await
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.guard.0
+    }
+}
+
+pub fn too_large(name: &str, max: u64) -> ServiceError {
+    ServiceError::TooLarge(format!(
+        "{name} is over the attachment limit of {} ({max} bytes)",
+        human_size(max)
+    ))
+}
+
+/// Where an attachment's content is read from.
+pub enum Content {
+    /// Chunks in the database, by hash.
+    Database { sha256: String },
+    /// A file in the content directory.
+    File(PathBuf),
+}
+
+impl Service {
+    pub fn attachment_limits(&self) -> &attachment::Limits {
+        &self.config.attachments.limits
+    }
+
+    /// Checks uploads against the limits before anything is written.
+    fn check_uploads(&self, uploads: &[Upload]) -> Result<()> {
+        let limits = self.attachment_limits();
+        if uploads.is_empty() {
+            return Err(invalid("file", "no file given: attach at least one").into());
+        }
+        if uploads.len() > limits.max_per_comment {
+            return Err(ServiceError::TooLarge(format!(
+                "{} files in one upload; the limit is {} per comment",
+                uploads.len(),
+                limits.max_per_comment
+            )));
+        }
+        for u in uploads {
+            if u.size == 0 {
+                return Err(invalid("file", format!("{} is empty (0 bytes)", u.name)).into());
+            }
+            if u.size > limits.max_bytes {
+                return Err(too_large(&u.name, limits.max_bytes));
+            }
+            if !limits.allowed.allows(&u.media_type) {
+                return Err(ServiceError::Unsupported(format!(
+                    "{} is {}, which this desk does not accept",
+                    u.name, u.media_type
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Attaches files to `key`, with a comment when `comment` has a body: one change,
+    /// one version, one event (`commented`, noting the files; `attached` without a
+    /// comment). `visibility` applies to the comment and its files; customers attach
+    /// publicly only.
+    pub async fn attach(
+        &self,
+        actor: &Actor,
+        key: &str,
+        uploads: Vec<Upload>,
+        body: Option<&str>,
+        visibility: Visibility,
+        expected_version: Option<i64>,
+    ) -> Result<(Ticket, Option<Comment>, Vec<Attachment>)> {
+        if visibility == Visibility::Internal && !actor.is_staff() {
+            return Err(ServiceError::Forbidden(
+                "only agents, supervisors and admins may attach internal files".into(),
+            ));
+        }
+        let body = match body.map(str::trim).filter(|b| !b.is_empty()) {
+            Some(b) => Some(comment_body(actor, b, visibility)?),
+            None => None,
+        };
+        self.check_uploads(&uploads)?;
+        let mut c = self.begin_change(actor, key, expected_version).await?;
+        let mut comment = match body {
+            Some(body) => Some(apply_comment(&mut c, actor, body, visibility).await?),
+            None => None,
+        };
+        let now = c.now;
+        let mut ids = Vec::new();
+        for u in &uploads {
+            store::put_blob(
+                &mut c.w.tx,
+                &self.config.attachments.store,
+                &u.sha256,
+                u.size as i64,
+                u.path(),
+                now,
+            )
+            .await?;
+            let id = store::insert(
+                &mut c.w.tx,
+                NewAttachment {
+                    ticket_id: Some(c.after.id),
+                    comment_id: comment.as_ref().map(|c| c.id),
+                    name: &u.name,
+                    media_type: &u.media_type,
+                    size: u.size as i64,
+                    sha256: &u.sha256,
+                    uploader_id: actor.user_id(),
+                    uploader_email: match actor {
+                        Actor::Contact { email } => Some(email),
+                        Actor::User(_) => None,
+                    },
+                    visibility,
+                    upload_token: None,
+                    at: now,
+                },
+            )
+            .await?;
+            ids.push(id);
+        }
+        let names: Vec<&str> = uploads.iter().map(|u| u.name.as_str()).collect();
+        let note = names.join(", ");
+        match c.events.iter_mut().find(|e| e.kind == EventKind::Commented) {
+            Some(commented) => commented.note = Some(format!("attached {note}")),
+            None => {
+                let ids_text: Vec<String> = ids.iter().map(i64::to_string).collect();
+                let mut e = Pending::new(EventKind::Attached)
+                    .field("attachments", None, Some(ids_text.join(",")))
+                    .note(Some(note));
+                if visibility == Visibility::Internal {
+                    e = e.internal();
+                }
+                c.events.push(e);
+            }
+        }
+        let ticket_id = c.after.id;
+        let ticket = self.commit_change(actor, c).await?;
+        let mut attached = store::for_ticket(self.store.pool(), ticket_id, false).await?;
+        attached.retain(|a| ids.contains(&a.id));
+        if let Some(comment) = comment.as_mut() {
+            comment.attachments = attached.clone();
+        }
+        Ok((ticket, comment, attached))
+    }
+
+    /// The attachments of `key` the caller may see, oldest first.
+    pub async fn attachments(&self, actor: &Actor, key: &str) -> Result<Vec<Attachment>> {
+        actor.require_active()?;
+        let ticket = self.find_read(actor, key).await?;
+        Ok(store::for_ticket(self.store.pool(), ticket.id, !actor.is_staff()).await?)
+    }
+
+    /// One attachment and where to read it, with the same rule as its comment: an
+    /// attachment the caller may not see does not exist for them.
+    pub async fn attachment(&self, actor: &Actor, id: i64) -> Result<(Attachment, Content)> {
+        actor.require_active()?;
+        let not_found = || ServiceError::not_found("attachment", id);
+        let (attachment, ticket_id) = store::get(self.store.pool(), id)
+            .await?
+            .ok_or_else(not_found)?;
+        let ticket_id = ticket_id.ok_or_else(not_found)?;
+        let ticket = crate::store::tickets::read(&self.store, ticket_id)
+            .await?
+            .ok_or_else(not_found)?;
+        if !actor.may_read(&ticket)
+            || (attachment.visibility == Visibility::Internal && !actor.is_staff())
+        {
+            return Err(not_found());
+        }
+        let content = match store::blob_location(self.store.pool(), &attachment.sha256)
+            .await?
+            .as_deref()
+        {
+            Some("db") => Content::Database {
+                sha256: attachment.sha256.clone(),
+            },
+            Some(_) => match &self.config.attachments.store {
+                ContentStore::Dir(dir) => Content::File(store::blob_path(dir, &attachment.sha256)),
+                ContentStore::Database => {
+                    return Err(ServiceError::Invalid(invalid(
+                        "attachment",
+                        "its content is in a content directory this desk is not configured with ([attachments] store)",
+                    )));
+                }
+            },
+            None => return Err(not_found()),
+        };
+        Ok((attachment, content))
+    }
+
+    /// Chunk `n` of content kept in the database (`None` past the end).
+    pub async fn attachment_chunk(&self, sha256: &str, n: i64) -> Result<Option<Vec<u8>>> {
+        Ok(store::chunk(self.store.pool(), sha256, n).await?)
+    }
+
+    /// Removes an attachment's content for good (admins only, for data-protection
+    /// requests). The ticket keeps an `attachment_removed` event naming the file.
+    pub async fn remove_attachment(&self, actor: &Actor, id: i64) -> Result<Ticket> {
+        actor.require_admin("remove attachments")?;
+        let (attachment, _) = self.attachment(actor, id).await?;
+        let mut c = self.begin_change(actor, &attachment.ticket, None).await?;
+        let gone = store::remove(&mut c.w.tx, id, &attachment.sha256).await?;
+        let mut e = Pending::new(EventKind::AttachmentRemoved).field(
+            "attachment",
+            Some(attachment.name.clone()),
+            None,
+        );
+        if attachment.visibility == Visibility::Internal {
+            e = e.internal();
+        }
+        c.events.push(e);
+        let ticket = self.commit_change(actor, c).await?;
+        if gone.as_deref() == Some("dir")
+            && let ContentStore::Dir(dir) = &self.config.attachments.store
+        {
+            let _ = tokio::fs::remove_file(store::blob_path(dir, &attachment.sha256)).await;
+        }
+        Ok(ticket)
+    }
+}

@@ -1,0 +1,337 @@
+//! Attachment rows and their content: blobs by SHA-256, in chunks of
+//! [`crate::domain::attachment::CHUNK`] bytes, or in a directory by hash.
+
+use std::path::{Path, PathBuf};
+
+use sqlx::{Any, Executor, Row, Transaction};
+use tokio::io::AsyncReadExt;
+
+use crate::domain::attachment::{Attachment, CHUNK};
+use crate::domain::model::{UserRef, Visibility};
+use crate::domain::time::Millis;
+
+use super::StoreError;
+
+/// Where new content goes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ContentStore {
+    /// In the database (the default): every server on it sees every file.
+    #[default]
+    Database,
+    /// Under this directory, at `ab/cd/<sha256>`, written to a temporary name and renamed.
+    Dir(PathBuf),
+}
+
+impl ContentStore {
+    /// `db`, or `dir:PATH` as `[attachments] store` takes it.
+    pub fn parse(s: &str) -> Option<ContentStore> {
+        let s = s.trim();
+        if s.is_empty() || s == "db" || s == "database" {
+            return Some(ContentStore::Database);
+        }
+        let dir = s.strip_prefix("dir:")?.trim();
+        (!dir.is_empty()).then(|| ContentStore::Dir(PathBuf::from(dir)))
+    }
+}
+
+/// Where a blob lives in a content directory.
+pub fn blob_path(dir: &Path, sha256: &str) -> PathBuf {
+    let (a, rest) = sha256.split_at(2.min(sha256.len()));
+    let b = rest.get(..2).unwrap_or_default();
+    dir.join(a).join(b).join(sha256)
+}
+
+/// Stores the content of `file` (already hashed) unless a blob with this hash exists.
+pub async fn put_blob(
+    tx: &mut Transaction<'static, Any>,
+    store: &ContentStore,
+    sha256: &str,
+    size: i64,
+    file: &Path,
+    now: Millis,
+) -> Result<(), StoreError> {
+    let exists: Option<String> =
+        sqlx::query_scalar("SELECT location FROM attachment_blobs WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if exists.is_some() {
+        return Ok(());
+    }
+    let location = match store {
+        ContentStore::Database => "db",
+        ContentStore::Dir(_) => "dir",
+    };
+    sqlx::query(
+        "INSERT INTO attachment_blobs (sha256, size, location, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(sha256)
+    .bind(size)
+    .bind(location)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    match store {
+        ContentStore::Database => {
+            let mut f = tokio::fs::File::open(file).await.map_err(io)?;
+            let mut buf = vec![0u8; CHUNK];
+            let mut n: i64 = 0;
+            loop {
+                let got = read_full(&mut f, &mut buf).await?;
+                if got == 0 {
+                    break;
+                }
+                sqlx::query("INSERT INTO attachment_chunks (sha256, n, data) VALUES ($1, $2, $3)")
+                    .bind(sha256)
+                    .bind(n)
+                    .bind(&buf[..got])
+                    .execute(&mut **tx)
+                    .await?;
+                n += 1;
+                if got < CHUNK {
+                    break;
+                }
+            }
+        }
+        ContentStore::Dir(dir) => write_into_dir(dir, sha256, file).await?,
+    }
+    Ok(())
+}
+
+/// Copies `file` to its content address: a temporary name in the same directory, synced,
+/// then renamed, so a reader never sees half a file and a crash leaves only a temp file.
+async fn write_into_dir(dir: &Path, sha256: &str, file: &Path) -> Result<(), StoreError> {
+    let target = blob_path(dir, sha256);
+    if tokio::fs::try_exists(&target).await.unwrap_or(false) {
+        return Ok(());
+    }
+    let parent = target.parent().unwrap_or(dir);
+    tokio::fs::create_dir_all(parent).await.map_err(io)?;
+    let temp = parent.join(format!(".{sha256}.{:016x}.tmp", rand::random::<u64>()));
+    let copied = async {
+        let mut from = tokio::fs::File::open(file).await?;
+        let mut to = tokio::fs::File::create(&temp).await?;
+        tokio::io::copy(&mut from, &mut to).await?;
+        to.sync_all().await?;
+        tokio::fs::rename(&temp, &target).await
+    }
+    .await;
+    if let Err(e) = copied {
+        let _ = tokio::fs::remove_file(&temp).await;
+        return Err(io(e));
+    }
+    Ok(())
+}
+
+async fn read_full(f: &mut tokio::fs::File, buf: &mut [u8]) -> Result<usize, StoreError> {
+    let mut got = 0;
+    while got < buf.len() {
+        let n = f.read(&mut buf[got..]).await.map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(got)
+}
+
+fn io(e: std::io::Error) -> StoreError {
+    StoreError::Corrupt(format!("attachment content: {e}"))
+}
+
+pub struct NewAttachment<'a> {
+    pub ticket_id: Option<i64>,
+    pub comment_id: Option<i64>,
+    pub name: &'a str,
+    pub media_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub uploader_id: Option<i64>,
+    pub uploader_email: Option<&'a str>,
+    pub visibility: Visibility,
+    pub upload_token: Option<&'a str>,
+    pub at: Millis,
+}
+
+pub async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    a: NewAttachment<'_>,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO attachments (ticket_id, comment_id, name, media_type, size, sha256,
+             uploader_id, uploader_email, visibility, upload_token, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(a.ticket_id)
+    .bind(a.comment_id)
+    .bind(a.name)
+    .bind(a.media_type)
+    .bind(a.size)
+    .bind(a.sha256)
+    .bind(a.uploader_id)
+    .bind(a.uploader_email)
+    .bind(a.visibility.as_str())
+    .bind(a.upload_token)
+    .bind(a.at)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+const SELECT: &str = "SELECT a.id, COALESCE(t.key, ''), a.comment_id, a.name, a.media_type,
+        a.size, a.sha256, a.uploader_id, u.email, u.name, a.uploader_email, a.visibility,
+        a.created_at, a.ticket_id
+   FROM attachments a LEFT JOIN tickets t ON t.id = a.ticket_id
+   LEFT JOIN users u ON u.id = a.uploader_id";
+
+fn row(r: &sqlx::any::AnyRow) -> Result<(Attachment, Option<i64>), StoreError> {
+    let vis: String = r.try_get(11)?;
+    let uploader_id: Option<i64> = r.try_get(7)?;
+    let attachment = Attachment {
+        id: r.try_get(0)?,
+        ticket: r.try_get(1)?,
+        comment_id: r.try_get(2)?,
+        name: r.try_get(3)?,
+        media_type: r.try_get(4)?,
+        size: r.try_get(5)?,
+        sha256: r.try_get(6)?,
+        uploader: match uploader_id {
+            Some(id) => Some(UserRef {
+                id,
+                email: r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
+                name: r.try_get::<Option<String>, _>(9)?.unwrap_or_default(),
+            }),
+            None => None,
+        },
+        uploader_email: r.try_get(10)?,
+        visibility: Visibility::parse(&vis)
+            .ok_or_else(|| StoreError::Corrupt(format!("attachment visibility `{vis}`")))?,
+        created_at: r.try_get(12)?,
+    };
+    Ok((attachment, r.try_get(13)?))
+}
+
+/// One attachment and the id of its ticket (`None` while it waits to be linked).
+pub async fn get<'c, E>(ex: E, id: i64) -> Result<Option<(Attachment, Option<i64>)>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let sql = format!("{SELECT} WHERE a.id = $1");
+    match sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+    {
+        Some(r) => Ok(Some(row(&r)?)),
+        None => Ok(None),
+    }
+}
+
+/// A ticket's attachments, oldest first; `public_only` for customers.
+pub async fn for_ticket<'c, E>(
+    ex: E,
+    ticket_id: i64,
+    public_only: bool,
+) -> Result<Vec<Attachment>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let sql = format!(
+        "{SELECT} WHERE a.ticket_id = $1 AND ($2 = 0 OR a.visibility = 'public') ORDER BY a.id"
+    );
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(ticket_id)
+        .bind(i64::from(public_only))
+        .fetch_all(ex)
+        .await?;
+    found.iter().map(|r| row(r).map(|(a, _)| a)).collect()
+}
+
+/// Every attachment with an id after `after`, for an export.
+pub async fn page_after<'c, E>(ex: E, after: i64, limit: u32) -> Result<Vec<Attachment>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let sql =
+        format!("{SELECT} WHERE a.id > $1 AND a.ticket_id IS NOT NULL ORDER BY a.id LIMIT $2");
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(ex)
+        .await?;
+    found.iter().map(|r| row(r).map(|(a, _)| a)).collect()
+}
+
+/// Where a blob's content lives: `db` or `dir`; `None` when it is gone.
+pub async fn blob_location<'c, E>(ex: E, sha256: &str) -> Result<Option<String>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    Ok(
+        sqlx::query_scalar("SELECT location FROM attachment_blobs WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(ex)
+            .await?,
+    )
+}
+
+/// Chunk `n` of a blob stored in the database.
+pub async fn chunk<'c, E>(ex: E, sha256: &str, n: i64) -> Result<Option<Vec<u8>>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    Ok(
+        sqlx::query_scalar("SELECT data FROM attachment_chunks WHERE sha256 = $1 AND n = $2")
+            .bind(sha256)
+            .bind(n)
+            .fetch_optional(ex)
+            .await?,
+    )
+}
+
+/// Links uploads waiting under `tokens` to a ticket; returns how many were linked.
+pub async fn link_uploads(
+    tx: &mut Transaction<'static, Any>,
+    ticket_id: i64,
+    token: &str,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE attachments SET ticket_id = $1, upload_token = NULL
+          WHERE upload_token = $2 AND ticket_id IS NULL",
+    )
+    .bind(ticket_id)
+    .bind(token)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
+/// Deletes an attachment row, and its blob when no other row uses it. Returns the blob's
+/// hash and location when the blob went (a directory's file is then the caller's to
+/// delete, after the commit).
+pub async fn remove(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    sha256: &str,
+) -> Result<Option<String>, StoreError> {
+    sqlx::query("DELETE FROM attachments WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_one(&mut **tx)
+        .await?;
+    if others > 0 {
+        return Ok(None);
+    }
+    let location = blob_location(&mut **tx, sha256).await?;
+    sqlx::query("DELETE FROM attachment_chunks WHERE sha256 = $1")
+        .bind(sha256)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM attachment_blobs WHERE sha256 = $1")
+        .bind(sha256)
+        .execute(&mut **tx)
+        .await?;
+    Ok(location)
+}
