@@ -11,6 +11,7 @@ mod dump;
 mod error;
 mod filing;
 mod migrate;
+mod notify;
 mod query;
 mod reads;
 mod reference;
@@ -25,6 +26,9 @@ pub use apply::TicketChange;
 pub use auth::{IssuedToken, hash_password};
 pub use error::{Result, ServiceError, conflict_message};
 pub use migrate::{MoveError, MoveReport};
+pub use notify::{
+    DeliveryDetail, NewWebhook, WEBHOOK_EVENTS, WebhookPolicy, check_webhook_url, is_private,
+};
 pub use reads::{CHANGES_MAX, PAGE_DEFAULT, PAGE_MAX};
 pub use reference::{NewUser, UserPatch};
 pub use surfaces::surface_email;

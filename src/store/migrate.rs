@@ -27,6 +27,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0003_counts.sql"),
         postgres: include_str!("migrations/postgres/0003_counts.sql"),
     },
+    // 4 is attachments (another branch); the runner applies every version above the
+    // database's, so 5 may land first.
+    Migration {
+        version: 5,
+        sqlite: include_str!("migrations/sqlite/0005_notifications.sql"),
+        postgres: include_str!("migrations/postgres/0005_notifications.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -13,6 +13,7 @@ mod sql;
 pub mod comments;
 pub mod dump;
 pub mod events;
+pub mod outbox;
 pub mod reference;
 pub mod stats;
 pub mod tickets;
