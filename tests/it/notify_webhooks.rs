@@ -463,6 +463,17 @@ async fn retried_after_500s_and_while_the_receiver_is_down_and_410_disables() {
     assert_eq!(shown.json["payload"]["event"], "ticket.created");
 }
 
+/// A child process killed when dropped, so a failing test leaves no server behind
+/// (one would hold the build lock's inherited file descriptor).
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `desk serve` killed with SIGKILL in the middle of a burst of creates, then started
 /// again on the same database: every ticket that was created reaches the receiver.
 #[tokio::test]
@@ -517,6 +528,7 @@ async fn kill_9_mid_burst_loses_nothing() {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
+            .map(Child)
             .expect("desk serve")
     };
     let wait_up = || async {
@@ -529,7 +541,7 @@ async fn kill_9_mid_burst_loses_nothing() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
-    let mut child = spawn();
+    let child = spawn();
     wait_up().await;
     let http = server::client();
     let receiver = Receiver::start().await;
@@ -580,8 +592,7 @@ async fn kill_9_mid_burst_loses_nothing() {
             g.len() >= 10
         })
         .await;
-    let _ = child.kill(); // SIGKILL on unix
-    let _ = child.wait();
+    drop(child); // SIGKILL on unix
     for w in writers {
         let _ = w.await;
     }
@@ -592,7 +603,7 @@ async fn kill_9_mid_burst_loses_nothing() {
         created.len()
     );
 
-    let mut child = spawn();
+    let child = spawn();
     wait_up().await;
     let all = created.clone();
     receiver
@@ -603,8 +614,7 @@ async fn kill_9_mid_burst_loses_nothing() {
             })
         })
         .await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     // At least once: repeats are only the few in flight at the kill.
     let got = receiver.got();
     let mut ids: Vec<&str> = got.iter().map(|r| r.delivery.as_str()).collect();
