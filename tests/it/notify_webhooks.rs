@@ -221,9 +221,7 @@ async fn signed_in_order_admin_only_and_never_internal() {
     );
 
     // A ticket's life: filed, taken, an internal note, a public reply, resolved.
-    let key = s
-        .file(&s.customer, "Laptop will not boot", "Hardware")
-        .await;
+    let key = s.file(&s.customer, "Laptop will not boot", "General").await;
     s.post(
         &format!("/tickets/{key}/assign"),
         Some(&s.agent.token),
@@ -353,7 +351,7 @@ async fn retried_after_500s_and_while_the_receiver_is_down_and_410_disables() {
     flaky.state.fail_status.store(500, Ordering::SeqCst);
     flaky.state.fail_next.store(3, Ordering::SeqCst);
     register(&s, &flaky.url(), json!(["ticket.created"]), false).await;
-    let key = s.file(&s.customer, "Printer jams", "Hardware").await;
+    let key = s.file(&s.customer, "Printer jams", "General").await;
     flaky
         .wait_for(Duration::from_secs(15), "delivery after three 500s", |g| {
             g.len() == 1
@@ -377,7 +375,7 @@ async fn retried_after_500s_and_while_the_receiver_is_down_and_410_disables() {
         false,
     )
     .await;
-    let second = s.file(&s.customer, "Scanner offline", "Hardware").await;
+    let second = s.file(&s.customer, "Scanner offline", "General").await;
     let start = Instant::now();
     let failed = loop {
         let reply = s
@@ -414,7 +412,7 @@ async fn retried_after_500s_and_while_the_receiver_is_down_and_410_disables() {
     gone.state.fail_status.store(410, Ordering::SeqCst);
     gone.state.fail_next.store(1000, Ordering::SeqCst);
     let (gone_id, _) = register(&s, &gone.url(), json!(["*"]), false).await;
-    s.file(&s.customer, "Mouse broken", "Hardware").await;
+    s.file(&s.customer, "Mouse broken", "General").await;
     let start = Instant::now();
     loop {
         let hooks = s.get("/webhooks", Some(&s.admin.token)).await;
@@ -569,7 +567,7 @@ async fn kill_9_mid_burst_loses_nothing() {
                     .bearer_auth(&token)
                     .json(
                         &json!({"title": format!("burst {w}-{i}"), "description": "x",
-                        "category": "Hardware"}),
+                        "category": "General"}),
                     )
                     .send()
                     .await;
