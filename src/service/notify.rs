@@ -339,14 +339,17 @@ impl Service {
                     else {
                         continue;
                     };
-                    if !tickets.contains_key(&e.ticket_id) {
-                        let t = crate::store::tickets::get(
-                            &mut *w.tx,
-                            self.store.backend(),
-                            e.ticket_id,
-                        )
-                        .await?;
-                        tickets.insert(e.ticket_id, t);
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        tickets.entry(e.ticket_id)
+                    {
+                        slot.insert(
+                            crate::store::tickets::get(
+                                &mut *w.tx,
+                                self.store.backend(),
+                                e.ticket_id,
+                            )
+                            .await?,
+                        );
                     }
                     let Some(Some(ticket)) = tickets.get(&e.ticket_id) else {
                         continue;
