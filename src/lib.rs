@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod delivery;
 pub mod demo;
 pub mod domain;
 mod editor;

@@ -83,9 +83,26 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
                 allow_reopen: loaded.config.pages.allow_reopen,
                 ..crate::server::PagesOptions::default()
             },
+            webhooks_allow_private: loaded.config.webhooks.allow_private,
             ..ServerOptions::default()
         },
     );
+    let notifications = &loaded.config.notifications;
+    // Started before the server listens, so nothing committed through it is missed
+    // (and the cursor carries over restarts anyway).
+    let dispatcher = notifications.enabled.then(|| {
+        crate::delivery::Dispatcher::start(
+            service.clone(),
+            crate::delivery::DeliveryOptions {
+                retry_base: Duration::from_secs(notifications.retry_base_secs.max(1)),
+                retry_cap: Duration::from_secs(notifications.retry_cap_secs.max(1)),
+                max_attempts: i64::from(notifications.max_attempts.max(1)),
+                webhook_timeout: Duration::from_secs(loaded.config.webhooks.timeout_secs.max(1)),
+                allow_private: loaded.config.webhooks.allow_private,
+                ..Default::default()
+            },
+        )
+    });
     let bound = Bound::bind(&listen, app)
         .await
         .wrap_err("desk serve cannot start")?;
@@ -95,6 +112,9 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
         crate::store::redact(&database)
     );
     bound.serve(shutdown_signal()).await?;
+    if let Some(d) = &dispatcher {
+        d.stop();
+    }
     service.store().close().await;
     tracing::info!("desk serve stopped");
     Ok(0)

@@ -55,6 +55,12 @@ pub struct Config {
     /// Files on tickets: limits and where content is kept.
     #[serde(default)]
     pub attachments: Attachments,
+    /// The outbox: how `desk serve` retries notifications.
+    #[serde(default)]
+    pub notifications: Notifications,
+    /// Webhooks out.
+    #[serde(default)]
+    pub webhooks: Webhooks,
     /// At most [`MAX_VIEWS`].
     #[serde(default)]
     pub views: Vec<View>,
@@ -237,6 +243,50 @@ impl Default for Attachments {
             max_per_comment: crate::domain::attachment::DEFAULT_MAX_PER_COMMENT,
             allowed_types: Vec::new(),
             store: "db".into(),
+        }
+    }
+}
+
+/// `[notifications]`: the outbox `desk serve` sends webhooks from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Notifications {
+    /// Run the dispatcher and sender in `desk serve`.
+    pub enabled: bool,
+    /// The first retry waits about this long; each further one doubles it (jittered).
+    pub retry_base_secs: u64,
+    /// No retry waits longer than this.
+    pub retry_cap_secs: u64,
+    /// After this many attempts a delivery is `dead`.
+    pub max_attempts: u32,
+}
+
+impl Default for Notifications {
+    fn default() -> Self {
+        Notifications {
+            enabled: true,
+            retry_base_secs: 10,
+            retry_cap_secs: 86_400,
+            max_attempts: 20,
+        }
+    }
+}
+
+/// `[webhooks]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Webhooks {
+    /// Let webhooks reach loopback and private addresses (off: SSRF).
+    pub allow_private: bool,
+    /// Seconds a receiver has to answer.
+    pub timeout_secs: u64,
+}
+
+impl Default for Webhooks {
+    fn default() -> Self {
+        Webhooks {
+            allow_private: false,
+            timeout_secs: 10,
         }
     }
 }

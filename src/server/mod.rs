@@ -10,6 +10,7 @@ mod error;
 mod etag;
 mod extract;
 mod feed;
+mod notify;
 mod openapi;
 mod pages;
 mod reference;
@@ -22,7 +23,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_governor::GovernorLayer;
@@ -63,6 +64,8 @@ pub struct ServerOptions {
     pub limits: Limits,
     /// `[server] public_url`: how people reach this server, for the links it hands out.
     pub public_url: Option<String>,
+    /// `[webhooks] allow_private`: webhooks may point at loopback and private addresses.
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for ServerOptions {
@@ -80,6 +83,7 @@ impl Default for ServerOptions {
             cors: CorsOrigins::Off,
             limits: Limits::default(),
             public_url: None,
+            webhooks_allow_private: false,
         }
     }
 }
@@ -237,6 +241,16 @@ pub fn router(app: App) -> Router {
             "/attachments/{id}",
             get(attachments::download).delete(attachments::remove),
         )
+        .route("/tickets/{key}/deliveries", get(notify::ticket_deliveries))
+        .route(
+            "/webhooks",
+            get(notify::list_webhooks).post(notify::create_webhook),
+        )
+        .route("/webhooks/{id}", delete(notify::delete_webhook))
+        .route("/webhooks/{id}/test", post(notify::test_webhook))
+        .route("/deliveries", get(notify::list_deliveries))
+        .route("/deliveries/{id}", get(notify::get_delivery))
+        .route("/deliveries/{id}/retry", post(notify::retry_delivery))
         .route("/changes", get(feed::changes))
         .route("/changes/head", get(feed::head))
         .route("/events/stream", get(feed::stream))

@@ -15,7 +15,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use super::{attachments, auth, feed, reference, tickets};
+use super::{attachments, auth, feed, notify, reference, tickets};
 
 /// Where the document is served.
 pub const DOCUMENT_PATH: &str = "/api/v1/openapi.json";
@@ -80,6 +80,14 @@ pub const DOCS_PATH: &str = "/docs";
         reference::users,
         reference::create_user,
         reference::update_user,
+        notify::create_webhook,
+        notify::list_webhooks,
+        notify::delete_webhook,
+        notify::test_webhook,
+        notify::list_deliveries,
+        notify::get_delivery,
+        notify::retry_delivery,
+        notify::ticket_deliveries,
     ),
     components(schemas(
         crate::wire::ErrorBody,
@@ -126,6 +134,10 @@ pub const DOCS_PATH: &str = "/docs";
         crate::service::PublicTicket,
         crate::service::PublicComment,
         crate::service::PublicEvent,
+        crate::service::NewWebhook,
+        crate::service::DeliveryDetail,
+        crate::store::outbox::Webhook,
+        crate::store::outbox::Delivery,
     )),
     modifiers(&BearerToken, &OptionalBodies),
     tags(
@@ -135,6 +147,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "reference", description = "Categories, priorities, statuses and the workflow, and desk statistics"),
         (name = "people", description = "Accounts: who works the desk and who files tickets"),
         (name = "tracking", description = "A customer's view of one ticket, without an account"),
+        (name = "notifications", description = "Webhooks and the outbox of notifications desk sends"),
         (name = "meta", description = "The server itself: liveness and this document"),
     )
 )]

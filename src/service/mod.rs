@@ -12,6 +12,7 @@ mod dump;
 mod error;
 mod filing;
 mod migrate;
+mod notify;
 mod query;
 mod reads;
 mod reference;
@@ -27,6 +28,9 @@ pub use attachments::{Content, Spool, Upload};
 pub use auth::{IssuedToken, hash_password};
 pub use error::{Result, ServiceError, conflict_message};
 pub use migrate::{MoveError, MoveReport};
+pub use notify::{
+    DeliveryDetail, NewWebhook, WEBHOOK_EVENTS, WebhookPolicy, check_webhook_url, is_private,
+};
 pub use reads::{CHANGES_MAX, PAGE_DEFAULT, PAGE_MAX};
 pub use reference::{NewUser, UserPatch};
 pub use surfaces::surface_email;

@@ -32,6 +32,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0004_attachments.sql"),
         postgres: include_str!("migrations/postgres/0004_attachments.sql"),
     },
+    Migration {
+        version: 5,
+        sqlite: include_str!("migrations/sqlite/0005_notifications.sql"),
+        postgres: include_str!("migrations/postgres/0005_notifications.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

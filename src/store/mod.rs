@@ -14,6 +14,7 @@ pub mod attachments;
 pub mod comments;
 pub mod dump;
 pub mod events;
+pub mod outbox;
 pub mod reference;
 pub mod stats;
 pub mod tickets;

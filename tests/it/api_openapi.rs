@@ -55,6 +55,14 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("get", "/api/v1/users", true),
     ("post", "/api/v1/users", true),
     ("patch", "/api/v1/users/{id}", true),
+    ("get", "/api/v1/tickets/{key}/deliveries", true),
+    ("get", "/api/v1/webhooks", true),
+    ("post", "/api/v1/webhooks", true),
+    ("delete", "/api/v1/webhooks/{id}", true),
+    ("post", "/api/v1/webhooks/{id}/test", true),
+    ("get", "/api/v1/deliveries", true),
+    ("get", "/api/v1/deliveries/{id}", true),
+    ("post", "/api/v1/deliveries/{id}/retry", true),
     ("get", "/api/v1/track/{key}", false),
 ];
 

@@ -24,6 +24,7 @@ mod compat_service_requests;
 mod compat_tracking;
 mod conflicts;
 mod generate;
+mod notify_webhooks;
 mod pages_browser;
 mod pages_http;
 mod pg_instances;
