@@ -569,12 +569,24 @@ fn the_example_documents_every_key_with_a_valid_value() {
             "desk",
             "keys",
             "local",
+            "notifications",
             "pages",
             "server",
             "ui",
-            "views"
+            "views",
+            "webhooks"
         ]
     );
+    assert_eq!(
+        keys("notifications"),
+        [
+            "enabled",
+            "max_attempts",
+            "retry_base_secs",
+            "retry_cap_secs"
+        ]
+    );
+    assert_eq!(keys("webhooks"), ["allow_private", "timeout_secs"]);
     let mut fields: Vec<_> = keys("attachments");
     fields.sort_unstable();
     assert_eq!(

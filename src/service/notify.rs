@@ -25,6 +25,8 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
     "ticket.assigned",
     "comment.created",
     "approval.decided",
+    "attachment.added",
+    "attachment.removed",
 ];
 
 /// The webhook event names an audit event is published as.
@@ -41,6 +43,8 @@ pub fn webhook_events(e: &Event) -> Vec<&'static str> {
         EventKind::FieldChanged | EventKind::Tagged | EventKind::Untagged => {
             vec!["ticket.updated"]
         }
+        EventKind::Attached => vec!["attachment.added"],
+        EventKind::AttachmentRemoved => vec!["attachment.removed"],
     }
 }
 
