@@ -42,6 +42,11 @@ fn file(name: &str, bytes: Vec<u8>, claimed: &str) -> Part {
         .expect("mime")
 }
 
+/// A form with one file part.
+fn one(name: &str, bytes: Vec<u8>, claimed: &str) -> Form {
+    Form::new().part("f", file(name, bytes, claimed))
+}
+
 async fn download(s: &TestServer, who: &Person, id: i64) -> Reply {
     s.get(&format!("/attachments/{id}"), Some(&who.token)).await
 }
@@ -176,13 +181,7 @@ async fn a_reply_with_files_round_trips_byte_for_byte() {
     assert_eq!(list.json.as_array().map(Vec::len), Some(2));
 
     // The same content again is stored once (deduplicated by hash) and reads the same.
-    let again = upload(
-        &s,
-        &s.agent,
-        &key,
-        Form::new().part("f", file("copy.bin", big.clone(), "x/y")),
-    )
-    .await;
+    let again = upload(&s, &s.agent, &key, one("copy.bin", big.clone(), "x/y")).await;
     again.expect(StatusCode::CREATED);
     assert_eq!(
         again.json["attachments"][0]["sha256"],
@@ -285,7 +284,7 @@ async fn who_may_download_what() {
         &s,
         &s.other_customer,
         &key,
-        Form::new().part("f", file("a.txt", b"a".to_vec(), "text/plain")),
+        one("a.txt", b"a".to_vec(), "text/plain"),
     )
     .await;
     other.expect(StatusCode::NOT_FOUND);
@@ -375,13 +374,10 @@ async fn over_the_limit_is_413_and_stores_nothing() {
         &s,
         &s.customer,
         &key,
-        Form::new().part(
-            "f",
-            file(
-                "cat.jpg",
-                b"MZ\x90\0\x03\0\0\0\x04\0\0\0".to_vec(),
-                "image/jpeg",
-            ),
+        one(
+            "cat.jpg",
+            b"MZ\x90\0\x03\0\0\0\x04\0\0\0".to_vec(),
+            "image/jpeg",
         ),
     )
     .await;
@@ -390,13 +386,10 @@ async fn over_the_limit_is_413_and_stores_nothing() {
         &s,
         &s.customer,
         &key,
-        Form::new().part(
-            "f",
-            file(
-                "a.txt",
-                b"<!DOCTYPE html><script>alert(1)</script>".to_vec(),
-                "text/plain",
-            ),
+        one(
+            "a.txt",
+            b"<!DOCTYPE html><script>alert(1)</script>".to_vec(),
+            "text/plain",
         ),
     )
     .await;
@@ -433,7 +426,7 @@ async fn bad_names_and_bad_bodies_get_clear_answers() {
             &s,
             &s.customer,
             &key,
-            Form::new().part("f", file(given, b"hello".to_vec(), "text/plain")),
+            one(given, b"hello".to_vec(), "text/plain"),
         )
         .await;
         r.expect(StatusCode::CREATED);
@@ -443,7 +436,7 @@ async fn bad_names_and_bad_bodies_get_clear_answers() {
         &s,
         &s.customer,
         &key,
-        Form::new().part("f", file(&long, b"hello".to_vec(), "text/plain")),
+        one(&long, b"hello".to_vec(), "text/plain"),
     )
     .await;
     r.expect(StatusCode::CREATED);
@@ -455,7 +448,7 @@ async fn bad_names_and_bad_bodies_get_clear_answers() {
         &s,
         &s.customer,
         &key,
-        Form::new().part("f", file("empty.txt", Vec::new(), "text/plain")),
+        one("empty.txt", Vec::new(), "text/plain"),
     )
     .await;
     empty.expect(StatusCode::UNPROCESSABLE_ENTITY);
@@ -683,13 +676,7 @@ async fn a_content_directory_holds_files_by_hash() {
     let s = TestServer::start_with_service(config).await;
     let key = s.file(&s.customer, "Dir store", "General").await;
     let bytes = binary(300_000);
-    let reply = upload(
-        &s,
-        &s.customer,
-        &key,
-        Form::new().part("f", file("d.bin", bytes.clone(), "x/y")),
-    )
-    .await;
+    let reply = upload(&s, &s.customer, &key, one("d.bin", bytes.clone(), "x/y")).await;
     reply.expect(StatusCode::CREATED);
     let sha = reply.json["attachments"][0]["sha256"]
         .as_str()
