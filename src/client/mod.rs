@@ -9,7 +9,7 @@ mod sse;
 
 pub use error::DeskError;
 pub use local::{LocalDesk, LocalUser};
-pub use remote::RemoteDesk;
+pub use remote::{RemoteDesk, attachment_link};
 
 use async_trait::async_trait;
 

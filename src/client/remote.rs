@@ -531,7 +531,7 @@ impl Desk for RemoteDesk {
     }
 
     fn attachment_url(&self, id: i64) -> Option<String> {
-        Some(format!("{}/api/v1/attachments/{id}", self.base))
+        Some(attachment_link(&self.base, id))
     }
 
     async fn changes(&self, after: i64, limit: Option<u32>) -> DeskResult<Changes> {
@@ -596,4 +596,9 @@ impl Desk for RemoteDesk {
     async fn users(&self) -> DeskResult<Vec<User>> {
         self.send(self.request(Method::GET, "/users")).await
     }
+}
+
+/// Where a server at `base` serves attachment `id`.
+pub fn attachment_link(base: &str, id: i64) -> String {
+    format!("{base}/api/v1/attachments/{id}")
 }

@@ -195,6 +195,24 @@ pub(super) fn max_bytes(n: u64) -> Result<u64, String> {
     }
 }
 checked!(de_role: String => Role, role);
+checked!(de_notify: Vec<String> => Vec<String>, notify);
+
+/// `[ui] notify`: the events the TUI rings for.
+pub(super) fn notify(list: Vec<String>) -> Result<Vec<String>, String> {
+    for n in &list {
+        let ok = match n.split_once(':') {
+            Some(("new_in_view", view)) => !view.trim().is_empty(),
+            Some(_) => false,
+            None => matches!(n.as_str(), "assigned_to_me" | "approval_waiting"),
+        };
+        if !ok {
+            return Err(format!(
+                "expected \"assigned_to_me\", \"approval_waiting\" or \"new_in_view:VIEW\", found `{n}`"
+            ));
+        }
+    }
+    Ok(list)
+}
 checked!(de_refresh_interval: u64 => u64, refresh_interval);
 checked!(de_token_ttl: u64 => u64, token_ttl);
 checked!(de_header_timeout: u64 => u64, |s| secs_within(s, 1..=3600));
@@ -208,3 +226,12 @@ checked!(de_non_empty: String => String, non_empty);
 checked!(de_cors_origins: Vec<String> => Vec<String>, cors_origins);
 checked!(de_report_categories: Vec<String> => Vec<String>, report_categories);
 checked!(de_path: String => PathBuf, |s| non_empty(s).map(PathBuf::from));
+checked!(de_opt_path: String => Option<PathBuf>, |s| non_empty(s).map(|s| Some(home_path(&s))));
+
+/// `~/x` as the user means it.
+fn home_path(s: &str) -> PathBuf {
+    match (s.strip_prefix("~/"), directories::BaseDirs::new()) {
+        (Some(rest), Some(dirs)) => dirs.home_dir().join(rest),
+        _ => PathBuf::from(s),
+    }
+}

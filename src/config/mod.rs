@@ -350,6 +350,26 @@ pub struct Ui {
     #[serde(deserialize_with = "check::de_refresh_interval")]
     pub refresh_interval: u64,
     pub theme: ThemeName,
+    /// Where attachments are saved; default: the user's download directory.
+    #[serde(deserialize_with = "check::de_opt_path")]
+    pub download_dir: Option<std::path::PathBuf>,
+    /// How image attachments are previewed.
+    pub images: ImagePreview,
+    /// Which events ring the terminal's bell and raise a desktop notification.
+    #[serde(deserialize_with = "check::de_notify")]
+    pub notify: Vec<String>,
+}
+
+/// `[ui] images`: `auto` asks the terminal for a graphics protocol (kitty, iTerm2,
+/// sixel) when its environment says it may have one, else draws with half blocks;
+/// `halfblocks` never asks; `off` shows a line of text instead.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImagePreview {
+    #[default]
+    Auto,
+    Halfblocks,
+    Off,
 }
 
 /// `[ui] theme`: colours, or none (as `NO_COLOR` asks); anything else is refused with
@@ -367,6 +387,9 @@ impl Default for Ui {
         Ui {
             refresh_interval: 30,
             theme: ThemeName::Default,
+            download_dir: None,
+            images: ImagePreview::Auto,
+            notify: Vec::new(),
         }
     }
 }

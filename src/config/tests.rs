@@ -151,7 +151,8 @@ q = "close"
         c.ui,
         Ui {
             refresh_interval: 0,
-            theme: ThemeName::Mono
+            theme: ThemeName::Mono,
+            ..Ui::default()
         }
     );
     let names: Vec<_> = c
@@ -189,7 +190,8 @@ fn key_bindings_can_be_located_by_line() {
 fn unknown_key_names_its_line_and_the_expected_keys() {
     assert_eq!(
         parse_err("[ui]\ntheme = \"mono\"\nrefresh = 5\n"),
-        "/cfg/config.toml:3:1: unknown field `refresh`, expected `refresh_interval` or `theme`"
+        "/cfg/config.toml:3:1: unknown field `refresh`, expected one of `refresh_interval`, \
+         `theme`, `download_dir`, `images`, `notify`"
     );
     let e = parse_err("\n\n[sever]\nurl = \"http://x\"\n");
     assert!(
@@ -530,7 +532,16 @@ fn the_example_documents_every_key_with_a_valid_value() {
             "url",
         ]
     );
-    assert_eq!(keys("ui"), ["refresh_interval", "theme"]);
+    assert_eq!(
+        keys("ui"),
+        [
+            "download_dir",
+            "images",
+            "notify",
+            "refresh_interval",
+            "theme"
+        ]
+    );
     assert_eq!(
         keys("pages"),
         ["allow_reopen", "allow_replies", "enabled", "show_assignee"]

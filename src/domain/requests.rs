@@ -89,6 +89,15 @@ pub struct TicketView {
 }
 
 impl TicketView {
+    /// Every file the caller may see: the ticket's own, then each comment's, oldest first.
+    pub fn all_attachments(&self) -> Vec<super::attachment::Attachment> {
+        self.attachments
+            .iter()
+            .chain(self.comments.iter().flat_map(|c| &c.attachments))
+            .cloned()
+            .collect()
+    }
+
     /// Comments and events in time order, as a timeline reads: a comment's own
     /// `commented` event is the comment, shown once.
     pub fn timeline(&self) -> Vec<TimelineEntry<'_>> {

@@ -89,11 +89,13 @@ actions! {
     Reject = "reject", "reject with a note", hint: Some("reject"), palette: true;
     NewTicket = "new_ticket", "file a new ticket", hint: None, palette: true;
     CopyKey = "copy_key", "copy the ticket key", hint: None, palette: true;
+    Attachments = "attachments", "the ticket's files: preview, save, open", hint: None, palette: true;
     Undo = "undo", "undo your last change (if still the latest)", hint: None, palette: true;
     // In the composer and the forms.
     Send = "send", "send", hint: Some("send"), palette: false;
     ToggleVisibility = "toggle_visibility", "public / internal", hint: Some("public/internal"), palette: false;
     Editor = "editor", "edit in $EDITOR", hint: Some("$EDITOR"), palette: false;
+    AttachFile = "attach_file", "attach a file to the comment", hint: Some("attach"), palette: false;
     NextField = "next_field", "next field", hint: None, palette: false;
     NextChoice = "next_choice", "next choice (new-ticket form)", hint: Some("change"), palette: false;
     PrevChoice = "prev_choice", "previous choice (new-ticket form)", hint: None, palette: false;
@@ -101,6 +103,7 @@ actions! {
     Confirm = "confirm", "choose", hint: Some("apply"), palette: false;
     WithNote = "with_note", "choose, writing a note first (status)", hint: Some("with a note"), palette: false;
     Toggle = "toggle", "select / unselect", hint: Some("select"), palette: false;
+    CopyLink = "copy_link", "copy a link to the file (attachments)", hint: None, palette: false;
     // Answers to "discard this draft?".
     Discard = "discard", "discard the draft", hint: Some("discard"), palette: false;
     KeepDraft = "keep_draft", "keep the draft for later", hint: Some("keep it for later"), palette: false;
@@ -136,6 +139,7 @@ impl Action {
                 | Action::Approve
                 | Action::Reject
                 | Action::CopyKey
+                | Action::Attachments
         )
     }
 

@@ -14,6 +14,7 @@ use super::context::{Context, Settings};
 use super::drafts::Drafts;
 use super::keymap::{Key, Pane};
 use super::layout::Layout;
+use super::overlays::attachments::AttachmentList;
 use super::overlays::composer::Composer;
 use super::overlays::picker::Picker;
 use super::overlays::prompt::Prompt;
@@ -253,6 +254,13 @@ impl App {
             Msg::Undone { op, results } => return self.on_undone(op, results),
             Msg::Commented { key, result } => return self.on_commented(key, result),
             Msg::Created(result) => return self.on_created(result),
+            Msg::Attached { key, result } => return self.on_attached(key, result),
+            Msg::Saved { name, result } => return self.on_saved(&name, result),
+            Msg::Preview { id, result } => {
+                if let Some(list) = self.overlay_as_mut::<AttachmentList>() {
+                    list.previewed(id, result);
+                }
+            }
             // A dropped stream may mean the server went away: find out now rather than
             // at the next poll (which may be off).
             Msg::Live(live) if self.sync.set_live(live) => return self.start_refresh(),
@@ -529,6 +537,7 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::Attachments => self.open_attachments(),
             Action::CopyKey => match self.selected_key() {
                 Some(key) => {
                     self.status.tell(format!("copied {key}"));
@@ -543,6 +552,29 @@ impl App {
                 None => Vec::new(),
             },
         }
+    }
+
+    /// The selected ticket's files, from its detail (loaded first if it is not).
+    fn open_attachments(&mut self) -> Vec<Effect> {
+        let Some(key) = self.selected_key() else {
+            return Vec::new();
+        };
+        let files = match &self.detail.view {
+            Some(view) if view.ticket.key == key => view.all_attachments(),
+            _ => {
+                self.status.tell(format!(
+                    "{key} is still loading; press it again when it shows"
+                ));
+                return panes::show(&mut self.list, &mut self.detail, key, false);
+            }
+        };
+        if files.is_empty() {
+            self.status.tell(format!("no files on {key}"));
+            return Vec::new();
+        }
+        let (list, cmds) = AttachmentList::new(key, files, &self.ctx);
+        self.overlay = Some(Box::new(list));
+        self.run(cmds)
     }
 
     fn selected_key(&self) -> Option<String> {

@@ -8,6 +8,7 @@ use crate::config::View;
 use crate::domain::time::Millis;
 
 use super::action::Action;
+use super::files::Files;
 use super::keymap::{Keymap, Pane};
 use super::layout::Layout;
 use super::refs::Reference;
@@ -19,6 +20,15 @@ pub struct Settings {
     pub views: Vec<View>,
     pub keymap: Keymap,
     pub theme: Theme,
+    /// Where attachments are saved, and whether they can be opened here.
+    pub files: Files,
+    /// How image previews are drawn; `None`: a line of text instead.
+    pub images: Option<ratatui_image::picker::Picker>,
+    /// Ask the terminal which graphics it has once it is taken over (`[ui] images = "auto"`
+    /// in a terminal that may have some).
+    pub query_graphics: bool,
+    /// What rings the bell (`[ui] notify`).
+    pub notify: Vec<String>,
 }
 
 impl Default for Settings {
@@ -28,6 +38,10 @@ impl Default for Settings {
             views: Vec::new(),
             keymap: Keymap::default(),
             theme: Theme::new(true),
+            files: Files::default(),
+            images: Some(ratatui_image::picker::Picker::halfblocks()),
+            query_graphics: false,
+            notify: Vec::new(),
         }
     }
 }
@@ -47,6 +61,13 @@ impl Context {
 
     pub fn keymap(&self) -> &Keymap {
         &self.settings.keymap
+    }
+
+    /// A link to attachment `id`, for a desk on a server.
+    pub fn link(&self, id: i64) -> Option<String> {
+        self.info
+            .online
+            .then(|| crate::client::attachment_link(&self.info.location, id))
     }
 
     /// The key to name on screen for `action` in `pane` ("ctrl-s"), from the keymap.

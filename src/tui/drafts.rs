@@ -11,13 +11,16 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::model::User;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
     pub text: String,
     #[serde(default)]
     pub internal: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub title: String,
+    /// Files to attach, as paths on this machine (read when it is sent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -84,7 +87,7 @@ impl Drafts {
     /// Keeps a draft (an empty one is the same as none); returns the file to write when
     /// something changed.
     pub fn keep(&mut self, id: &str, draft: Draft) -> Option<DraftsFile> {
-        if draft.text.trim().is_empty() && draft.title.trim().is_empty() {
+        if draft.text.trim().is_empty() && draft.title.trim().is_empty() && draft.files.is_empty() {
             return self.discard(id);
         }
         if self.by_id.get(id) == Some(&draft) {
@@ -187,6 +190,7 @@ mod tests {
             text: "internal: customer is on the watch list".into(),
             internal: true,
             title: String::new(),
+            files: Vec::new(),
         };
         drafts
             .keep("comment:TKT-1", draft)
@@ -216,6 +220,7 @@ mod tests {
             text: "Rebooted the router".into(),
             internal: true,
             title: String::new(),
+            files: Vec::new(),
         };
         let file = drafts
             .keep("comment:TKT-1", draft.clone())

@@ -40,7 +40,7 @@ impl Headless {
         now: Millis,
     ) -> Headless {
         let (tx, rx) = mpsc::unbounded_channel();
-        let worker = Worker::new(desk.clone(), tx);
+        let worker = Worker::new(desk.clone(), settings.files.clone(), tx);
         let app = App::new(desk.info(), settings, drafts, now);
         let mut h = Headless {
             app,

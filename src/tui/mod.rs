@@ -10,6 +10,7 @@ pub mod action;
 pub mod app;
 pub mod context;
 pub mod drafts;
+pub mod files;
 pub mod headless;
 pub mod keymap;
 pub mod layout;
@@ -33,7 +34,7 @@ use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
 use tokio::sync::mpsc;
 
 use crate::client::Desk;
-use crate::config::Loaded;
+use crate::config::{ImagePreview, Loaded};
 use crate::domain::time;
 
 pub use app::App;
@@ -50,7 +51,37 @@ pub fn settings(loaded: &Loaded) -> Result<Settings, KeymapError> {
         views: loaded.config.views.clone(),
         keymap: Keymap::from_config(loaded)?,
         theme: theme::Theme::from_env(loaded.config.ui.theme),
+        files: files::Files::new(loaded.config.ui.download_dir.as_deref()),
+        images: match loaded.config.ui.images {
+            ImagePreview::Off => None,
+            ImagePreview::Auto | ImagePreview::Halfblocks => {
+                Some(ratatui_image::picker::Picker::halfblocks())
+            }
+        },
+        query_graphics: loaded.config.ui.images == ImagePreview::Auto && graphics_likely(),
+        notify: loaded.config.ui.notify.clone(),
     })
+}
+
+/// Whether the terminal's environment says it may draw images (kitty, iTerm2, WezTerm,
+/// ghostty, foot, Konsole…). Only then is it asked, since asking a terminal that does
+/// not answer costs a wait at start-up.
+fn graphics_likely() -> bool {
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let term = var("TERM");
+    let program = var("TERM_PROGRAM");
+    [
+        "KITTY_WINDOW_ID",
+        "WEZTERM_EXECUTABLE",
+        "KONSOLE_VERSION",
+        "GHOSTTY_RESOURCES_DIR",
+    ]
+    .iter()
+    .any(|v| !var(v).is_empty())
+        || ["kitty", "ghostty", "wezterm", "foot", "mlterm", "sixel"]
+            .iter()
+            .any(|t| term.contains(t))
+        || ["iTerm.app", "WezTerm", "ghostty", "mintty"].contains(&program.as_str())
 }
 
 /// Runs the TUI on `desk` until the user quits. The terminal is restored on every way
@@ -59,14 +90,21 @@ pub fn settings(loaded: &Loaded) -> Result<Settings, KeymapError> {
 /// lets the caller clean up.
 pub async fn run(
     desk: Arc<dyn Desk>,
-    settings: Settings,
+    mut settings: Settings,
     drafts: drafts::Drafts,
     mut signals: terminal::Signals,
 ) -> color_eyre::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let worker = worker::Worker::new(desk.clone(), tx.clone());
-    let mut app = App::new(desk.info(), settings, drafts, time::now());
+    let worker = worker::Worker::new(desk.clone(), settings.files.clone(), tx.clone());
     let mut term = terminal::Term::enter()?;
+    // Asked once the screen is ours and before its input is read, as the terminal's
+    // answer arrives on that input.
+    if settings.query_graphics
+        && let Ok(picker) = ratatui_image::picker::Picker::from_query_stdio()
+    {
+        settings.images = Some(picker);
+    }
+    let mut app = App::new(desk.info(), settings, drafts, time::now());
     let size = term.size()?;
     let mut effects = app.resize(size.width, size.height);
     effects.extend(app.start());

@@ -3,7 +3,11 @@
 //! worker makes desk [`Call`]s and sleeps for wake-ups; the event loop owns the terminal
 //! ([`TermEffect`]) and writes the drafts file. The app itself does no I/O.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use crate::client::DeskError;
+use crate::domain::attachment::Attached;
 use crate::domain::model::{Comment, Ticket, Visibility};
 use crate::domain::requests::{NewTicket, TicketList, TicketView};
 
@@ -63,6 +67,21 @@ pub enum Msg {
         result: Result<Comment, DeskError>,
     },
     Created(Result<Ticket, DeskError>),
+    /// Files sent with a comment (or on their own).
+    Attached {
+        key: String,
+        result: Result<Attached, DeskError>,
+    },
+    /// An attachment saved to the download directory.
+    Saved {
+        name: String,
+        result: Result<super::files::Saved, String>,
+    },
+    /// An image attachment decoded for its preview (or why not).
+    Preview {
+        id: i64,
+        result: Result<Arc<image::DynamicImage>, String>,
+    },
     /// The event stream connected or dropped.
     Live(bool),
     /// The event stream saw something change.
@@ -156,6 +175,22 @@ pub enum Call {
         visibility: Visibility,
     },
     Create(NewTicket),
+    /// Files from this machine, with a comment when `body` has text.
+    Attach {
+        key: String,
+        files: Vec<PathBuf>,
+        body: String,
+        visibility: Visibility,
+    },
+    /// Download an attachment into the download directory (and open it there).
+    Save {
+        id: i64,
+        name: String,
+    },
+    /// Download and decode an image attachment for its preview.
+    Preview {
+        id: i64,
+    },
     /// The opposite of the user's last change to `key`, step by step, the first at the
     /// version that change left.
     Undo {

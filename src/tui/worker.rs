@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::files::Files;
 use super::protocol::{Call, Msg, Op, Refreshed, Wake};
 use super::refs::Reference;
 use crate::client::{Desk, DeskError, DeskResult};
@@ -23,15 +24,18 @@ pub const MERGE_LIMIT: usize = 400;
 #[derive(Clone)]
 pub struct Worker {
     desk: Arc<dyn Desk>,
+    files: Arc<Files>,
     tx: UnboundedSender<Msg>,
     /// Effects started and not yet answered (tests wait for this to reach zero).
     pending: Arc<AtomicUsize>,
 }
 
 impl Worker {
-    pub fn new(desk: Arc<dyn Desk>, tx: UnboundedSender<Msg>) -> Worker {
+    /// `files`: where attachments are saved.
+    pub fn new(desk: Arc<dyn Desk>, files: Files, tx: UnboundedSender<Msg>) -> Worker {
         Worker {
             desk,
+            files: Arc::new(files),
             tx,
             pending: Arc::new(AtomicUsize::new(0)),
         }
@@ -44,7 +48,8 @@ impl Worker {
     /// Makes a call to the desk; its answer comes back as a message.
     pub fn call(&self, call: Call) {
         let desk = self.desk.clone();
-        self.spawn(async move { perform(desk.as_ref(), call).await });
+        let files = self.files.clone();
+        self.spawn(async move { perform(desk.as_ref(), &files, call).await });
     }
 
     /// Sends [`Msg::Woke`] after `after_ms`.
@@ -67,7 +72,7 @@ impl Worker {
     }
 }
 
-async fn perform(desk: &dyn Desk, call: Call) -> Msg {
+async fn perform(desk: &dyn Desk, files: &Files, call: Call) -> Msg {
     match call {
         Call::LoadReference => Msg::Reference(reference(desk).await),
         Call::Head => Msg::Head(desk.feed_head().await),
@@ -143,6 +148,24 @@ async fn perform(desk: &dyn Desk, call: Call) -> Msg {
             Msg::Commented { key, result }
         }
         Call::Create(new) => Msg::Created(desk.create_ticket(new).await),
+        Call::Attach {
+            key,
+            files,
+            body,
+            visibility,
+        } => {
+            let body = Some(body.as_str()).filter(|b| !b.trim().is_empty());
+            let result = desk.attach(&key, &files, body, visibility, None).await;
+            Msg::Attached { key, result }
+        }
+        Call::Save { id, name } => Msg::Saved {
+            result: super::files::save(desk, files, id, &name).await,
+            name,
+        },
+        Call::Preview { id } => Msg::Preview {
+            id,
+            result: super::files::preview(desk, id).await,
+        },
     }
 }
 

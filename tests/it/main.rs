@@ -36,6 +36,7 @@ mod sla;
 mod smoke;
 mod stats_counts;
 mod store;
+mod tui_attachments;
 mod tui_headless;
 mod tui_pty;
 mod tui_snapshots;

@@ -2,15 +2,17 @@
 //! to regret) and the desk's answers coming back: comments, new tickets, writes, undo.
 
 use crate::client::DeskError;
+use crate::domain::attachment::Attached;
 use crate::domain::model::{Comment, Ticket, Visibility};
 
 use super::App;
 use crate::tui::context::describe_keys;
 use crate::tui::drafts::Draft;
+use crate::tui::files::Saved;
 use crate::tui::overlays;
 use crate::tui::overlays::composer::Composer;
 use crate::tui::overlays::confirm::Confirm;
-use crate::tui::protocol::{Effect, Op};
+use crate::tui::protocol::{Effect, Op, TermEffect};
 
 impl App {
     pub(super) fn on_written(
@@ -92,6 +94,61 @@ impl App {
                 self.composer_answered(false)
             }
         }
+    }
+
+    pub(super) fn on_attached(
+        &mut self,
+        key: String,
+        result: Result<Attached, DeskError>,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(sent) => {
+                let files = sent.attachments.len();
+                let what = match sent.comment.as_ref().map(|c| c.visibility) {
+                    Some(Visibility::Internal) => "internal note with",
+                    Some(Visibility::Public) => "reply with",
+                    None => "",
+                };
+                self.status.tell(
+                    format!("{what} {files} file(s) sent on {key}")
+                        .trim()
+                        .to_string(),
+                );
+                self.list.rows.update(&sent.ticket);
+                let mut effects = self.composer_answered(true);
+                effects.extend(self.detail.reload_if_shown(&[key]));
+                effects.extend(self.start_refresh());
+                effects
+            }
+            Err(e) => {
+                let why = self.ctx.refs.humane(&e.to_string());
+                self.status.warn(format!(
+                    "files not sent: {why}; the draft and its files are kept"
+                ));
+                self.composer_answered(false)
+            }
+        }
+    }
+
+    /// An attachment reached the download directory (and was opened, or its link
+    /// copied, where it could not be).
+    pub(super) fn on_saved(&mut self, name: &str, result: Result<Saved, String>) -> Vec<Effect> {
+        match result {
+            Ok(saved) => {
+                let path = saved.path.display();
+                match (saved.opened, saved.link) {
+                    (true, _) => self.status.tell(format!("saved {path} and opened it")),
+                    (false, Some(link)) => {
+                        self.status
+                            .tell(format!("saved {path}; link copied (it needs your token)"));
+                        return vec![TermEffect::Copy(link).into()];
+                    }
+                    (false, None) => self.status.tell(format!("saved {path}")),
+                }
+            }
+            Err(why) => self.status.warn(format!("{name} not saved: {why}")),
+        }
+        Vec::new()
     }
 
     pub(super) fn on_created(&mut self, result: Result<Ticket, DeskError>) -> Vec<Effect> {

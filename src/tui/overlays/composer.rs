@@ -3,6 +3,7 @@
 //! before anything is lost; what is not sent is kept as a draft.
 
 use std::any::Any;
+use std::path::PathBuf;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,12 +12,13 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
 use super::form::TicketForm;
-use super::{Cmd, Outcome, Overlay, text_input, text_of, type_into};
+use super::{Cmd, Outcome, Overlay, line_input, text_input, text_of, type_into};
 use crate::domain::model::Visibility;
 use crate::tui::action::Action;
 use crate::tui::context::Context;
 use crate::tui::drafts::{Draft, Drafts};
-use crate::tui::keymap::{Key, Pane};
+use crate::tui::files::{complete, expand};
+use crate::tui::keymap::{Code, Key, Pane};
 use crate::tui::protocol::{Call, Effect, Op, TermEffect};
 
 pub struct Composer {
@@ -29,6 +31,18 @@ pub struct Composer {
     sending: bool,
     /// The new-ticket form's other fields.
     form: Option<TicketForm>,
+    /// Files to send with the comment.
+    pub files: Vec<PathBuf>,
+    /// The "attach a file" prompt, while it is open.
+    attaching: Option<PathPrompt>,
+}
+
+/// A path being typed, with Tab completing it.
+struct PathPrompt {
+    input: TextArea<'static>,
+    /// What Tab could not decide between.
+    candidates: Vec<String>,
+    error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +72,8 @@ impl Composer {
             confirm_discard: false,
             sending: false,
             form: None,
+            files: draft.map(|d| d.files.clone()).unwrap_or_default(),
+            attaching: None,
         }
     }
 
@@ -113,11 +129,13 @@ impl Composer {
                 .as_ref()
                 .map(TicketForm::title_text)
                 .unwrap_or_default(),
+            files: self.files.clone(),
         }
     }
 
     fn has_text(&self) -> bool {
         !self.body().trim().is_empty()
+            || !self.files.is_empty()
             || self
                 .form
                 .as_ref()
@@ -150,7 +168,9 @@ impl Composer {
         let body = self.body();
         let empty = body.trim().is_empty();
         match self.purpose.clone() {
-            Compose::Comment { .. } if empty => warn("nothing to send yet"),
+            Compose::Comment { .. } if empty && self.files.is_empty() => {
+                warn("nothing to send yet")
+            }
             Compose::Comment { key } => {
                 self.sending = true;
                 let visibility = if self.internal {
@@ -158,6 +178,20 @@ impl Composer {
                 } else {
                     Visibility::Public
                 };
+                if !self.files.is_empty() {
+                    return Outcome::Keep(vec![
+                        Cmd::Tell(format!("sending {} file(s) to {key}…", self.files.len())),
+                        Cmd::Effect(
+                            Call::Attach {
+                                key,
+                                files: self.files.clone(),
+                                body,
+                                visibility,
+                            }
+                            .into(),
+                        ),
+                    ]);
+                }
                 Outcome::Keep(vec![
                     Cmd::Tell(format!("sending to {key}…")),
                     Cmd::Effect(
@@ -198,6 +232,141 @@ impl Composer {
     }
 }
 
+impl Composer {
+    fn open_attach(&mut self) -> Outcome {
+        if !matches!(self.purpose, Compose::Comment { .. }) {
+            return warn("files go with comments: file the ticket, then attach them in a reply");
+        }
+        self.attaching = Some(PathPrompt {
+            input: line_input(""),
+            candidates: Vec::new(),
+            error: None,
+        });
+        Outcome::keep()
+    }
+
+    fn act_attaching(&mut self, action: Action) -> Outcome {
+        let Some(prompt) = self.attaching.as_mut() else {
+            return Outcome::NotConsumed;
+        };
+        match action {
+            Action::Back => {
+                self.attaching = None;
+                Outcome::keep()
+            }
+            Action::Confirm => {
+                let typed = text_of(&prompt.input);
+                let typed = typed.trim();
+                if typed.is_empty() {
+                    self.attaching = None;
+                    return Outcome::keep();
+                }
+                let cwd = std::env::current_dir().unwrap_or_default();
+                let path = expand(typed, &cwd);
+                let why = match std::fs::metadata(&path) {
+                    Ok(m) if m.is_file() => None,
+                    Ok(_) => Some(format!("{typed} is a directory, not a file")),
+                    Err(e) => Some(format!("cannot read {typed}: {e}")),
+                };
+                if let Some(why) = why {
+                    prompt.error = Some(why);
+                    return Outcome::keep();
+                }
+                if self.files.contains(&path) {
+                    prompt.error = Some(format!("{typed} is attached already"));
+                    return Outcome::keep();
+                }
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| typed.to_string());
+                self.files.push(path);
+                self.attaching = None;
+                Outcome::Keep(vec![Cmd::Tell(format!("{name} will go with the comment"))])
+            }
+            _ => Outcome::NotConsumed,
+        }
+    }
+
+    fn type_attaching(&mut self, key: Key) {
+        let Some(prompt) = self.attaching.as_mut() else {
+            return;
+        };
+        prompt.error = None;
+        if key.code == Code::Tab && !key.ctrl && !key.alt {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let done = complete(&text_of(&prompt.input), &cwd);
+            prompt.input = line_input(&done.text);
+            prompt.candidates = done.candidates;
+        } else if key.code != Code::Enter {
+            type_into(&mut prompt.input, key);
+            prompt.candidates.clear();
+        }
+    }
+
+    fn draw_attaching(&self, frame: &mut Frame, area: Rect, ctx: &Context) -> Rect {
+        let Some(prompt) = &self.attaching else {
+            return area;
+        };
+        let theme = ctx.theme();
+        let mut lines = vec![Line::from(vec![
+            ratatui::text::Span::styled("Attach: ", theme.bold()),
+            ratatui::text::Span::raw(text_of(&prompt.input)),
+            ratatui::text::Span::styled("▏", theme.key()),
+        ])];
+        if let Some(why) = &prompt.error {
+            lines.push(Line::styled(why.clone(), theme.error()));
+        } else if !prompt.candidates.is_empty() {
+            let shown: Vec<&str> = prompt
+                .candidates
+                .iter()
+                .take(12)
+                .map(String::as_str)
+                .collect();
+            let more = prompt.candidates.len().saturating_sub(shown.len());
+            let mut text = shown.join("  ");
+            if more > 0 {
+                text.push_str(&format!("  … {more} more"));
+            }
+            lines.push(Line::styled(text, theme.dim()));
+        } else {
+            lines.push(Line::styled(
+                format!(
+                    "a file to send with the comment; tab completes, {} adds it, {} cancels",
+                    ctx.word(Pane::Prompt, Action::Confirm),
+                    ctx.word(Pane::Prompt, Action::Back)
+                ),
+                theme.dim(),
+            ));
+        }
+        let [top, rest] =
+            Layout::vertical([Constraint::Length(lines.len() as u16), Constraint::Min(0)])
+                .areas(area);
+        frame.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+            top,
+        );
+        rest
+    }
+
+    /// "📎 shot.png, app.log" for the composer's bottom border.
+    fn files_line(&self) -> String {
+        if self.files.is_empty() {
+            return String::new();
+        }
+        let names: Vec<String> = self
+            .files
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| p.display().to_string())
+            })
+            .collect();
+        format!(" 📎 {} ", names.join(", "))
+    }
+}
+
 fn warn(text: &str) -> Outcome {
     Outcome::Keep(vec![Cmd::Warn(text.into())])
 }
@@ -206,6 +375,8 @@ impl Overlay for Composer {
     fn pane(&self) -> Pane {
         if self.confirm_discard {
             Pane::Discard
+        } else if self.attaching.is_some() {
+            Pane::Prompt
         } else {
             Pane::Composer
         }
@@ -215,7 +386,11 @@ impl Overlay for Composer {
         if self.confirm_discard {
             return self.answer_discard(action);
         }
+        if self.attaching.is_some() {
+            return self.act_attaching(action);
+        }
         match action {
+            Action::AttachFile => self.open_attach(),
             Action::Back if self.has_text() => {
                 self.confirm_discard = true;
                 Outcome::keep()
@@ -261,6 +436,10 @@ impl Overlay for Composer {
             self.confirm_discard = false;
             return Outcome::keep();
         }
+        if self.attaching.is_some() {
+            self.type_attaching(key);
+            return Outcome::keep();
+        }
         let in_form = self.form.as_mut().is_some_and(|form| form.type_key(key));
         if !in_form {
             type_into(&mut self.text, key);
@@ -269,6 +448,10 @@ impl Overlay for Composer {
     }
 
     fn paste(&mut self, text: &str) {
+        if let Some(prompt) = self.attaching.as_mut() {
+            prompt.input.insert_str(text.replace('\n', ""));
+            return;
+        }
         let in_form = self.form.as_mut().is_some_and(|form| form.paste(text));
         if !in_form {
             self.text.insert_str(text);
@@ -279,6 +462,7 @@ impl Overlay for Composer {
         match action {
             Action::ToggleVisibility => matches!(self.purpose, Compose::Comment { .. }),
             Action::NextChoice => self.form.as_ref().is_some_and(TicketForm::on_choice),
+            Action::AttachFile => matches!(self.purpose, Compose::Comment { .. }),
             _ => true,
         }
     }
@@ -331,6 +515,7 @@ impl Overlay for Composer {
         let status = if self.sending { " sending… " } else { "" };
         let block = Block::bordered()
             .title(Line::styled(title, style))
+            .title_bottom(Line::styled(self.files_line(), theme.bold()))
             .title_bottom(Line::from(status).right_aligned())
             .border_style(theme.border(true));
         let inner = block.inner(rect);
@@ -339,6 +524,7 @@ impl Overlay for Composer {
             Some(form) => form.draw(frame, inner, ctx),
             None => inner,
         };
+        text_area = self.draw_attaching(frame, text_area, ctx);
         if self.confirm_discard {
             let [ask, rest] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(text_area);

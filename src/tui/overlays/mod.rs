@@ -5,6 +5,7 @@
 //! not mine, stay open, or close; either way it may hand the app [`Cmd`]s to carry out,
 //! since only the app touches the list, the drafts and the desk.
 
+pub mod attachments;
 pub mod composer;
 pub mod confirm;
 pub mod filter;

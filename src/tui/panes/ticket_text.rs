@@ -5,6 +5,7 @@
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
+use crate::domain::attachment::{Attachment, human_size};
 use crate::domain::model::Visibility;
 use crate::domain::requests::{TicketView, TimelineEntry};
 use crate::domain::time::{Millis, humanize};
@@ -13,12 +14,14 @@ use crate::present::{SlaState, event_text, sla_long};
 use crate::tui::refs::Reference;
 use crate::tui::theme::Theme;
 
-/// "3h ago", "in 2d".
+/// "3h ago". Every stamp shown is in the past; one a little ahead of the screen's clock
+/// (it ticks once a second, and a server's clock may run ahead of this machine's) is
+/// "just now", not "in 7s".
 pub fn ago(at: Millis, now: Millis) -> String {
     if now >= at {
         format!("{} ago", humanize(now - at))
     } else {
-        format!("in {}", humanize(at - now))
+        "just now".to_string()
     }
 }
 
@@ -108,6 +111,13 @@ pub fn lines(
             push_wrapped(&mut out, "  ", paragraph, width, theme);
         }
     }
+    if !view.attachments.is_empty() {
+        out.push(Line::default());
+        out.push(Line::styled("Files", theme.header()));
+        for a in &view.attachments {
+            out.push(file_line("  ", a, width, theme));
+        }
+    }
     out.push(Line::default());
     out.push(Line::styled("Timeline", theme.header()));
     for entry in view.timeline() {
@@ -132,6 +142,9 @@ pub fn lines(
                         theme.plain()
                     };
                     push_wrapped_styled(&mut out, "          │ ", paragraph, width, style, theme);
+                }
+                for a in &c.attachments {
+                    out.push(file_line("          │ ", a, width, theme));
                 }
             }
             TimelineEntry::Event(e) => {
@@ -176,6 +189,29 @@ pub fn lines(
         }
     }
     out
+}
+
+/// "📎 deed.pdf  284 KiB  application/pdf", the name cut to fit.
+fn file_line(prefix: &str, a: &Attachment, width: usize, theme: &Theme) -> Line<'static> {
+    let about = format!("  {}  {}", human_size(a.size.max(0) as u64), a.media_type);
+    let room = width
+        .saturating_sub(prefix.width() + about.width() + 14)
+        .max(8);
+    let name = wrap(&a.name, room).into_iter().next().unwrap_or_default();
+    let name = if name.width() < a.name.width() {
+        format!("{name}…")
+    } else {
+        name
+    };
+    let mut spans = vec![
+        Span::styled(prefix.to_string(), theme.dim()),
+        Span::raw(format!("📎 {name}")),
+        Span::styled(about, theme.dim()),
+    ];
+    if a.visibility == Visibility::Internal {
+        spans.push(Span::styled(" [internal]", theme.internal()));
+    }
+    Line::from(spans)
 }
 
 fn push_wrapped(
