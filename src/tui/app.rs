@@ -10,6 +10,7 @@ use crate::domain::requests::TicketList;
 use crate::domain::time::Millis;
 
 use super::action::Action;
+use super::alerts::Alerts;
 use super::context::{Context, Settings};
 use super::drafts::Drafts;
 use super::keymap::{Key, Pane};
@@ -46,6 +47,9 @@ pub struct App {
     pub undo: Vec<Reverse>,
     /// The write the open dialog sent and waits for, so no other answer reaches it.
     awaited: Option<(Op, Vec<String>)>,
+    /// What rings the bell (`[ui] notify`).
+    alerts: Alerts,
+    alert_warnings: Vec<String>,
     pub quit: bool,
     /// Something on screen changed since the last frame.
     pub dirty: bool,
@@ -54,6 +58,7 @@ pub struct App {
 impl App {
     pub fn new(info: DeskInfo, settings: Settings, drafts: Drafts, now: Millis) -> App {
         let sync = SyncState::new(settings.refresh_interval);
+        let (alerts, alert_warnings) = Alerts::new(&settings.notify, &settings.views);
         App {
             ctx: Context {
                 info,
@@ -72,6 +77,8 @@ impl App {
             drafts,
             undo: Vec::new(),
             awaited: None,
+            alerts,
+            alert_warnings,
             quit: false,
             dirty: true,
         }
@@ -81,6 +88,9 @@ impl App {
     pub fn start(&mut self) -> Vec<Effect> {
         let mut effects = vec![Call::LoadReference.into(), Call::Head.into()];
         effects.extend(self.apply_query(String::new(), None));
+        for warning in std::mem::take(&mut self.alert_warnings) {
+            self.status.warn(warning);
+        }
         if !self.drafts.is_empty() {
             let n = self.drafts.len();
             let key = self.ctx.word(Pane::List, Action::Comment);
@@ -178,7 +188,7 @@ impl App {
     pub fn start_refresh(&mut self) -> Vec<Effect> {
         self.sync
             .begin()
-            .map(|after| self.list.refresh(after))
+            .map(|after| self.list.refresh(after, !self.alerts.is_empty()))
             .into_iter()
             .collect()
     }
@@ -316,6 +326,7 @@ impl App {
             Ok(_) if epoch != self.list.epoch => again = true,
             Ok(found) => {
                 effects.extend(self.recovered());
+                effects.extend(self.ring(&found));
                 self.sync.head = Some(found.last_seq);
                 self.sync.synced_at = Some(self.ctx.now);
                 if found.reload {
@@ -575,6 +586,25 @@ impl App {
         let (list, cmds) = AttachmentList::new(key, files, &self.ctx);
         self.overlay = Some(Box::new(list));
         self.run(cmds)
+    }
+
+    /// The bell and a desktop notification for what `[ui] notify` asks about.
+    fn ring(&mut self, found: &Refreshed) -> Vec<Effect> {
+        let alerts = self
+            .alerts
+            .of(&found.others, &found.filed, &self.ctx.refs, self.ctx.now);
+        if let Some(first) = alerts.first() {
+            let more = alerts.len() - 1;
+            self.status.tell(if more == 0 {
+                first.body.clone()
+            } else {
+                format!("{} (and {more} more)", first.body)
+            });
+        }
+        alerts
+            .into_iter()
+            .map(|a| TermEffect::Notify(a).into())
+            .collect()
     }
 
     fn selected_key(&self) -> Option<String> {

@@ -27,6 +27,8 @@ pub struct Headless {
     rx: UnboundedReceiver<Msg>,
     /// What `y` put on the clipboard.
     pub copied: Vec<String>,
+    /// The desktop notifications sent.
+    pub notified: Vec<super::alerts::Alert>,
     /// What the next `$EDITOR` sessions will "save".
     pub editor_saves: VecDeque<String>,
 }
@@ -47,6 +49,7 @@ impl Headless {
             worker,
             rx,
             copied: Vec::new(),
+            notified: Vec::new(),
             editor_saves: VecDeque::new(),
         };
         let mut effects = h.app.resize(width, height);
@@ -63,6 +66,7 @@ impl Headless {
                     Effect::Desk(call) => self.worker.call(call),
                     Effect::Wake { after_ms, wake } => self.worker.wake(after_ms, wake),
                     Effect::Terminal(TermEffect::Copy(text)) => self.copied.push(text),
+                    Effect::Terminal(TermEffect::Notify(alert)) => self.notified.push(alert),
                     Effect::Terminal(TermEffect::Editor(_)) => {
                         let saved = self
                             .editor_saves

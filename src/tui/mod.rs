@@ -7,6 +7,7 @@
 //! Everything the loop drives can also run headless (`headless`).
 
 pub mod action;
+pub mod alerts;
 pub mod app;
 pub mod context;
 pub mod drafts;
@@ -210,6 +211,7 @@ fn perform(
         Effect::Desk(call) => worker.call(call),
         Effect::Wake { after_ms, wake } => worker.wake(after_ms, wake),
         Effect::Terminal(TermEffect::Copy(text)) => term.copy(&text),
+        Effect::Terminal(TermEffect::Notify(alert)) => term.notify(&alert),
         Effect::Terminal(TermEffect::Editor(text)) => {
             let edited = term.edit_externally(&text);
             return app.on_msg(Msg::Edited(edited));

@@ -27,6 +27,10 @@ pub struct Refreshed {
     pub count: Option<i64>,
     /// Too much changed to merge: reload the list.
     pub reload: bool,
+    /// What others did (for `[ui] notify`).
+    pub others: Vec<crate::domain::model::Event>,
+    /// Tickets others filed, when asked for.
+    pub filed: Vec<Ticket>,
 }
 
 /// What came back.
@@ -160,6 +164,8 @@ pub enum Call {
         epoch: u64,
         query: String,
         after: i64,
+        /// Also bring the tickets others filed.
+        filed: bool,
     },
     Transitions {
         keys: Vec<String>,
@@ -204,6 +210,8 @@ pub enum Call {
 pub enum TermEffect {
     /// Put text on the clipboard (OSC 52, so it works over SSH).
     Copy(String),
+    /// Ring the bell and raise a desktop notification (OSC 9 / OSC 777).
+    Notify(super::alerts::Alert),
     /// Suspend the UI and edit this text in `$EDITOR`; the result comes back as
     /// [`Msg::Edited`].
     Editor(String),

@@ -47,6 +47,27 @@ impl Term {
         let _ = out.flush();
     }
 
+    /// The bell, and a desktop notification by the escape the terminal reads: OSC 777
+    /// for the VTE family, foot, urxvt and ghostty, OSC 9 for the rest (iTerm2, kitty,
+    /// WezTerm, Windows Terminal); a terminal that knows neither ignores it. Both pass
+    /// through SSH; tmux passes them on with `allow-passthrough`.
+    pub fn notify(&mut self, alert: &super::alerts::Alert) {
+        let clean = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !c.is_control() && *c != ';')
+                .take(200)
+                .collect()
+        };
+        let (title, body) = (clean(&alert.title), clean(&alert.body));
+        let mut out = std::io::stdout();
+        let _ = if osc_777() {
+            write!(out, "\x07\x1b]777;notify;{title};{body}\x07")
+        } else {
+            write!(out, "\x07\x1b]9;{title}: {body}\x07")
+        };
+        let _ = out.flush();
+    }
+
     /// Hands the screen to `$VISUAL`/`$EDITOR` (else `vi`) on a temp file holding
     /// `text`, and returns what the user saved.
     pub fn edit_externally(&mut self, text: &str) -> Result<String, String> {
@@ -96,6 +117,15 @@ impl Drop for Term {
             ratatui::restore();
         }
     }
+}
+
+/// Whether the terminal takes OSC 777 notifications rather than OSC 9.
+fn osc_777() -> bool {
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let term = var("TERM");
+    !var("VTE_VERSION").is_empty()
+        || ["foot", "rxvt", "ghostty"].iter().any(|t| term.contains(t))
+        || var("TERM_PROGRAM") == "ghostty"
 }
 
 /// SIGTERM and SIGHUP (a closed SSH session): leave cleanly, drafts saved.

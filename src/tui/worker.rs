@@ -12,6 +12,7 @@ use super::files::Files;
 use super::protocol::{Call, Msg, Op, Refreshed, Wake};
 use super::refs::Reference;
 use crate::client::{Desk, DeskError, DeskResult};
+use crate::domain::model::EventKind;
 use crate::domain::requests::TicketEdit;
 
 /// A page of the change feed.
@@ -99,9 +100,10 @@ async fn perform(desk: &dyn Desk, files: &Files, call: Call) -> Msg {
             epoch,
             query,
             after,
+            filed,
         } => Msg::Refreshed {
             epoch,
-            result: refresh(desk, &query, after).await,
+            result: refresh(desk, &query, after, filed).await,
         },
         Call::Transitions { keys } => {
             let result = match keys.first() {
@@ -225,17 +227,21 @@ async fn write(
 
 /// Reads the feed after `after`, then asks the desk which of the changed tickets match
 /// the filter now: those are merged, the rest leave the list.
-async fn refresh(desk: &dyn Desk, query: &str, after: i64) -> DeskResult<Refreshed> {
+async fn refresh(desk: &dyn Desk, query: &str, after: i64, filed: bool) -> DeskResult<Refreshed> {
     let me = desk.info().user.id;
     let mut keys = BTreeSet::new();
     let mut by_others = BTreeSet::new();
+    let mut others = Vec::new();
     let mut last_seq = after;
     for _ in 0..FEED_PAGES {
         let page = desk.changes(last_seq, Some(FEED_PAGE)).await?;
-        for e in &page.events {
+        for e in page.events {
             keys.insert(e.ticket_key.clone());
             if e.actor.as_ref().is_none_or(|a| a.id != me) {
                 by_others.insert(e.ticket_key.clone());
+                if others.len() < MERGE_LIMIT {
+                    others.push(e);
+                }
             }
         }
         last_seq = page.last_seq;
@@ -251,6 +257,26 @@ async fn refresh(desk: &dyn Desk, query: &str, after: i64) -> DeskResult<Refresh
         by_others: by_others.into_iter().collect(),
         ..Refreshed::default()
     };
+    let new_keys: BTreeSet<&str> = others
+        .iter()
+        .filter(|e| e.kind == EventKind::Created)
+        .map(|e| e.ticket_key.as_str())
+        .collect();
+    if filed && !new_keys.is_empty() {
+        let list: Vec<&str> = new_keys.into_iter().collect();
+        // Best effort: a notification missed is better than a refresh failed.
+        if let Ok(page) = desk
+            .list_tickets(
+                &format!("key:{}", list.join(",")),
+                Some(MERGE_LIMIT as u32),
+                None,
+            )
+            .await
+        {
+            found.filed = page.tickets;
+        }
+    }
+    found.others = others;
     if keys.is_empty() {
         return Ok(found);
     }

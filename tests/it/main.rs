@@ -38,6 +38,7 @@ mod stats_counts;
 mod store;
 mod tui_attachments;
 mod tui_headless;
+mod tui_notify;
 mod tui_pty;
 mod tui_snapshots;
 mod validation;

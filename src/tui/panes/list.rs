@@ -96,12 +96,14 @@ impl ListPane {
         ]
     }
 
-    /// What changed after feed position `after`, for this filter.
-    pub fn refresh(&self, after: i64) -> Effect {
+    /// What changed after feed position `after`, for this filter; `filed`: also bring
+    /// the tickets others filed meanwhile (for `[ui] notify`).
+    pub fn refresh(&self, after: i64, filed: bool) -> Effect {
         Call::Refresh {
             epoch: self.epoch,
             query: self.query.clone(),
             after,
+            filed,
         }
         .into()
     }
