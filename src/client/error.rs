@@ -31,6 +31,18 @@ pub enum DeskError {
 }
 
 impl DeskError {
+    /// The desk answered and said no (bad input, not allowed, not there): retrying the
+    /// same request cannot help, and the desk is not down.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            DeskError::Invalid { .. }
+                | DeskError::NotFound(_)
+                | DeskError::Forbidden(_)
+                | DeskError::Conflict { .. }
+        )
+    }
+
     /// A short stable code for JSON error bodies and scripts.
     pub fn code(&self) -> &'static str {
         match self {

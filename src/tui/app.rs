@@ -17,6 +17,7 @@ use super::keymap::{Key, Pane};
 use super::layout::Layout;
 use super::overlays::attachments::AttachmentList;
 use super::overlays::composer::Composer;
+use super::overlays::filter::FilterBar;
 use super::overlays::picker::Picker;
 use super::overlays::prompt::Prompt;
 use super::overlays::{self, Cmd, Outcome, Overlay};
@@ -307,10 +308,23 @@ impl App {
                 effects.extend(self.after_move());
                 effects
             }
+            // A filter the desk does not accept is the user's to fix, not an outage:
+            // the filter bar shows it again with the reason, the list goes back to the
+            // last filter that worked.
+            Err(e) if e.is_refusal() && !self.list.rows.loaded => {
+                let refused = self.list.query.clone();
+                self.status.warn(format!("filter refused: {e}"));
+                if self.overlay.is_none() {
+                    self.overlay = Some(Box::new(FilterBar::refused(&refused, &e.to_string())));
+                }
+                self.list.refused()
+            }
             Err(e) => {
                 self.list.page_failed();
                 self.status.warn(format!("cannot load tickets: {e}"));
-                self.backoff(&e);
+                if !e.is_refusal() {
+                    self.backoff(&e);
+                }
                 Vec::new()
             }
         }
@@ -351,6 +365,7 @@ impl App {
                     effects.extend(self.detail.reload_if_shown(&changed));
                 }
             }
+            Err(e) if e.is_refusal() => self.status.warn(format!("cannot refresh: {e}")),
             Err(e) => self.backoff(&e),
         }
         if self.sync.failures == 0 {

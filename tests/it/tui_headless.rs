@@ -140,6 +140,29 @@ async fn the_filter_bar_applies_a_query_and_points_at_a_mistake() {
 }
 
 #[tokio::test]
+async fn a_filter_the_desk_refuses_is_a_mistake_in_the_bar_not_an_outage() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    filter(&mut h, "status:new").await;
+    let shown = h.app.list.rows.rows.len();
+    assert!(shown > 0);
+    // It parses, so only the desk can say the status does not exist.
+    filter(&mut h, "status:bogus").await;
+    let screen = h.screen();
+    assert!(screen.contains("the desk refused this filter"), "{screen}");
+    assert!(screen.contains("bogus"), "{screen}");
+    assert!(!screen.contains("offline"), "{screen}");
+    assert_eq!(h.app.sync.failures, 0, "no backoff for a refusal");
+    // The list is back on the filter that worked; Esc keeps it.
+    h.press("esc").await;
+    assert_eq!(h.app.list.query, "status:new");
+    assert_eq!(h.app.list.rows.rows.len(), shown);
+    let screen = h.screen();
+    assert!(!screen.contains("offline"), "{screen}");
+    assert!(!screen.contains("back online"), "{screen}");
+}
+
+#[tokio::test]
 async fn facets_build_the_query_from_picks() {
     let demo = demo().await;
     let mut h = start(&demo, WIDE).await;

@@ -30,6 +30,14 @@ impl FilterBar {
         }
     }
 
+    /// `query` again, with why the desk refused it.
+    pub fn refused(query: &str, why: &str) -> FilterBar {
+        FilterBar {
+            input: line_input(query),
+            error: Some(format!("the desk refused this filter: {why}")),
+        }
+    }
+
     fn check(&mut self) {
         self.error = query::parse(&text_of(&self.input))
             .err()

@@ -55,6 +55,9 @@ pub struct ListPane {
     page_in_flight: bool,
     /// `G` was pressed: keep loading until the end, then select the last row.
     to_bottom: bool,
+    /// The last filter (and view) the desk answered a first page for: where a refused
+    /// filter goes back to.
+    answered: Option<(String, Option<usize>)>,
 }
 
 impl ListPane {
@@ -132,6 +135,9 @@ impl ListPane {
     /// A page arrived; `Some` while `G` is still loading its way to the end.
     pub fn on_page(&mut self, page: TicketList, height: usize) -> Option<Vec<Effect>> {
         self.page_in_flight = false;
+        if !self.rows.loaded {
+            self.answered = Some((self.query.clone(), self.view));
+        }
         self.rows.append(&page.tickets, page.next_cursor);
         if self.to_bottom {
             if self.rows.has_more() {
@@ -169,6 +175,16 @@ impl ListPane {
     pub fn page_failed(&mut self) {
         self.page_in_flight = false;
         self.to_bottom = false;
+    }
+
+    /// The desk refused the filter in force (a value it does not know): back to the
+    /// last one it answered, if that is another.
+    pub fn refused(&mut self) -> Vec<Effect> {
+        self.page_failed();
+        match self.answered.clone() {
+            Some((query, view)) if query != self.query => self.set_query(query, view),
+            _ => Vec::new(),
+        }
     }
 
     /// After the selection moved: the next page when the cursor nears the end.
