@@ -165,6 +165,9 @@ pub async fn connect(url: &str) -> Outcome<RemoteDesk> {
 
 /// [`connect`], but a server that cannot be reached gives a desk acting as the saved
 /// user, to be asked again; a saved sign-in learns who it is.
+/// How long the TUI waits for the server before it opens without it.
+const PATIENT_OPEN: std::time::Duration = std::time::Duration::from_secs(3);
+
 async fn connect_or_wait(url: &str) -> Outcome<RemoteDesk> {
     let (token, from_env) = token_for(url)?;
     let path = credentials_path();
@@ -173,7 +176,18 @@ async fn connect_or_wait(url: &str) -> Outcome<RemoteDesk> {
     } else {
         Credentials::load(&path)?.servers.get(url).cloned()
     };
-    match RemoteDesk::connect(url, &token).await {
+    // A server that accepts and never answers (a dropped route) would hold the screen
+    // for the client's whole timeout; the TUI opens as the saved user instead and
+    // keeps trying.
+    let attempt = tokio::time::timeout(PATIENT_OPEN, RemoteDesk::connect(url, &token))
+        .await
+        .unwrap_or_else(|_| {
+            Err(DeskError::Unavailable(format!(
+                "{url} did not answer within {}s",
+                PATIENT_OPEN.as_secs()
+            )))
+        });
+    match attempt {
         Ok(desk) => {
             let user = desk.info().user;
             if let Some(saved) = saved.filter(|s| s.user.as_ref() != Some(&user)) {

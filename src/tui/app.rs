@@ -313,7 +313,8 @@ impl App {
             // last filter that worked.
             Err(e) if e.is_refusal() && !self.list.rows.loaded => {
                 let refused = self.list.query.clone();
-                self.status.warn(format!("filter refused: {e}"));
+                self.status
+                    .warn("the desk refused the filter; the list shows the one before");
                 if self.overlay.is_none() {
                     self.overlay = Some(Box::new(FilterBar::refused(&refused, &e.to_string())));
                 }

@@ -30,7 +30,7 @@ pub mod worker;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
 use tokio::sync::mpsc;
 
@@ -142,10 +142,13 @@ pub async fn run(
                     if app.quit {
                         break;
                     }
-                    match events.next().now_or_never() {
-                        Some(more) => next = more,
-                        None => break,
+                    // Asked of the terminal, not by polling the stream outside this
+                    // task: a stream polled without our waker hands its wake-up to
+                    // nobody, and the next key would wait for the tick.
+                    if !matches!(crossterm::event::poll(Duration::ZERO), Ok(true)) {
+                        break;
                     }
+                    next = events.next().await;
                 }
                 Vec::new()
             },

@@ -617,3 +617,76 @@ fn the_demo_copy_goes_when_the_terminal_hangs_up() {
     }
     assert_eq!(copies(), 0, "the demo copy is removed");
 }
+
+/// The TUI on a demo server as the supervisor, polling off.
+async fn on_demo_server(dir: &Path, port: u16) -> (Server, Tui) {
+    let db = dir.join("desk.db");
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server::start(&db, port, true);
+    let token = login(&base, "almaz.tesfaye@example.com").await;
+    let config = dir.join("no-polling.toml");
+    std::fs::write(&config, "[ui]\nrefresh_interval = 0\n").expect("config");
+    let envs = vec![
+        ("DESK_SERVER_URL", base),
+        ("DESK_TOKEN", token),
+        ("DESK_DATA_DIR", dir.join("data").display().to_string()),
+        ("DESK_CONFIG", config.display().to_string()),
+        ("HOME", dir.display().to_string()),
+    ];
+    // Wide: the detail follows the selection.
+    let tui = Tui::spawn(&[], &envs, (160, 40));
+    tui.wait_for("● online");
+    tui.wait_for("TKT-");
+    (server, tui)
+}
+
+#[tokio::test]
+async fn a_refused_filter_is_shown_in_the_bar_and_the_desk_stays_online() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_server, mut tui) = on_demo_server(dir.path(), free_port()).await;
+    tui.send("/");
+    tui.wait_for("Filter");
+    tui.typing("status:nonsense");
+    tui.send("\r");
+    let screen = tui.wait_for("the desk refused this filter");
+    assert!(screen.contains("nonsense"), "{screen}");
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = tui.text();
+    assert!(!screen.contains("offline"), "{screen}");
+    tui.send("\x1b");
+    let screen = tui.wait_for("TKT-");
+    assert!(!screen.contains("back online"), "{screen}");
+    let (status, _) = tui.quit();
+    assert!(status.success(), "{status:?}");
+}
+
+/// `q` returns at once whatever is in flight: here a refresh to a server that stopped
+/// answering (a dropped route: the connection stays open, nothing comes back), then
+/// one that is gone.
+#[tokio::test]
+async fn q_quits_at_once_when_the_server_hangs_or_is_gone() {
+    for gone in [false, true] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (server, mut tui) = on_demo_server(dir.path(), free_port()).await;
+        let pid = server.child.id().to_string();
+        let signal = if gone { "-KILL" } else { "-STOP" };
+        let killed = Command::new("kill").args([signal, &pid]).status();
+        assert!(killed.is_ok_and(|s| s.success()), "kill {signal}");
+        // A refresh and a ticket's detail in flight.
+        tui.send("r");
+        tui.send("j");
+        std::thread::sleep(Duration::from_millis(300));
+        let start = Instant::now();
+        let (status, _) = tui.quit();
+        let took = start.elapsed();
+        let _ = Command::new("kill").args(["-CONT", &pid]).status();
+        assert!(status.success(), "{status:?}");
+        // The target is 200 ms (measured in BENCHMARKS.md); the bound here leaves room
+        // for a loaded CI machine and the 50 ms polling of `quit`.
+        assert!(
+            took < Duration::from_millis(1000),
+            "quitting took {took:?} (server {signal})"
+        );
+        eprintln!("q with the server {signal}: {took:?}");
+    }
+}
