@@ -20,6 +20,9 @@ pub struct LoginArgs {
     /// Read the password from the first line of standard input instead of asking.
     #[arg(long)]
     pub password_stdin: bool,
+    /// Do not make this server the default, even if there is none yet.
+    #[arg(long)]
+    pub no_default: bool,
 }
 
 #[derive(Debug, Args)]
@@ -80,8 +83,22 @@ pub async fn login(loaded: &Loaded, choice: &Choice, args: LoginArgs) -> Outcome
     let path = session::credentials_path();
     let mut saved = Credentials::load(&path)?;
     saved.remember(&url, &email, token, user);
+    // The first server signed in to, with none in the config, is where `desk` goes
+    // from now on: signing in to a server means meaning to use it.
+    let becomes_default = !args.no_default
+        && saved.default.is_none()
+        && loaded.config.server.url.is_none()
+        && choice.server.is_none();
+    if becomes_default {
+        saved.default = Some(url.clone());
+    }
     saved.save(&path)?;
     output::note(&format!("signed in to {url} as {email}"));
+    if becomes_default {
+        output::note(&format!(
+            "{url} is now the default desk for `desk` and its commands (`desk servers list` shows the others; `desk servers use URL` switches)"
+        ));
+    }
     if session::env_token().is_some() {
         output::note("note: DESK_TOKEN is set and is used instead of this sign-in");
     }
@@ -108,6 +125,12 @@ pub async fn logout(loaded: &Loaded, choice: &Choice, args: LogoutArgs) -> Outco
         env_note();
         return Ok(String::new());
     };
+    if saved.default.as_deref() == Some(url.as_str()) {
+        saved.default = None;
+        output::note(&format!(
+            "{url} is no longer the default desk; `desk servers use URL` picks another"
+        ));
+    }
     saved.save(&path)?;
     let revoked = match RemoteDesk::connect(&url, &sign_in.token).await {
         Ok(desk) => desk.logout().await,
@@ -140,4 +163,75 @@ pub async fn whoami(desk: &dyn Desk, json: bool) -> Outcome<String> {
         info.location,
         if info.online { "online" } else { "offline" }
     ))
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ServersCommand {
+    /// The servers signed in to, the default marked.
+    List(output::JsonFormat),
+    /// Make a server signed in to the default for `desk` and its commands.
+    Use {
+        #[arg(value_name = "URL")]
+        url: String,
+    },
+}
+
+/// `desk servers list|use`: the sign-ins this machine holds, and which is the default.
+pub fn servers(loaded: &Loaded, command: ServersCommand) -> Outcome<String> {
+    let path = session::credentials_path();
+    let mut saved = Credentials::load(&path)?;
+    match command {
+        ServersCommand::List(f) => {
+            let rows: Vec<serde_json::Value> = saved
+                .servers
+                .iter()
+                .map(|(url, s)| {
+                    serde_json::json!({
+                        "url": url,
+                        "email": s.email,
+                        "default": saved.default.as_deref() == Some(url.as_str()),
+                        "configured": loaded.config.server.url.as_deref().and_then(|u| session::normalize_url(u).ok()).as_deref() == Some(url.as_str()),
+                    })
+                })
+                .collect();
+            if f.json {
+                return output::json(&rows);
+            }
+            if rows.is_empty() {
+                return Ok("not signed in to any server: `desk login URL --email YOU`\n".into());
+            }
+            let mut text = String::new();
+            for (url, s) in &saved.servers {
+                let mark = if saved.default.as_deref() == Some(url.as_str()) {
+                    "*"
+                } else {
+                    " "
+                };
+                text.push_str(&format!("{mark} {url}  {}\n", s.email));
+            }
+            if let Some(url) = &loaded.config.server.url {
+                text.push_str(&format!(
+                    "(the config names {url}; it comes before the default)\n"
+                ));
+            }
+            Ok(text)
+        }
+        ServersCommand::Use { url } => {
+            let url = session::normalize_url(&url)?;
+            if !saved.servers.contains_key(&url) {
+                return Err(Fail::refused(format!(
+                    "not signed in to {url}: run `desk login {url} --email YOU` first"
+                )));
+            }
+            saved.default = Some(url.clone());
+            saved.save(&path)?;
+            output::note(&format!("{url} is now the default desk"));
+            if loaded.config.server.url.is_some() {
+                output::note(
+                    "note: the config (or DESK_SERVER_URL) names a server, and it comes first",
+                );
+            }
+            Ok(String::new())
+        }
+    }
 }

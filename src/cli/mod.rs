@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
-pub use auth::{LoginArgs, LogoutArgs};
+pub use auth::{LoginArgs, LogoutArgs, ServersCommand};
 pub use fail::{EXIT_REFUSED, EXIT_UNAVAILABLE, EXIT_USAGE};
 pub use output::{JsonFormat, ListFormat};
 pub use tickets::TicketsCommand;
@@ -39,7 +39,7 @@ use crate::store::Store;
     about = "A support desk that lives in the terminal",
     long_about = "A support desk that lives in the terminal.\n\n\
         With no command, desk opens your desk: the local store in the data directory, \
-        or the server named in the config. `desk --demo` opens a throwaway desk filled \
+        or the server named in the config (else the default one `desk login` chose). `desk --demo` opens a throwaway desk filled \
         with demo data.\n\n\
         The other commands are for scripts. They talk to a desk server when one is \
         configured (`[server] url`, DESK_SERVER_URL or --server), signed in with the \
@@ -87,6 +87,9 @@ pub enum Command {
     Logout(LogoutArgs),
     /// Who the commands act as, and on which desk.
     Whoami(JsonFormat),
+    /// The servers signed in to; which one `desk` uses when none is named.
+    #[command(subcommand)]
+    Servers(ServersCommand),
     /// List, show, file, edit, comment on, assign and move tickets.
     #[command(subcommand)]
     Tickets(TicketsCommand),
@@ -322,6 +325,7 @@ async fn scripted(cli: Cli) -> fail::Outcome<String> {
     match command {
         Command::Login(args) => return auth::login(&loaded, &choice, args).await,
         Command::Logout(args) => return auth::logout(&loaded, &choice, args).await,
+        Command::Servers(cmd) => return auth::servers(&loaded, cmd),
         _ => {}
     }
     let opened = session::open(&loaded, &choice).await?;

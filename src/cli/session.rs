@@ -47,7 +47,11 @@ impl Choice {
             .or(loaded.config.server.url.as_deref())
         {
             Some(url) => Ok(Target::Server(normalize_url(url)?)),
-            None => Ok(Target::Local),
+            // The server `desk login` (or `desk servers use`) made the default.
+            None => match Credentials::load(&credentials_path())?.default {
+                Some(url) => Ok(Target::Server(url)),
+                None => Ok(Target::Local),
+            },
         }
     }
 }
@@ -257,6 +261,9 @@ pub fn credentials_path() -> PathBuf {
 pub struct Credentials {
     #[serde(default)]
     pub servers: BTreeMap<String, Saved>,
+    /// The server `desk` and its commands use when nothing names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -482,3 +482,79 @@ async fn serve_demo_never_resets_an_existing_password() {
     );
     assert_eq!(created, StatusCode::OK, "a demo account it created does");
 }
+
+async fn login_to(sb: &Sandbox, url: &str, email: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["login", url, "--email", email, "--password-stdin"];
+    args.extend_from_slice(extra);
+    desk_stdin(sb, &args, &format!("{PASSWORD}\n")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_login_makes_the_default_desk_and_servers_switch_it() {
+    let one = TestServer::start().await;
+    let two = TestServer::start().await;
+    let sb = Sandbox::new();
+
+    // Nothing configured: the first sign-in becomes where `desk` goes, and says so.
+    let out = login_to(&sb, &one.base, "sarah@example.com", &[]).await;
+    assert_eq!(out.ok(), "");
+    assert!(
+        out.stderr.contains("now the default desk"),
+        "{}",
+        out.stderr
+    );
+    let me = desk(&sb, &["whoami"]).await;
+    assert!(me.ok().contains("sarah@example.com"), "{}", me.stdout);
+    assert!(me.stdout.contains(&one.base), "{}", me.stdout);
+
+    // A second server does not take the default, --no-default or not.
+    let out = login_to(&sb, &two.base, "mike@example.com", &[]).await;
+    assert!(!out.stderr.contains("default"), "{}", out.stderr);
+    assert_eq!(saved(&sb)["default"], one.base.as_str());
+    let listed = desk(&sb, &["servers", "list", "--json"]).await.json();
+    let rows = listed.as_array().expect("a list");
+    assert_eq!(rows.len(), 2);
+    let row = |url: &str| {
+        rows.iter()
+            .find(|r| r["url"] == url)
+            .expect("listed")
+            .clone()
+    };
+    assert_eq!(row(&one.base)["default"], true);
+    assert_eq!(row(&two.base)["default"], false);
+    assert_eq!(row(&two.base)["email"], "mike@example.com");
+    let text = desk(&sb, &["servers", "list"]).await;
+    assert!(
+        text.ok().contains(&format!("* {}", one.base)),
+        "{}",
+        text.stdout
+    );
+
+    // Switching, as `gh auth switch` does; only to a server signed in to.
+    desk(&sb, &["servers", "use", &two.base]).await.ok();
+    let me = desk(&sb, &["whoami", "--json"]).await.json();
+    assert_eq!(me["email"], "mike@example.com");
+    let nowhere = format!("http://{}", closed_port());
+    desk(&sb, &["servers", "use", &nowhere])
+        .await
+        .fails(EXIT_REFUSED, "not signed in");
+    // --server still names another for one command.
+    let me = desk(&sb, &["--server", &one.base, "whoami", "--json"])
+        .await
+        .json();
+    assert_eq!(me["email"], "sarah@example.com");
+
+    // Signing out of the default leaves none: back to the local store.
+    desk(&sb, &["logout", &two.base]).await.ok();
+    assert!(saved(&sb).get("default").is_none(), "{}", saved(&sb));
+    let me = desk(&sb, &["whoami", "--json"]).await.json();
+    assert_eq!(me["email"], "sam@example.com", "the local store's user");
+
+    // --no-default: signed in, not the default.
+    let fresh = Sandbox::new();
+    let out = login_to(&fresh, &two.base, "mike@example.com", &["--no-default"]).await;
+    assert!(!out.stderr.contains("default"), "{}", out.stderr);
+    assert!(saved(&fresh).get("default").is_none());
+    one.stop().await;
+    two.stop().await;
+}
