@@ -78,6 +78,11 @@ actions! {
     View8 = "view_8", "saved view 8", hint: None, palette: true;
     View9 = "view_9", "saved view 9", hint: None, palette: true;
     ClearFilter = "clear_filter", "show every ticket", hint: None, palette: true;
+    Find = "find", "search the loaded list as you type", hint: None, palette: true;
+    FindNext = "find_next", "next match of the search", hint: None, palette: true;
+    FindPrev = "find_prev", "previous match of the search", hint: None, palette: true;
+    /// Go to a ticket by key, also one the filter does not show.
+    Jump = "jump", "go to a ticket by its key (also `:TKT-42`)", hint: None, palette: true;
     Mark = "mark", "mark for a bulk action", hint: None, palette: true;
     Comment = "comment", "write a comment", hint: Some("comment"), palette: true;
     AssignMe = "assign_me", "assign to me", hint: Some("take"), palette: true;

@@ -20,6 +20,7 @@ use super::overlays::composer::Composer;
 use super::overlays::filter::FilterBar;
 use super::overlays::picker::Picker;
 use super::overlays::prompt::Prompt;
+use super::overlays::seek::Seek;
 use super::overlays::{self, Cmd, Outcome, Overlay};
 use super::panes::detail::DetailPane;
 use super::panes::list::{ListPane, Moved};
@@ -31,6 +32,7 @@ use super::sync::SyncState;
 use super::undo::Reverse;
 
 mod changes;
+mod seek;
 
 pub struct App {
     /// What panes and overlays may read: who is looking, keys, theme, layout, time.
@@ -51,6 +53,10 @@ pub struct App {
     /// What rings the bell (`[ui] notify`).
     alerts: Alerts,
     alert_warnings: Vec<String>,
+    /// The search in the loaded list (`n`/`N` go on with it).
+    pub search: Option<seek::Search>,
+    /// The list shows a ticket gone to by key, not the filter.
+    pub jumped: Option<seek::Jumped>,
     pub quit: bool,
     /// Something on screen changed since the last frame.
     pub dirty: bool,
@@ -80,6 +86,8 @@ impl App {
             awaited: None,
             alerts,
             alert_warnings,
+            search: None,
+            jumped: None,
             quit: false,
             dirty: true,
         }
@@ -216,6 +224,7 @@ impl App {
     /// Loads the list for `query` (from saved `view`) from the top.
     fn apply_query(&mut self, query: String, view: Option<usize>) -> Vec<Effect> {
         self.dirty = true;
+        self.jumped = None;
         self.list.set_query(query, view)
     }
 
@@ -306,6 +315,9 @@ impl App {
                     self.list.keep_marks_in_view(&mut self.status);
                 }
                 effects.extend(self.after_move());
+                if first {
+                    effects.extend(self.after_jump_page());
+                }
                 effects
             }
             // A filter the desk does not accept is the user's to fix, not an outage:
@@ -467,6 +479,11 @@ impl App {
                 Cmd::DiscardDraft(id) => effects.extend(Effect::save(self.drafts.discard(&id))),
                 Cmd::Tell(text) => self.status.tell(text),
                 Cmd::Warn(text) => self.status.warn(text),
+                Cmd::Find(text) => {
+                    self.find(text);
+                    effects.extend(self.after_move());
+                }
+                Cmd::Jump(typed) => effects.extend(self.jump(&typed)),
             }
         }
         effects
@@ -531,6 +548,15 @@ impl App {
                 self.status.tell("marks cleared");
                 Vec::new()
             }
+            Action::Back if self.jumped.is_some() => self.jump_back().unwrap_or_default(),
+            Action::Find => {
+                let last = self.search.as_ref().map(|s| s.text.clone());
+                self.search = None;
+                self.overlay = Some(Box::new(Seek::find(last.as_deref())));
+                Vec::new()
+            }
+            Action::FindNext => self.find_again(true),
+            Action::FindPrev => self.find_again(false),
             Action::ClearFilter => self.apply_query(String::new(), None),
             Action::Undo => match self.list.undo(&self.undo) {
                 Ok(effects) if effects.is_empty() => {

@@ -139,6 +139,12 @@ async fn the_filter_bar_applies_a_query_and_points_at_a_mistake() {
     assert_eq!(h.app.list.query, "status:new");
 }
 
+/// The status bar and the hint line (the detail may quote a ticket that says "offline").
+fn status_lines(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines[lines.len().saturating_sub(2)..].join("\n")
+}
+
 #[tokio::test]
 async fn a_filter_the_desk_refuses_is_a_mistake_in_the_bar_not_an_outage() {
     let demo = demo().await;
@@ -151,15 +157,138 @@ async fn a_filter_the_desk_refuses_is_a_mistake_in_the_bar_not_an_outage() {
     let screen = h.screen();
     assert!(screen.contains("the desk refused this filter"), "{screen}");
     assert!(screen.contains("bogus"), "{screen}");
-    assert!(!screen.contains("offline"), "{screen}");
+    // The local store's own marker says "offline (local)"; an outage says "retrying".
+    assert!(!status_lines(&screen).contains("retrying"), "{screen}");
     assert_eq!(h.app.sync.failures, 0, "no backoff for a refusal");
     // The list is back on the filter that worked; Esc keeps it.
     h.press("esc").await;
     assert_eq!(h.app.list.query, "status:new");
     assert_eq!(h.app.list.rows.rows.len(), shown);
     let screen = h.screen();
-    assert!(!screen.contains("offline"), "{screen}");
+    assert!(!status_lines(&screen).contains("retrying"), "{screen}");
     assert!(!screen.contains("back online"), "{screen}");
+}
+
+fn selected(h: &Headless) -> String {
+    h.app
+        .list
+        .rows
+        .selected_row()
+        .map(|r| r.key.clone())
+        .unwrap_or_default()
+}
+
+fn shown(h: &Headless) -> Option<String> {
+    h.app.detail.view.as_ref().map(|v| v.ticket.key.clone())
+}
+
+#[tokio::test]
+async fn search_the_loaded_list_as_you_type_then_n_and_shift_n() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    let titles: Vec<(String, String)> = h
+        .app
+        .list
+        .rows
+        .rows
+        .iter()
+        .map(|r| (r.key.clone(), r.title.to_lowercase()))
+        .collect();
+    let matching: Vec<&String> = titles
+        .iter()
+        .filter(|(_, t)| t.contains("mobile app"))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(matching.len() >= 2, "the demo has several: {matching:?}");
+    // The search goes forward from the cursor, as in less and vim.
+    h.press("g").await;
+    let start_at = selected(&h);
+
+    h.press("ctrl-f").await;
+    h.type_text("MOBILE app").await;
+    assert_eq!(&selected(&h), matching[0], "the first match as it is typed");
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("1 of {} matches", matching.len())),
+        "{screen}"
+    );
+    h.press("enter").await;
+    assert!(h.app.overlay().is_none());
+    h.press("n").await;
+    assert_eq!(&selected(&h), matching[1]);
+    assert!(h.screen().contains("2 of"), "{}", h.screen());
+    h.press("N").await;
+    assert_eq!(&selected(&h), matching[0]);
+    // Backwards from the first wraps to the last.
+    h.press("N").await;
+    assert_eq!(&selected(&h), *matching.last().expect("a last"));
+    assert!(h.screen().contains("wrapped"), "{}", h.screen());
+    // The detail follows the match.
+    assert_eq!(shown(&h).as_ref(), matching.last().copied());
+    // The filter is untouched.
+    assert_eq!(h.app.list.query, "");
+
+    // A search abandoned with Esc puts the selection back; one without a match says so.
+    h.press("g").await;
+    h.press("ctrl-f").await;
+    for _ in 0..20 {
+        h.press("backspace").await;
+    }
+    h.type_text("zzzz-nothing").await;
+    assert!(h.screen().contains("no match"), "{}", h.screen());
+    h.press("esc").await;
+    assert_eq!(selected(&h), start_at);
+}
+
+#[tokio::test]
+async fn jump_to_a_ticket_in_the_list_or_outside_the_filter_and_back() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    // In the list: selected and opened.
+    h.press("#").await;
+    h.type_text("7").await;
+    h.press("enter").await;
+    assert_eq!(selected(&h), "TKT-7");
+    assert_eq!(shown(&h).as_deref(), Some("TKT-7"));
+    h.press("esc").await;
+
+    // Not in the filter: shown on its own, and Esc goes back to the filter.
+    filter(&mut h, "status:new").await;
+    let new_ones = h.app.list.rows.rows.len();
+    let escalated = demo
+        .desk
+        .list_tickets("status:escalated", Some(1), None)
+        .await
+        .expect("list")
+        .tickets[0]
+        .key
+        .clone();
+    h.press(":").await;
+    h.type_text(&escalated).await;
+    h.press("enter").await;
+    assert_eq!(shown(&h).as_deref(), Some(escalated.as_str()));
+    assert_eq!(h.app.list.query, format!("key:{escalated}"));
+    h.press("esc").await; // the detail
+    h.press("esc").await; // the jump
+    assert_eq!(h.app.list.query, "status:new");
+    assert_eq!(h.app.list.rows.rows.len(), new_ones);
+
+    // A key that does not exist is said so, and the filter stays.
+    h.press("#").await;
+    h.type_text("TKT-99999").await;
+    h.press("enter").await;
+    assert!(
+        h.screen().contains("TKT-99999: no such ticket"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(h.app.list.query, "status:new");
+    // Not a key at all: the prompt says so and stays.
+    h.press("#").await;
+    h.type_text("login").await;
+    h.press("enter").await;
+    assert!(h.app.overlay().is_some());
+    assert!(h.screen().contains("not a ticket key"), "{}", h.screen());
 }
 
 #[tokio::test]
@@ -784,7 +913,7 @@ async fn a_filed_ticket_is_listed_counted_and_selected_at_once() {
     let demo = demo().await;
     let mut h = start(&demo, WIDE).await;
     let before = h.app.list.rows.total.expect("counted");
-    h.press("N").await;
+    h.press("+").await;
     h.type_text("Badge reader at the side door is dead").await;
     h.press("ctrl-s").await;
     let filed = demo
@@ -1034,7 +1163,7 @@ async fn pickers_open_on_the_value_in_force() {
 async fn staff_file_for_a_customer_with_tags_and_fields_picking_the_category_by_typing() {
     let demo = demo().await;
     let mut h = start(&demo, WIDE).await;
-    h.press("N").await;
+    h.press("+").await;
     h.type_text("Router in the lobby keeps rebooting").await;
     h.press("tab").await;
     h.type_text("jane.smith@example.com").await;

@@ -451,7 +451,7 @@ async fn offline_on_a_local_store_files_and_comments() {
     let mut tui = Tui::spawn(&["--offline"], &envs, (80, 24));
     tui.wait_for("offline (local)");
     tui.wait_for("no tickets yet");
-    tui.send("N");
+    tui.send("+");
     tui.wait_for("New ticket");
     tui.typing("Projector in room 2 flickers");
     // Past requester, category, priority, tags and fields to the description.
@@ -516,7 +516,7 @@ async fn a_long_paste_arrives_whole_and_the_keys_after_it_act_as_keys() {
     let envs = offline_envs(dir.path(), &db);
     let mut tui = Tui::spawn(&["--offline"], &envs, (80, 24));
     tui.wait_for("no tickets yet");
-    tui.send("N");
+    tui.send("+");
     tui.wait_for("New ticket");
     tui.typing("Log from the failing job");
     // Past requester, category, priority, tags and fields to the description.

@@ -503,7 +503,7 @@ fn composer() {
         type_text(app, "Not covered by the contract");
     });
     check("new_ticket", |app| {
-        press(app, &["N"]);
+        press(app, &["+"]);
         type_text(app, "Projector in room 2 flickers");
         press(app, &["tab"]);
         type_text(app, "jane@example.com");

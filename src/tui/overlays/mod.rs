@@ -16,6 +16,7 @@ pub mod palette;
 pub mod picker;
 pub mod prompt;
 pub mod reader;
+pub mod seek;
 
 use std::any::Any;
 
@@ -78,6 +79,11 @@ pub enum Cmd {
     DiscardDraft(String),
     Tell(String),
     Warn(String),
+    /// Search the loaded list for this text (as typed so far); `None`: the search was
+    /// abandoned, back to where the selection was.
+    Find(Option<String>),
+    /// Go to the ticket with this key or number, in the list or not.
+    Jump(String),
 }
 
 pub trait Overlay {
@@ -155,6 +161,7 @@ pub fn opened_by(
         Action::Palette => Box::new(palette::palette(ctx)),
         Action::Filter => Box::new(filter::FilterBar::new(&list.query)),
         Action::Facets => Box::new(picker::Picker::facets()),
+        Action::Jump => Box::new(seek::Seek::jump()),
         Action::Assign => {
             let current = selected.and_then(|r| r.assignee.as_deref());
             Box::new(picker::Picker::assign(list.rows.targets(), current, ctx))

@@ -293,6 +293,10 @@ impl Picker {
         let values = self.picked();
         let first = values.first().cloned();
         match &self.purpose {
+            // `:TKT-42` goes to the ticket, as in k9s.
+            Pick::Palette(_) if super::seek::names_a_ticket(&text_of(&self.filter)) => {
+                vec![Cmd::Jump(text_of(&self.filter).trim().to_string())]
+            }
             Pick::Palette(actions) => self
                 .current()
                 .and_then(|i| actions.get(i))

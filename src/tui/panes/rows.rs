@@ -33,6 +33,18 @@ pub struct Row {
     pub paused: bool,
 }
 
+impl Row {
+    /// `needle` is lowercased already.
+    fn matches(&self, needle: &str) -> bool {
+        let has = |text: &str| text.to_lowercase().contains(needle);
+        has(&self.key)
+            || has(&self.title)
+            || has(&self.requester)
+            || self.assignee.as_deref().is_some_and(has)
+            || self.tags.iter().any(|t| has(t))
+    }
+}
+
 /// One shared copy of each repeated string.
 #[derive(Debug, Clone, Default)]
 pub struct Interner(HashSet<Arc<str>>);
@@ -127,6 +139,42 @@ impl Rows {
             order,
             ..Rows::default()
         }
+    }
+
+    /// The next row after `from` (before it when `!forward`), wrapping, whose key,
+    /// title, requester, assignee or a tag contains `needle` (any case); `from` itself
+    /// last.
+    pub fn find(&self, needle: &str, from: usize, forward: bool) -> Option<usize> {
+        let needle = needle.to_lowercase();
+        if needle.is_empty() || self.rows.is_empty() {
+            return None;
+        }
+        let n = self.rows.len();
+        (1..=n)
+            .map(|step| {
+                if forward {
+                    (from + step) % n
+                } else {
+                    (from + n - step % n) % n
+                }
+            })
+            .find(|&i| self.rows[i].matches(&needle))
+    }
+
+    /// How many loaded rows match `needle`, and which of them `index` is (1-based).
+    pub fn match_position(&self, needle: &str, index: usize) -> (usize, usize) {
+        let needle = needle.to_lowercase();
+        let mut total = 0;
+        let mut at = 0;
+        for (i, row) in self.rows.iter().enumerate() {
+            if row.matches(&needle) {
+                total += 1;
+                if i == index {
+                    at = total;
+                }
+            }
+        }
+        (at, total)
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
