@@ -358,6 +358,8 @@ pub struct Ui {
     /// Which events ring the terminal's bell and raise a desktop notification.
     #[serde(deserialize_with = "check::de_notify")]
     pub notify: Vec<String>,
+    /// Clicks and the wheel; off leaves the mouse to the terminal (its own selection).
+    pub mouse: bool,
 }
 
 /// `[ui] images`: `auto` asks the terminal for a graphics protocol (kitty, iTerm2,
@@ -390,6 +392,7 @@ impl Default for Ui {
             download_dir: None,
             images: ImagePreview::Auto,
             notify: Vec::new(),
+            mouse: true,
         }
     }
 }

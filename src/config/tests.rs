@@ -191,7 +191,7 @@ fn unknown_key_names_its_line_and_the_expected_keys() {
     assert_eq!(
         parse_err("[ui]\ntheme = \"mono\"\nrefresh = 5\n"),
         "/cfg/config.toml:3:1: unknown field `refresh`, expected one of `refresh_interval`, \
-         `theme`, `download_dir`, `images`, `notify`"
+         `theme`, `download_dir`, `images`, `notify`, `mouse`"
     );
     let e = parse_err("\n\n[sever]\nurl = \"http://x\"\n");
     assert!(
@@ -537,6 +537,7 @@ fn the_example_documents_every_key_with_a_valid_value() {
         [
             "download_dir",
             "images",
+            "mouse",
             "notify",
             "refresh_interval",
             "theme"

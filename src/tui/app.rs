@@ -32,6 +32,7 @@ use super::sync::SyncState;
 use super::undo::Reverse;
 
 mod changes;
+mod mouse;
 mod seek;
 
 pub struct App {
@@ -57,6 +58,8 @@ pub struct App {
     pub search: Option<seek::Search>,
     /// The list shows a ticket gone to by key, not the filter.
     pub jumped: Option<seek::Jumped>,
+    /// The row last clicked and when, to tell a double click.
+    last_click: Option<(usize, Millis)>,
     pub quit: bool,
     /// Something on screen changed since the last frame.
     pub dirty: bool,
@@ -88,6 +91,7 @@ impl App {
             alert_warnings,
             search: None,
             jumped: None,
+            last_click: None,
             quit: false,
             dirty: true,
         }

@@ -29,6 +29,8 @@ pub struct Settings {
     pub query_graphics: bool,
     /// What rings the bell (`[ui] notify`).
     pub notify: Vec<String>,
+    /// `[ui] mouse`, in a terminal that can report it.
+    pub mouse: bool,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             images: Some(ratatui_image::picker::Picker::halfblocks()),
             query_graphics: false,
             notify: Vec::new(),
+            mouse: true,
         }
     }
 }

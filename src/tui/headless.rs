@@ -117,6 +117,12 @@ impl Headless {
         }
     }
 
+    /// The mouse at a cell of the screen, at time `at`.
+    pub async fn mouse(&mut self, mouse: super::mouse::Mouse) {
+        let effects = self.app.on_mouse(mouse);
+        self.run(effects).await;
+    }
+
     pub async fn tick(&mut self, now: Millis) {
         let effects = self.app.tick(now);
         self.run(effects).await;

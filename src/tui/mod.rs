@@ -15,6 +15,7 @@ pub mod files;
 pub mod headless;
 pub mod keymap;
 pub mod layout;
+pub mod mouse;
 pub mod overlays;
 pub mod panes;
 pub mod protocol;
@@ -61,6 +62,7 @@ pub fn settings(loaded: &Loaded) -> Result<Settings, KeymapError> {
         },
         query_graphics: loaded.config.ui.images == ImagePreview::Auto && graphics_likely(),
         notify: loaded.config.ui.notify.clone(),
+        mouse: loaded.config.ui.mouse && mouse::terminal_reports_mouse(),
     })
 }
 
@@ -97,7 +99,7 @@ pub async fn run(
 ) -> color_eyre::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let worker = worker::Worker::new(desk.clone(), settings.files.clone(), tx.clone());
-    let mut term = terminal::Term::enter()?;
+    let mut term = terminal::Term::enter(settings.mouse)?;
     // Asked once the screen is ours and before its input is read, as the terminal's
     // answer arrives on that input.
     if settings.query_graphics
@@ -181,6 +183,9 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Resize(w, h) => app.resize(w, h),
         Event::Paste(text) => app.paste(&text),
+        Event::Mouse(m) => {
+            mouse::Mouse::from_event(&m, time::now()).map_or_else(Vec::new, |m| app.on_mouse(m))
+        }
         _ => Vec::new(),
     }
 }

@@ -42,14 +42,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
     let theme = app.ctx.theme();
-    let mut spans = vec![Span::styled(" desk ", theme.title())];
+    let mut spans = vec![Span::styled(super::mouse::BRAND, theme.title())];
     for (i, view) in app.ctx.settings.views.iter().enumerate() {
         let style = if app.list.view == Some(i) {
             theme.selected()
         } else {
             theme.dim()
         };
-        spans.push(Span::styled(format!(" {} {} ", i + 1, view.name), style));
+        spans.push(Span::styled(super::mouse::tab_label(i, &view.name), style));
     }
     spans.push(Span::raw(" "));
     let query = &app.list.query;

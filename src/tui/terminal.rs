@@ -6,7 +6,9 @@ use std::io::Write;
 
 use base64::Engine;
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
     Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -18,16 +20,23 @@ use crate::editor::Editor;
 pub struct Term {
     terminal: DefaultTerminal,
     left: bool,
+    /// The mouse is captured (given back while `$EDITOR` runs).
+    mouse: bool,
 }
 
 impl Term {
-    pub fn enter() -> std::io::Result<Term> {
+    /// `mouse`: take clicks and the wheel from the terminal.
+    pub fn enter(mouse: bool) -> std::io::Result<Term> {
         let terminal = ratatui::try_init()?;
         // Pasted text arrives whole instead of as keys that could trigger actions.
         let _ = execute!(std::io::stdout(), EnableBracketedPaste);
+        if mouse {
+            let _ = execute!(std::io::stdout(), EnableMouseCapture);
+        }
         Ok(Term {
             terminal,
             left: false,
+            mouse,
         })
     }
 
@@ -80,9 +89,11 @@ impl Term {
     }
 
     fn suspend(&mut self) {
+        // The editor gets the mouse as the terminal has it.
         let _ = execute!(
             std::io::stdout(),
             DisableBracketedPaste,
+            DisableMouseCapture,
             LeaveAlternateScreen
         );
         let _ = disable_raw_mode();
@@ -97,6 +108,9 @@ impl Term {
             EnableBracketedPaste,
             Clear(ClearType::All)
         )?;
+        if self.mouse {
+            execute!(std::io::stdout(), EnableMouseCapture)?;
+        }
         // ratatui's own `clear` asks the terminal where its cursor is, which some
         // terminals never answer (and costs a round trip over SSH). An empty frame
         // makes ratatui forget the old screen just as well, so the next one is whole.
@@ -105,7 +119,11 @@ impl Term {
 
     pub fn leave(mut self) -> std::io::Result<()> {
         self.left = true;
-        let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+        let _ = execute!(
+            std::io::stdout(),
+            DisableBracketedPaste,
+            DisableMouseCapture
+        );
         ratatui::try_restore()
     }
 }
@@ -113,7 +131,11 @@ impl Term {
 impl Drop for Term {
     fn drop(&mut self) {
         if !self.left {
-            let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+            let _ = execute!(
+                std::io::stdout(),
+                DisableBracketedPaste,
+                DisableMouseCapture
+            );
             ratatui::restore();
         }
     }

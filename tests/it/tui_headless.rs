@@ -16,6 +16,7 @@ use desk::tui::overlays::composer::Composer;
 use desk::tui::overlays::confirm::Confirm;
 use desk::tui::overlays::picker::Picker;
 use desk::tui::overlays::prompt::Prompt;
+use desk::tui::panes::Focus;
 
 const WIDE: (u16, u16) = (160, 48);
 const NARROW: (u16, u16) = (80, 24);
@@ -1254,4 +1255,70 @@ async fn a_key_pressed_before_the_tickets_show_says_so() {
         "{:?}",
         said(&h)
     );
+}
+
+#[tokio::test]
+async fn the_mouse_selects_opens_scrolls_and_picks_a_tab() {
+    use desk::tui::mouse::{Mouse, MouseKind};
+    let demo = demo().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[[views]]\nname = \"Urgent\"\nquery = \"priority:critical,high\"\n",
+    )
+    .expect("config");
+    let loaded = Config::load(Some(&path)).expect("config loads");
+    let settings = desk::tui::settings(&loaded).expect("settings");
+    let mut h = start_with(&demo, WIDE, settings, Drafts::in_memory()).await;
+    let at = |kind, column, row, at| Mouse {
+        kind,
+        column,
+        row,
+        at,
+    };
+    let list = h.app.ctx.layout.list.expect("a list");
+    let first_row = list.y + 2;
+
+    // One click selects the row under the pointer; the detail follows.
+    h.mouse(at(MouseKind::Click, list.x + 5, first_row + 2, 1_000))
+        .await;
+    assert_eq!(h.app.list.rows.selected, 2);
+    let third = h.app.list.rows.rows[2].key.clone();
+    assert_eq!(shown(&h).as_deref(), Some(third.as_str()));
+    assert_eq!(h.app.focus, Focus::List);
+    // A second click on it soon after opens it; one long after would not.
+    h.mouse(at(MouseKind::Click, list.x + 5, first_row + 2, 1_200))
+        .await;
+    assert_eq!(h.app.focus, Focus::Detail);
+    h.press("esc").await;
+    h.mouse(at(MouseKind::Click, list.x + 5, first_row + 4, 5_000))
+        .await;
+    h.mouse(at(MouseKind::Click, list.x + 5, first_row + 4, 6_000))
+        .await;
+    assert_eq!(h.app.focus, Focus::List, "two clicks a second apart");
+    assert_eq!(h.app.list.rows.selected, 4);
+    // The header and the border are not rows.
+    h.mouse(at(MouseKind::Click, list.x + 5, list.y + 1, 9_000))
+        .await;
+    assert_eq!(h.app.list.rows.selected, 4);
+
+    // The wheel moves through the list three rows a notch, and scrolls the detail.
+    h.mouse(at(MouseKind::WheelDown, list.x + 5, first_row, 10_000))
+        .await;
+    assert_eq!(h.app.list.rows.selected, 7);
+    h.mouse(at(MouseKind::WheelUp, list.x + 5, first_row, 10_100))
+        .await;
+    assert_eq!(h.app.list.rows.selected, 4);
+    let detail = h.app.ctx.layout.detail.expect("a detail");
+    h.resize(WIDE.0, 20).await; // short, so the detail has something to scroll
+    h.mouse(at(MouseKind::WheelDown, detail.x + 5, 5, 11_000))
+        .await;
+    assert!(h.app.detail.scroll > 0, "the detail scrolled");
+    assert_eq!(h.app.list.rows.selected, 4, "the list did not move");
+
+    // A click on a view's tab opens it.
+    h.mouse(at(MouseKind::Click, 8, 0, 12_000)).await;
+    assert_eq!(h.app.list.query, "priority:critical,high");
+    assert_eq!(h.app.list.view, Some(0));
 }

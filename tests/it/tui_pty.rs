@@ -690,3 +690,17 @@ async fn q_quits_at_once_when_the_server_hangs_or_is_gone() {
         eprintln!("q with the server {signal}: {took:?}");
     }
 }
+
+#[tokio::test]
+async fn a_click_in_the_real_terminal_selects_the_row() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_server, mut tui) = on_demo_server(dir.path(), free_port()).await;
+    tui.wait_for(" 1/25 ");
+    // SGR mouse reports, as xterm sends them (1-based): press and release on the
+    // screen's 6th line, the list's third row (top bar, border, header come first).
+    tui.send("\x1b[<0;10;6M");
+    tui.send("\x1b[<0;10;6m");
+    tui.wait_for(" 3/25 ");
+    let (status, _) = tui.quit();
+    assert!(status.success(), "{status:?}");
+}
