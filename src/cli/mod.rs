@@ -96,8 +96,9 @@ pub enum Command {
     /// Files on tickets: list them, download one.
     #[command(subcommand)]
     Attachments(attachments::AttachmentsCommand),
-    /// The desk's numbers: open, pending, done, past their SLA, by status and more.
-    Stats(JsonFormat),
+    /// The desk's numbers: open, pending, done, past their SLA, by status and more, and
+    /// tickets created and resolved per day.
+    Stats(reference::StatsArgs),
     /// The categories tickets are filed under.
     #[command(subcommand)]
     Categories(ListCommand),
@@ -334,7 +335,7 @@ async fn scripted(cli: Cli) -> fail::Outcome<String> {
         Command::Whoami(f) => auth::whoami(desk, f.json).await,
         Command::Tickets(cmd) => tickets::run(desk, cmd).await,
         Command::Attachments(cmd) => attachments::run(desk, cmd).await,
-        Command::Stats(f) => reference::stats(desk, f.json).await,
+        Command::Stats(args) => reference::stats(desk, args).await,
         Command::Categories(ListCommand::List(f)) => {
             reference::list(desk, reference::List::Categories, f).await
         }

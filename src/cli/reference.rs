@@ -2,7 +2,7 @@
 
 use crate::client::Desk;
 use crate::domain::model::{Category, Priority, Status, User};
-use crate::domain::requests::{Count, Stats};
+use crate::domain::requests::{Count, Series, Stats};
 use crate::domain::time;
 
 use super::fail::Outcome;
@@ -182,12 +182,86 @@ fn users(list: &[User]) -> Rows {
     (&USER_COLUMNS, rows)
 }
 
-pub async fn stats(desk: &dyn Desk, json: bool) -> Outcome<String> {
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    /// Print only the per-day series (with --json: the API's `/stats/series` answer).
+    #[arg(long)]
+    pub series: bool,
+    /// Days the series covers, today included (1 to 90).
+    #[arg(long, default_value_t = 14, value_name = "N")]
+    pub days: u32,
+    /// Count only the tickets matching this query in the series.
+    #[arg(long, short = 'q', default_value = "", value_name = "QUERY")]
+    pub query: String,
+    /// Print JSON: the same shape as the HTTP API.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn stats(desk: &dyn Desk, args: StatsArgs) -> Outcome<String> {
+    if args.series {
+        let series = desk.stats_series(&args.query, args.days).await?;
+        if args.json {
+            return output::json(&series);
+        }
+        return Ok(series_text(&series));
+    }
     let stats = desk.stats().await?;
-    if json {
+    if args.json {
         return output::json(&stats);
     }
-    Ok(stats_text(&stats, time::now()))
+    let series = desk.stats_series(&args.query, args.days).await?;
+    Ok(format!(
+        "{}\n{}",
+        stats_text(&stats, time::now()),
+        series_text(&series)
+    ))
+}
+
+/// "created   ▁▃█▂  41 in 14 days", one line per series.
+fn series_text(series: &Series) -> String {
+    let (Some(first), Some(last)) = (series.days.first(), series.days.last()) else {
+        return String::new();
+    };
+    let scope = if series.q.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", super::table::clean(&series.q))
+    };
+    let mut out = format!("PER DAY ({} to {}{scope})\n", first.date, last.date);
+    let days = series.days.len();
+    for (name, values) in [
+        (
+            "created",
+            series.days.iter().map(|d| d.created).collect::<Vec<_>>(),
+        ),
+        ("resolved", series.days.iter().map(|d| d.resolved).collect()),
+    ] {
+        let total: i64 = values.iter().sum();
+        out.push_str(&format!(
+            "  {name:<10}{}  {total} in {days} days, {} today\n",
+            sparkline(&values),
+            values.last().copied().unwrap_or(0)
+        ));
+    }
+    out
+}
+
+/// Eight heights of block, scaled to the largest value; zero is a space-like low bar.
+fn sparkline(values: &[i64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    values
+        .iter()
+        .map(|&v| {
+            if v <= 0 {
+                ' '
+            } else {
+                let i = ((v * 7 + max - 1) / max).clamp(0, 7) as usize;
+                BARS[i]
+            }
+        })
+        .collect()
 }
 
 fn stats_text(s: &Stats, now: time::Millis) -> String {

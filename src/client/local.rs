@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 
 use crate::domain::model::{Category, Comment, Priority, Role, Status, Ticket, User, Visibility};
-use crate::domain::requests::{Changes, NewTicket, Stats, TicketEdit, TicketList, TicketView};
+use crate::domain::requests::{
+    Changes, NewTicket, Series, Stats, TicketEdit, TicketList, TicketView,
+};
 use crate::service::{Actor, Service, ServiceConfig};
 use crate::store::Store;
 
@@ -251,6 +253,10 @@ impl Desk for LocalDesk {
 
     async fn stats(&self) -> DeskResult<Stats> {
         Ok(self.service.stats(&self.actor).await?)
+    }
+
+    async fn stats_series(&self, q: &str, days: u32) -> DeskResult<Series> {
+        Ok(self.service.stats_series(&self.actor, q, days).await?)
     }
 
     async fn categories(&self) -> DeskResult<Vec<Category>> {

@@ -15,7 +15,9 @@ use async_trait::async_trait;
 
 use crate::domain::attachment::{Attached, Attachment};
 use crate::domain::model::{Category, Comment, Priority, Status, Ticket, User, Visibility};
-use crate::domain::requests::{Changes, NewTicket, Stats, TicketEdit, TicketList, TicketView};
+use crate::domain::requests::{
+    Changes, NewTicket, Series, Stats, TicketEdit, TicketList, TicketView,
+};
 
 pub type DeskResult<T> = Result<T, DeskError>;
 
@@ -133,6 +135,8 @@ pub trait Desk: Send + Sync {
     /// changes from now on.
     async fn feed_head(&self) -> DeskResult<i64>;
     async fn stats(&self) -> DeskResult<Stats>;
+    /// Tickets matching `q` created and resolved per day over the last `days` days.
+    async fn stats_series(&self, q: &str, days: u32) -> DeskResult<Series>;
     async fn categories(&self) -> DeskResult<Vec<Category>>;
     async fn priorities(&self) -> DeskResult<Vec<Priority>>;
     async fn statuses(&self) -> DeskResult<Vec<Status>>;

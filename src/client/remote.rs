@@ -10,7 +10,9 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::domain::model::{Category, Comment, Priority, Status, Ticket, User, Visibility};
-use crate::domain::requests::{Changes, NewTicket, Stats, TicketEdit, TicketList, TicketView};
+use crate::domain::requests::{
+    Changes, NewTicket, Series, Stats, TicketEdit, TicketList, TicketView,
+};
 use crate::wire::{
     AllowedTransitions, Assignment, Decision, ErrorBody, FeedHead, Login, LoginAnswer, NewComment,
     TicketCount, Transition,
@@ -579,6 +581,15 @@ impl Desk for RemoteDesk {
 
     async fn stats(&self) -> DeskResult<Stats> {
         self.send(self.request(Method::GET, "/stats")).await
+    }
+
+    async fn stats_series(&self, q: &str, days: u32) -> DeskResult<Series> {
+        let days = days.to_string();
+        self.send(
+            self.request(Method::GET, "/stats/series")
+                .query(&[("q", q), ("days", days.as_str())]),
+        )
+        .await
     }
 
     async fn categories(&self) -> DeskResult<Vec<Category>> {

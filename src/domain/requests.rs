@@ -147,6 +147,25 @@ pub struct Count {
     pub count: i64,
 }
 
+/// Tickets created and resolved per day (UTC days, oldest first, today last).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Series {
+    /// The query the series counts, as given.
+    pub q: String,
+    pub days: Vec<SeriesDay>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SeriesDay {
+    /// `2026-12-04`.
+    pub date: String,
+    /// Tickets matching the query that were filed that day.
+    pub created: i64,
+    /// Tickets matching the query whose resolution was that day (and that are still
+    /// resolved or closed).
+    pub resolved: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Stats {
     pub total: i64,

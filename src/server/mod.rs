@@ -255,6 +255,7 @@ pub fn router(app: App) -> Router {
         .route("/changes/head", get(feed::head))
         .route("/events/stream", get(feed::stream))
         .route("/stats", get(reference::stats))
+        .route("/stats/series", get(reference::stats_series))
         .route(
             "/categories",
             get(reference::categories).post(reference::create_category),

@@ -2,9 +2,10 @@
 
 use crate::domain::model::Ticket;
 use crate::domain::query;
-use crate::domain::requests::{Changes, Stats, TicketList, TicketView};
+use crate::domain::requests::{Changes, Series, SeriesDay, Stats, TicketList, TicketView};
 use crate::domain::time;
 use crate::domain::validate::invalid;
+use crate::store::tickets::DayColumn;
 use crate::store::{Page, PageCursor, Scope, events, stats, tickets, view};
 
 use super::{Actor, Result, Service, ticket_not_found, visible};
@@ -12,6 +13,8 @@ use super::{Actor, Result, Service, ticket_not_found, visible};
 pub const PAGE_DEFAULT: u32 = 50;
 pub const PAGE_MAX: u32 = 500;
 pub const CHANGES_MAX: u32 = 1000;
+/// The longest per-day series a dashboard asks for.
+pub const SERIES_DAYS_MAX: u32 = 90;
 
 impl Service {
     /// One ticket, its comments and its events, oldest first. Customers see only public
@@ -147,6 +150,42 @@ impl Service {
         actor.require_active()?;
         actor.scope()?;
         self.last_seq().await
+    }
+
+    /// Tickets matching `q` created and resolved per UTC day over the last `days` days
+    /// (1 to 90), today last. Staff only, like the other statistics.
+    pub async fn stats_series(&self, actor: &Actor, q: &str, days: u32) -> Result<Series> {
+        actor.require_staff("see desk statistics")?;
+        if !(1..=SERIES_DAYS_MAX).contains(&days) {
+            return Err(invalid(
+                "days",
+                format!("must be 1 to {SERIES_DAYS_MAX}, not {days}"),
+            )
+            .into());
+        }
+        let parsed = parse_query(q)?;
+        let now = time::now();
+        let filter = self.resolve(actor, &parsed, now).await?;
+        let today = now - now.rem_euclid(time::DAY);
+        let since = today - (i64::from(days) - 1) * time::DAY;
+        let (pool, backend, n) = (self.store.pool(), self.store.backend(), days as usize);
+        let created =
+            tickets::per_day(pool, backend, &filter, DayColumn::Created, since, n).await?;
+        let resolved =
+            tickets::per_day(pool, backend, &filter, DayColumn::Resolved, since, n).await?;
+        let days = (0..n)
+            .map(|i| SeriesDay {
+                date: chrono::DateTime::from_timestamp_millis(since + i as i64 * time::DAY)
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                created: created[i],
+                resolved: resolved[i],
+            })
+            .collect();
+        Ok(Series {
+            q: q.to_string(),
+            days,
+        })
     }
 
     /// Counts for a dashboard. Staff only. Read from counts the store keeps with every

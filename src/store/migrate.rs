@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0005_notifications.sql"),
         postgres: include_str!("migrations/postgres/0005_notifications.sql"),
     },
+    Migration {
+        version: 6,
+        sqlite: include_str!("migrations/sqlite/0006_series.sql"),
+        postgres: include_str!("migrations/postgres/0006_series.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

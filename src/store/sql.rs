@@ -59,6 +59,22 @@ pub enum ClauseKind {
     Text(String),
 }
 
+/// The times a per-day series can count by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayColumn {
+    Created,
+    Resolved,
+}
+
+impl DayColumn {
+    fn sql(self) -> &'static str {
+        match self {
+            DayColumn::Created => "t.created_at",
+            DayColumn::Resolved => "t.resolved_at",
+        }
+    }
+}
+
 /// How a list is ordered. Text searches list newest tickets first: the full-text index
 /// yields matches in id order without sorting them all, whatever the word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,6 +382,32 @@ impl TicketFilter {
         if aggregate {
             b.push(") page");
         }
+        b
+    }
+
+    /// Per-day counts of what the filter matches by `column` (a time in ms) from
+    /// `since`: `(day, count)` rows, day 0 being the one starting at `since`. The
+    /// column's own index bounds the rows read to the period.
+    pub(super) fn per_day_sql(
+        &self,
+        backend: Backend,
+        column: DayColumn,
+        since: i64,
+    ) -> SqlBuilder {
+        let col = column.sql();
+        let mut b = SqlBuilder::default();
+        b.push(&format!("SELECT ({col} - "))
+            .int(since)
+            .push(&format!(
+                ") / {} AS day, COUNT(*) FROM tickets t",
+                crate::domain::time::DAY
+            ));
+        if backend == Backend::Postgres {
+            self.push_pg_search_join(&mut b);
+        }
+        b.push(&format!(" WHERE {col} >= ")).int(since);
+        self.push_where(&mut b, None, backend);
+        b.push(" GROUP BY day");
         b
     }
 

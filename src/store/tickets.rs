@@ -7,6 +7,7 @@ use sqlx::{Any, Executor, Row, Transaction};
 use crate::domain::model::Ticket;
 use crate::domain::time::Millis;
 
+pub use super::sql::DayColumn;
 use super::sql::{Page, PageCursor, TicketFilter, json_text, ticket_json};
 use super::{Backend, Store, StoreError, rows, search};
 
@@ -248,6 +249,31 @@ pub async fn page(
         None
     };
     Ok(TicketPage { tickets, next })
+}
+
+/// What the filter matches per day by `column` from `since`, for `days` days (0 where
+/// none).
+pub async fn per_day<'c, E>(
+    ex: E,
+    backend: Backend,
+    filter: &TicketFilter,
+    column: DayColumn,
+    since: Millis,
+    days: usize,
+) -> Result<Vec<i64>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let b = filter.per_day_sql(backend, column, since);
+    let mut counts = vec![0; days];
+    for row in b.build().fetch_all(ex).await? {
+        let day: i64 = row.try_get(0)?;
+        let n: i64 = row.try_get(1)?;
+        if let Some(slot) = usize::try_from(day).ok().and_then(|d| counts.get_mut(d)) {
+            *slot = n;
+        }
+    }
+    Ok(counts)
 }
 
 pub async fn count<'c, E>(ex: E, backend: Backend, filter: &TicketFilter) -> Result<i64, StoreError>

@@ -741,3 +741,63 @@ async fn a_page_size_out_of_range_is_refused_alike_by_the_server_and_the_local_d
     assert!(max.is_ok(), "{max:?}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_per_day_series_counts_what_was_filed_and_resolved_today() {
+    let s = TestServer::start().await;
+    let staff = s.agent.token.clone();
+    let before = s.get("/stats/series?days=3", Some(&staff)).await;
+    before.expect(StatusCode::OK);
+    let today = |r: &Reply, field: &str| r.json["days"][2][field].as_i64().expect("a count");
+    let (created0, resolved0) = (today(&before, "created"), today(&before, "resolved"));
+    assert_eq!(before.json["days"].as_array().map(Vec::len), Some(3));
+    let date = before.json["days"][2]["date"]
+        .as_str()
+        .expect("a date")
+        .to_string();
+    assert_eq!(date, chrono::Utc::now().format("%Y-%m-%d").to_string());
+
+    let mut keys = Vec::new();
+    for title in ["Printer jams", "VPN drops", "Mouse broken"] {
+        keys.push(s.file(&s.customer, title, "General").await);
+    }
+    for status in ["in_progress", "resolved"] {
+        s.post(
+            &format!("/tickets/{}/transition", keys[0]),
+            Some(&staff),
+            json!({"status": status}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+    let after = s.get("/stats/series?days=3", Some(&staff)).await;
+    assert_eq!(today(&after, "created"), created0 + 3, "{}", after.text());
+    assert_eq!(today(&after, "resolved"), resolved0 + 1, "{}", after.text());
+    // The series counts the same tickets the query language finds.
+    let q = "VPN";
+    let narrowed = s
+        .get(&format!("/stats/series?days=1&q={q}"), Some(&staff))
+        .await;
+    narrowed.expect(StatusCode::OK);
+    let counted = s.get(&format!("/tickets/count?q={q}"), Some(&staff)).await;
+    assert_eq!(narrowed.json["days"][0]["created"], counted.json["count"]);
+    assert_eq!(narrowed.json["q"], q);
+
+    // Bad input is refused, customers see no statistics.
+    s.get("/stats/series?days=0", Some(&staff))
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    let long = s.get("/stats/series?days=91", Some(&staff)).await;
+    long.expect(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(long.text().contains("1 to 90"), "{}", long.text());
+    s.get("/stats/series?q=status:bogus", Some(&staff))
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    s.get("/stats/series?weeks=2", Some(&staff))
+        .await
+        .expect(StatusCode::BAD_REQUEST);
+    s.get("/stats/series", Some(&s.customer.token))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    s.stop().await;
+}

@@ -44,6 +44,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("get", "/api/v1/changes/head", true),
     ("get", "/api/v1/events/stream", true),
     ("get", "/api/v1/stats", true),
+    ("get", "/api/v1/stats/series", true),
     ("get", "/api/v1/categories", true),
     ("post", "/api/v1/categories", true),
     ("patch", "/api/v1/categories/{id}", true),
