@@ -94,6 +94,8 @@ actions! {
     Reject = "reject", "reject with a note", hint: Some("reject"), palette: true;
     NewTicket = "new_ticket", "file a new ticket", hint: None, palette: true;
     CopyKey = "copy_key", "copy the ticket key", hint: None, palette: true;
+    /// The main area shows counts over the filter instead of the list.
+    Dashboard = "dashboard", "the dashboard: the filter's numbers; enter lists one", hint: None, palette: true;
     Attachments = "attachments", "the ticket's files: preview, save, open", hint: None, palette: true;
     Undo = "undo", "undo your last change (if still the latest)", hint: None, palette: true;
     // In the composer and the forms.

@@ -22,6 +22,7 @@ use super::overlays::picker::Picker;
 use super::overlays::prompt::Prompt;
 use super::overlays::seek::Seek;
 use super::overlays::{self, Cmd, Outcome, Overlay};
+use super::panes::dashboard::Dashboard;
 use super::panes::detail::DetailPane;
 use super::panes::list::{ListPane, Moved};
 use super::panes::{self, Focus};
@@ -58,6 +59,8 @@ pub struct App {
     pub search: Option<seek::Search>,
     /// The list shows a ticket gone to by key, not the filter.
     pub jumped: Option<seek::Jumped>,
+    /// Shown instead of the list and the detail.
+    pub dashboard: Option<Dashboard>,
     /// The row last clicked and when, to tell a double click.
     last_click: Option<(usize, Millis)>,
     pub quit: bool,
@@ -92,6 +95,7 @@ impl App {
             search: None,
             jumped: None,
             last_click: None,
+            dashboard: None,
             quit: false,
             dirty: true,
         }
@@ -140,6 +144,18 @@ impl App {
     pub fn hints(&self) -> Vec<(String, &'static str)> {
         match &self.overlay {
             Some(o) => o.hints(&self.ctx),
+            None if self.dashboard.is_some() => {
+                let words = [
+                    (Action::Open, "list these"),
+                    (Action::Back, "back"),
+                    (Action::Refresh, "refresh"),
+                    (Action::Help, "help"),
+                ];
+                words
+                    .into_iter()
+                    .map(|(a, what)| (self.ctx.word(Pane::List, a), what))
+                    .collect()
+            }
             None => panes::hints(
                 &self.ctx,
                 self.pane(),
@@ -270,6 +286,12 @@ impl App {
                 return effects;
             }
             Msg::Refreshed { epoch, result } => return self.on_refreshed(epoch, result),
+            Msg::Dashboard { query, result } => {
+                if let Some(dash) = self.dashboard.as_mut().filter(|d| d.query == query) {
+                    self.status.done();
+                    return dash.loaded(result, &self.ctx);
+                }
+            }
             Msg::Transitions { keys, result } => match Picker::status(keys, result, &self.ctx) {
                 Ok(picker) => self.overlay = Some(Box::new(picker)),
                 Err(why) => self.status.warn(why),
@@ -380,6 +402,10 @@ impl App {
                     let rows = self.ctx.layout.list_rows();
                     let changed = self.list.merge(&found, watched.as_deref(), rows);
                     effects.extend(self.detail.reload_if_shown(&changed));
+                    let moved = !found.matching.is_empty() || !found.gone.is_empty();
+                    if let Some(dash) = self.dashboard.as_mut().filter(|_| moved) {
+                        effects.extend(dash.load(&self.ctx));
+                    }
                 }
             }
             Err(e) if e.is_refusal() => self.status.warn(format!("cannot refresh: {e}")),
@@ -499,6 +525,9 @@ impl App {
 
     /// An action on the list or the detail (no overlay open).
     fn act_on_tickets(&mut self, action: Action) -> Vec<Effect> {
+        if self.dashboard.is_some() {
+            return self.act_on_dashboard(action);
+        }
         let in_detail = self.focus == Focus::Detail;
         if in_detail && self.detail.act(action, &self.ctx.layout) {
             return Vec::new();
@@ -595,6 +624,13 @@ impl App {
                 Vec::new()
             }
             Action::Attachments => self.open_attachments(),
+            Action::Dashboard => {
+                let mut dash = Dashboard::new(&self.list.query);
+                let effects = dash.load(&self.ctx);
+                self.dashboard = Some(dash);
+                self.status.busy("counting…");
+                effects
+            }
             Action::CopyKey => match self.selected_key() {
                 Some(key) => {
                     self.status.tell(format!("copied {key}"));
@@ -608,6 +644,52 @@ impl App {
                     .open_view(n, &self.ctx.settings.views, &mut self.status),
                 None => Vec::new(),
             },
+        }
+    }
+
+    /// Keys while the dashboard is shown: move between its numbers, open one as a list,
+    /// leave; what needs a ticket says so.
+    fn act_on_dashboard(&mut self, action: Action) -> Vec<Effect> {
+        let Some(dash) = self.dashboard.as_mut() else {
+            return Vec::new();
+        };
+        if dash.act(action) {
+            return Vec::new();
+        }
+        match action {
+            Action::Open => {
+                let Some(item) = dash.chosen().cloned() else {
+                    return Vec::new();
+                };
+                self.dashboard = None;
+                self.status.tell(format!("{}: {}", item.label, item.count));
+                self.apply_query(item.query, None)
+            }
+            Action::Back | Action::Dashboard => {
+                self.dashboard = None;
+                Vec::new()
+            }
+            Action::Refresh => {
+                self.status.busy("refreshing…");
+                let mut effects = dash.load(&self.ctx);
+                effects.extend(self.refresh_now());
+                effects
+            }
+            Action::Filter | Action::Facets | Action::ClearFilter => {
+                self.dashboard = None;
+                self.act(action)
+            }
+            other if other.view_number().is_some() => {
+                self.dashboard = None;
+                self.act(other)
+            }
+            _ => {
+                self.status.tell(format!(
+                    "the dashboard is open: {} goes back to the tickets",
+                    self.ctx.word(Pane::List, Action::Back)
+                ));
+                Vec::new()
+            }
         }
     }
 

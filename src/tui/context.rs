@@ -88,6 +88,7 @@ impl Context {
             | Action::Assign
             | Action::Priority
             | Action::Tags
+            | Action::Dashboard
             | Action::ToggleVisibility => role.is_staff(),
             other => other
                 .view_number()

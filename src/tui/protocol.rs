@@ -86,6 +86,11 @@ pub enum Msg {
         id: i64,
         result: Result<Arc<image::DynamicImage>, String>,
     },
+    /// The dashboard's figures for the filter it shows.
+    Dashboard {
+        query: String,
+        result: Result<super::panes::dashboard::Figures, DeskError>,
+    },
     /// The event stream connected or dropped.
     Live(bool),
     /// The event stream saw something change.
@@ -197,6 +202,8 @@ pub enum Call {
     Preview {
         id: i64,
     },
+    /// Every count the dashboard shows, for its filter.
+    Dashboard(super::panes::dashboard::Ask),
     /// The opposite of the user's last change to `key`, step by step, the first at the
     /// version that change left.
     Undo {

@@ -16,12 +16,18 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let layout = ctx.layout;
     let overlay = app.overlay();
     draw_top(frame, app, layout.top);
-    if let Some(area) = layout.list {
+    if let Some(dash) = &app.dashboard {
+        let main = match (layout.list, layout.detail) {
+            (Some(l), Some(d)) => l.union(d),
+            (l, d) => l.or(d).unwrap_or(layout.screen),
+        };
+        dash.draw(frame, main, ctx);
+    } else if let Some(area) = layout.list {
         let focused = app.focus == Focus::List && overlay.is_none();
         app.list
             .draw(frame, area, ctx, focused, focused || overlay.is_some());
     }
-    if let Some(area) = layout.detail {
+    if let Some(area) = layout.detail.filter(|_| app.dashboard.is_none()) {
         let focused = app.focus == Focus::Detail && overlay.is_none();
         app.detail.draw(frame, area, ctx, focused);
     }

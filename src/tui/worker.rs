@@ -73,8 +73,40 @@ impl Worker {
     }
 }
 
+/// The dashboard's counts, asked for together (each is one indexed count).
+async fn dashboard(
+    desk: &dyn Desk,
+    ask: &super::panes::dashboard::Ask,
+) -> DeskResult<super::panes::dashboard::Figures> {
+    use super::panes::dashboard::{Figures, Item};
+    let wanted = ask.counts();
+    let counts = futures_util::future::join_all(
+        wanted.iter().map(|(_, _, query)| desk.count_tickets(query)),
+    );
+    let (counts, series) = tokio::join!(counts, desk.stats_series(&ask.query, ask.days));
+    let mut items = Vec::with_capacity(wanted.len());
+    for ((section, label, query), count) in wanted.into_iter().zip(counts) {
+        items.push((
+            section,
+            Item {
+                label,
+                count: count?,
+                query,
+            },
+        ));
+    }
+    Ok(Figures {
+        items,
+        series: series?,
+    })
+}
+
 async fn perform(desk: &dyn Desk, files: &Files, call: Call) -> Msg {
     match call {
+        Call::Dashboard(ask) => Msg::Dashboard {
+            query: ask.query.clone(),
+            result: dashboard(desk, &ask).await,
+        },
         Call::LoadReference => Msg::Reference(reference(desk).await),
         Call::Head => Msg::Head(desk.feed_head().await),
         Call::LoadPage {

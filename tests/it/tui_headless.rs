@@ -1322,3 +1322,83 @@ async fn the_mouse_selects_opens_scrolls_and_picks_a_tab() {
     assert_eq!(h.app.list.query, "priority:critical,high");
     assert_eq!(h.app.list.view, Some(0));
 }
+
+#[tokio::test]
+async fn the_dashboard_counts_the_filter_and_enter_lists_a_number() {
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    h.press("d").await;
+    let screen = h.screen();
+    assert!(screen.contains("Dashboard — every ticket"), "{screen}");
+    let dash = h.app.dashboard.as_ref().expect("open");
+    let figures = dash.figures.as_ref().expect("loaded");
+    // Every number is what the query it stands for counts.
+    for (_, item) in &figures.items {
+        let counted = demo.desk.count_tickets(&item.query).await.expect("count");
+        assert_eq!(item.count, counted, "{}", item.label);
+    }
+    let stats = demo.desk.stats().await.expect("stats");
+    let new = stats
+        .by_status
+        .iter()
+        .find(|c| c.name == "new")
+        .map_or(0, |c| c.count);
+    let (_, first) = &figures.items[0];
+    assert_eq!((first.label.as_str(), first.count), ("New", new));
+    assert!(
+        figures
+            .items
+            .iter()
+            .any(|(_, i)| i.label == "past their SLA" && i.count == stats.breached),
+        "{:?}",
+        figures.items
+    );
+    let series = demo.desk.stats_series("", 30).await.expect("series");
+    assert_eq!(figures.series, series);
+    let created: i64 = series.days.iter().map(|d| d.created).sum();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("created "))
+        .expect("a created line");
+    assert!(line.contains(&format!(" {created}, ")), "{screen}");
+
+    // j moves to the next number; Enter lists it.
+    h.press("j").await;
+    let second = h
+        .app
+        .dashboard
+        .as_ref()
+        .and_then(|d| d.chosen().cloned())
+        .expect("one");
+    h.press("enter").await;
+    assert!(h.app.dashboard.is_none());
+    assert_eq!(h.app.list.query, second.query);
+    assert_eq!(h.app.list.rows.rows.len() as i64, second.count);
+
+    // Over a filter, the numbers are the filter's.
+    filter(&mut h, "priority:high").await;
+    h.press("d").await;
+    let dash = h.app.dashboard.as_ref().expect("open");
+    assert!(
+        h.screen().contains("Dashboard — priority:high"),
+        "{}",
+        h.screen()
+    );
+    let figures = dash.figures.as_ref().expect("loaded");
+    let total: i64 = figures
+        .items
+        .iter()
+        .filter(|(s, _)| *s == desk::tui::panes::dashboard::Section::Status)
+        .map(|(_, i)| i.count)
+        .sum();
+    assert_eq!(
+        total,
+        demo.desk
+            .count_tickets("priority:high")
+            .await
+            .expect("count")
+    );
+    h.press("esc").await;
+    assert!(h.app.dashboard.is_none());
+    assert_eq!(h.app.list.query, "priority:high");
+}

@@ -511,6 +511,56 @@ fn composer() {
     });
 }
 
+/// Opens the dashboard and answers its counts with made-up but fixed numbers.
+fn open_dashboard(app: &mut App) {
+    use desk::domain::requests::{Series, SeriesDay};
+    use desk::tui::panes::dashboard::{Figures, Item};
+    use desk::tui::protocol::{Call, Effect};
+    let effects = app.on_key(Key::parse("d").expect("key"));
+    let ask = effects
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Desk(Call::Dashboard(ask)) => Some(ask),
+            _ => None,
+        })
+        .expect("the dashboard asks for its counts");
+    let items = ask
+        .counts()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (section, label, query))| {
+            let count = (i as i64 * 7) % 23;
+            (
+                section,
+                Item {
+                    label,
+                    count,
+                    query,
+                },
+            )
+        })
+        .collect();
+    let days = (0..ask.days)
+        .map(|d| SeriesDay {
+            date: format!("2026-11-{:02}", d + 1),
+            created: i64::from((d * 5) % 9),
+            resolved: i64::from((d * 3) % 7),
+        })
+        .collect();
+    let _ = app.on_msg(Msg::Dashboard {
+        query: ask.query.clone(),
+        result: Ok(Figures {
+            items,
+            series: Series { q: ask.query, days },
+        }),
+    });
+}
+
+#[test]
+fn dashboard() {
+    check("dashboard", open_dashboard);
+}
+
 #[test]
 fn help_and_marks() {
     check("help", |app| press(app, &["?"]));

@@ -13,8 +13,9 @@ impl App {
         self.dirty = true;
         let at = Position::new(mouse.column, mouse.row);
         let within = |area: Option<Rect>| area.is_some_and(|a| a.contains(at));
-        if self.overlay.is_some() {
-            // An open dialog keeps the keyboard's attention; the wheel moves in it.
+        if self.overlay.is_some() || self.dashboard.is_some() {
+            // An open dialog (or the dashboard) keeps the keyboard's attention; the
+            // wheel moves in it.
             return match mouse.kind {
                 MouseKind::WheelUp => self.act(Action::Up),
                 MouseKind::WheelDown => self.act(Action::Down),

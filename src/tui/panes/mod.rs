@@ -1,6 +1,7 @@
 //! The two panes under the overlays: the ticket list and the ticket detail, each with
 //! its state, loading and drawing.
 
+pub mod dashboard;
 pub mod detail;
 pub mod list;
 pub mod rows;
