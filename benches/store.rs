@@ -185,3 +185,49 @@ fn events_after(bencher: divan::Bencher, behind: i64) {
             .expect("changes")
     });
 }
+
+/// The dashboard's created and resolved per day over 30 days (issue 19: < 20 ms at
+/// 1,000,000 tickets), for the whole desk and two filters.
+#[divan::bench(sample_count = 100, args = ["", "priority:high", "category:General status:open"])]
+fn stats_series_30_days(bencher: divan::Bencher, q: &str) {
+    let f = fixture();
+    bencher.bench(|| {
+        f.rt.block_on(f.service.stats_series(&f.agent, q, 30))
+            .expect("series")
+    });
+}
+
+/// Every count the TUI's dashboard asks for on the whole desk (by status, open by
+/// priority, attention, five agents' open and late), one after another: the dashboard's
+/// first frame and each refresh wait for these (the TUI sends them at once).
+#[divan::bench(sample_count = 20)]
+fn dashboard_counts(bencher: divan::Bencher) {
+    use desk::tui::panes::dashboard::Ask;
+    let f = fixture();
+    let (statuses, priorities) = f.rt.block_on(async {
+        (
+            f.service.statuses().await.expect("statuses"),
+            f.service.priorities().await.expect("priorities"),
+        )
+    });
+    let ask = Ask {
+        query: String::new(),
+        statuses: statuses
+            .iter()
+            .map(|s| (s.key.clone(), s.name.clone()))
+            .collect(),
+        priorities: priorities.iter().map(|p| p.name.clone()).collect(),
+        staff: (1..=5)
+            .map(|i| (format!("Agent {i}"), format!("agent{i}@example.com")))
+            .collect(),
+        days: 30,
+    };
+    let queries: Vec<String> = ask.counts().into_iter().map(|(_, _, q)| q).collect();
+    bencher.bench(|| {
+        f.rt.block_on(async {
+            for q in &queries {
+                f.service.count_tickets(&f.agent, q).await.expect("count");
+            }
+        })
+    });
+}

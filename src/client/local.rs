@@ -91,6 +91,13 @@ impl Desk for LocalDesk {
         Ok(self.service.get_ticket(&self.actor, key).await?)
     }
 
+    async fn ticket_deliveries(
+        &self,
+        key: &str,
+    ) -> DeskResult<Vec<crate::store::outbox::Delivery>> {
+        Ok(self.service.ticket_deliveries(&self.actor, key).await?)
+    }
+
     async fn create_ticket(&self, new: NewTicket) -> DeskResult<Ticket> {
         Ok(self.service.create_ticket(&self.actor, new).await?)
     }

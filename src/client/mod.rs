@@ -66,6 +66,9 @@ pub trait Desk: Send + Sync {
     ) -> DeskResult<TicketList>;
     async fn count_tickets(&self, q: &str) -> DeskResult<i64>;
     async fn get_ticket(&self, key: &str) -> DeskResult<TicketView>;
+    /// The notifications desk sent (or is sending) about a ticket, oldest first. Staff.
+    async fn ticket_deliveries(&self, key: &str)
+    -> DeskResult<Vec<crate::store::outbox::Delivery>>;
     async fn create_ticket(&self, new: NewTicket) -> DeskResult<Ticket>;
     async fn edit_ticket(
         &self,

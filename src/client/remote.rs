@@ -343,6 +343,14 @@ impl Desk for RemoteDesk {
             .await
     }
 
+    async fn ticket_deliveries(
+        &self,
+        key: &str,
+    ) -> DeskResult<Vec<crate::store::outbox::Delivery>> {
+        self.send(self.request(Method::GET, &key_path(key, "/deliveries")))
+            .await
+    }
+
     async fn create_ticket(&self, new: NewTicket) -> DeskResult<Ticket> {
         self.send(self.request(Method::POST, "/tickets").json(&new))
             .await

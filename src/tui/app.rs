@@ -278,8 +278,8 @@ impl App {
                 }
             }
             Msg::Page { .. } | Msg::Count { .. } => {}
-            Msg::Detail { key, result } => {
-                let (effects, ticket) = self.detail.on_loaded(&key, result, &self.ctx);
+            Msg::Detail { key, result, sent } => {
+                let (effects, ticket) = self.detail.on_loaded(&key, result, sent, &self.ctx);
                 if let Some(ticket) = ticket {
                     self.list.rows.update(&ticket);
                 }

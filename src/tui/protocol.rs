@@ -48,6 +48,8 @@ pub enum Msg {
     Detail {
         key: String,
         result: Result<TicketView, DeskError>,
+        /// The notifications sent about it (staff; empty for others).
+        sent: Vec<crate::store::outbox::Delivery>,
     },
     Refreshed {
         epoch: u64,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -29,6 +29,8 @@ pub struct Worker {
     tx: UnboundedSender<Msg>,
     /// Effects started and not yet answered (tests wait for this to reach zero).
     pending: Arc<AtomicUsize>,
+    /// The desk lets this user see tickets' notifications.
+    outbox: Arc<AtomicBool>,
 }
 
 impl Worker {
@@ -39,6 +41,7 @@ impl Worker {
             files: Arc::new(files),
             tx,
             pending: Arc::new(AtomicUsize::new(0)),
+            outbox: Arc::new(AtomicBool::new(true)),
         }
     }
 
@@ -50,7 +53,8 @@ impl Worker {
     pub fn call(&self, call: Call) {
         let desk = self.desk.clone();
         let files = self.files.clone();
-        self.spawn(async move { perform(desk.as_ref(), &files, call).await });
+        let outbox = self.outbox.clone();
+        self.spawn(async move { perform(desk.as_ref(), &files, &outbox, call).await });
     }
 
     /// Sends [`Msg::Woke`] after `after_ms`.
@@ -101,7 +105,30 @@ async fn dashboard(
     })
 }
 
-async fn perform(desk: &dyn Desk, files: &Files, call: Call) -> Msg {
+/// A ticket's notifications for its timeline. A desk that refuses them (a customer, a
+/// server from before notifications) is not asked again.
+async fn sent(
+    desk: &dyn Desk,
+    key: &str,
+    outbox: &AtomicBool,
+) -> Vec<crate::store::outbox::Delivery> {
+    if !outbox.load(Ordering::Relaxed) {
+        return Vec::new();
+    }
+    match desk.ticket_deliveries(key).await {
+        Ok(sent) => sent,
+        Err(DeskError::Forbidden(_)) | Err(DeskError::NotFound(_)) => {
+            // NotFound also answers a ticket that is gone; the ticket's own read says so.
+            if desk.get_ticket(key).await.is_ok() {
+                outbox.store(false, Ordering::Relaxed);
+            }
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+async fn perform(desk: &dyn Desk, files: &Files, outbox: &AtomicBool, call: Call) -> Msg {
     match call {
         Call::Dashboard(ask) => Msg::Dashboard {
             query: ask.query.clone(),
@@ -125,8 +152,8 @@ async fn perform(desk: &dyn Desk, files: &Files, call: Call) -> Msg {
             result: desk.count_tickets(&query).await,
         },
         Call::LoadDetail { key } => {
-            let result = desk.get_ticket(&key).await;
-            Msg::Detail { key, result }
+            let (result, sent) = tokio::join!(desk.get_ticket(&key), sent(desk, &key, outbox));
+            Msg::Detail { key, result, sent }
         }
         Call::Refresh {
             epoch,

@@ -644,3 +644,58 @@ async fn kill_9_mid_burst_loses_nothing() {
     );
     drop(db);
 }
+
+/// The TUI, signed in to the server as `token`, showing `key` in its detail.
+async fn tui_on(s: &TestServer, token: &str, key: &str) -> desk::tui::headless::Headless {
+    use desk::client::{Desk, RemoteDesk};
+    use desk::tui::Settings;
+    use desk::tui::drafts::Drafts;
+    use desk::tui::headless::Headless;
+    let remote = RemoteDesk::connect(&s.base, token).await.expect("connect");
+    let desk: Arc<dyn Desk> = Arc::new(remote);
+    let mut h = Headless::start(
+        desk,
+        Settings::default(),
+        Drafts::in_memory(),
+        (160, 48),
+        desk::domain::time::now(),
+    )
+    .await;
+    h.press("/").await;
+    h.type_text(&format!("key:{key}")).await;
+    h.press("enter").await;
+    h
+}
+
+#[tokio::test]
+async fn the_tuis_timeline_shows_what_was_sent_to_staff_only() {
+    let (s, _d) = start().await;
+    let receiver = Receiver::start().await;
+    register(&s, &receiver.url(), json!(["ticket.created"]), false).await;
+    let key = s.file(&s.customer, "Projector flickers", "General").await;
+    receiver
+        .wait_for(Duration::from_secs(10), "the webhook", |g| g.len() == 1)
+        .await;
+    settled(&s, &format!("/tickets/{key}/deliveries"), |list| {
+        list.first().is_some_and(|d| d["status"] == "delivered")
+    })
+    .await;
+
+    let agent = tui_on(&s, &s.agent.token, &key).await;
+    let shown = agent.app.detail.view.as_ref().map(|v| v.ticket.key.clone());
+    assert_eq!(shown.as_deref(), Some(key.as_str()));
+    let screen = agent.screen();
+    // The pane wraps the URL onto the next line.
+    assert!(screen.contains("webhook ticket.created to"), "{screen}");
+    assert!(screen.contains(&receiver.url()), "{screen}");
+
+    // A customer's timeline has no such line, and asking once did not make an error.
+    let customer = tui_on(&s, &s.customer.token, &key).await;
+    let screen = customer.screen();
+    assert!(!screen.contains("webhook"), "{screen}");
+    assert!(screen.contains("Projector flickers"), "{screen}");
+    assert!(
+        !screen.contains("forbidden") && !screen.contains("cannot"),
+        "{screen}"
+    );
+}

@@ -344,9 +344,47 @@ fn app(size: (u16, u16), colour: bool) -> App {
     let _ = app.on_msg(Msg::Detail {
         key: "TKT-42".into(),
         result: Ok(view()),
+        sent: sent(),
     });
     app.ctx.now = NOW + 12_000;
     app
+}
+
+/// What desk told people about TKT-42: the requester's mail went out, a webhook failed.
+fn sent() -> Vec<desk::store::outbox::Delivery> {
+    let delivery = |id, channel: &str, recipient: &str, subject: &str, status: &str| {
+        desk::store::outbox::Delivery {
+            id,
+            event_seq: id,
+            ticket_key: "TKT-42".into(),
+            channel: channel.into(),
+            webhook_id: (channel == "webhook").then_some(1),
+            recipient: recipient.into(),
+            subject: subject.into(),
+            status: status.into(),
+            attempts: 1,
+            last_error: (status == "failed").then(|| "HTTP 503 Service Unavailable".into()),
+            next_attempt_at: NOW,
+            created_at: NOW - 2 * HOUR + MINUTE,
+            delivered_at: None,
+        }
+    };
+    vec![
+        delivery(
+            1,
+            "email",
+            "customer42@example.org",
+            "[TKT-42] We have your request: Printer on floor 3 jams",
+            "delivered",
+        ),
+        delivery(
+            2,
+            "webhook",
+            "https://hooks.example.com/desk",
+            "ticket.created",
+            "failed",
+        ),
+    ]
 }
 
 /// Enter on the selected ticket, and its detail arriving from the desk.
@@ -355,6 +393,7 @@ fn open_detail(app: &mut App) {
     let _ = app.on_msg(Msg::Detail {
         key: "TKT-42".into(),
         result: Ok(view()),
+        sent: sent(),
     });
 }
 

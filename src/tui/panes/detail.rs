@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::client::DeskError;
 use crate::domain::requests::TicketView;
+use crate::store::outbox::Delivery;
 use crate::tui::action::Action;
 use crate::tui::context::Context;
 use crate::tui::layout::Layout;
@@ -23,6 +24,8 @@ pub struct DetailPane {
     /// The ticket asked for (the selection); `view` may still be an older one.
     pub key: Option<String>,
     pub view: Option<TicketView>,
+    /// The notifications sent about the ticket shown, for its timeline.
+    pub sent: Vec<Delivery>,
     pub scroll: usize,
     pub error: Option<String>,
     /// A request (or the wait before it) is out.
@@ -106,6 +109,7 @@ impl DetailPane {
         &mut self,
         key: &str,
         result: Result<TicketView, DeskError>,
+        sent: Vec<Delivery>,
         ctx: &Context,
     ) -> (Vec<Effect>, Option<crate::domain::model::Ticket>) {
         self.in_flight = false;
@@ -118,6 +122,7 @@ impl DetailPane {
             Ok(view) => {
                 ticket = Some(view.ticket.clone());
                 self.view = Some(view);
+                self.sent = sent;
                 self.error = None;
                 self.measure(ctx);
             }
@@ -133,7 +138,7 @@ impl DetailPane {
     pub fn measure(&mut self, ctx: &Context) {
         let width = ctx.layout.detail_width();
         self.measured = self.view.as_ref().map(|v| {
-            let lines = ticket_text::lines(v, &ctx.refs, ctx.theme(), width, ctx.now);
+            let lines = ticket_text::lines(v, &self.sent, &ctx.refs, ctx.theme(), width, ctx.now);
             (width, lines.len())
         });
     }
@@ -184,7 +189,8 @@ impl DetailPane {
             frame.render_widget(Paragraph::new(text), inner);
             return;
         };
-        let mut lines = ticket_text::lines(view, &ctx.refs, theme, inner.width, ctx.now);
+        let mut lines =
+            ticket_text::lines(view, &self.sent, &ctx.refs, theme, inner.width, ctx.now);
         if let Some(e) = &self.error {
             lines.insert(
                 0,

@@ -10,6 +10,7 @@ use crate::domain::model::Visibility;
 use crate::domain::requests::{TicketView, TimelineEntry};
 use crate::domain::time::{Millis, humanize};
 use crate::present::{SlaState, event_text, sla_long};
+use crate::store::outbox::Delivery;
 
 use crate::tui::refs::Reference;
 use crate::tui::theme::Theme;
@@ -28,6 +29,7 @@ pub fn ago(at: Millis, now: Millis) -> String {
 /// Every line of the pane for a ticket, wrapped to `width` columns.
 pub fn lines(
     view: &TicketView,
+    sent: &[Delivery],
     refs: &Reference,
     theme: &Theme,
     width: u16,
@@ -97,6 +99,15 @@ pub fn lines(
         out.push(Line::default());
         out.push(Line::styled("Fields", theme.header()));
         for (name, value) in &t.custom_fields {
+            if value.is_object() || value.as_array().is_some_and(|a| !all_scalars(a)) {
+                // Structured values read as nested lines (and lists of records as a
+                // small table), not as one JSON string wrapped over many lines.
+                out.push(Line::raw(format!("  {name}:")));
+                for line in json_lines(value) {
+                    push_wrapped(&mut out, "    ", &line, width, theme);
+                }
+                continue;
+            }
             let text = crate::domain::model::custom_field_text(value);
             let prefix = format!("  {name}: ");
             push_wrapped(&mut out, &prefix, &text, width, theme);
@@ -120,7 +131,16 @@ pub fn lines(
     }
     out.push(Line::default());
     out.push(Line::styled("Timeline", theme.header()));
+    // Notifications go in at their time, between the comments and events that caused them.
+    let mut sent = sent.iter().peekable();
     for entry in view.timeline() {
+        let at = match &entry {
+            TimelineEntry::Comment(c) => c.created_at,
+            TimelineEntry::Event(e) => e.at,
+        };
+        while let Some(d) = sent.next_if(|d| d.created_at < at) {
+            push_sent(&mut out, d, width, now, theme);
+        }
         match entry {
             TimelineEntry::Comment(c) => {
                 let who = c.author_name();
@@ -188,7 +208,143 @@ pub fn lines(
             }
         }
     }
+    for d in sent {
+        push_sent(&mut out, d, width, now, theme);
+    }
     out
+}
+
+fn all_scalars(items: &[serde_json::Value]) -> bool {
+    items.iter().all(|v| !v.is_object() && !v.is_array())
+}
+
+fn scalar_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+/// A structured field value as lines: `key: value` per member (nested ones indented),
+/// a list of records with the same keys as a table, other lists as `- ` items.
+pub fn json_lines(value: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut out = Vec::new();
+            for (k, v) in map {
+                match v {
+                    Value::Object(_) | Value::Array(_)
+                        if !v.as_array().is_some_and(|a| all_scalars(a)) =>
+                    {
+                        out.push(format!("{k}:"));
+                        out.extend(json_lines(v).into_iter().map(|l| format!("  {l}")));
+                    }
+                    Value::Array(items) => out.push(format!(
+                        "{k}: {}",
+                        items.iter().map(scalar_text).collect::<Vec<_>>().join(", ")
+                    )),
+                    scalar => out.push(format!("{k}: {}", scalar_text(scalar))),
+                }
+            }
+            out
+        }
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+            let mut columns: Vec<&String> = Vec::new();
+            for item in items {
+                for k in item.as_object().into_iter().flat_map(|o| o.keys()) {
+                    if !columns.contains(&k) {
+                        columns.push(k);
+                    }
+                }
+            }
+            let flat = items.iter().all(|i| {
+                i.as_object()
+                    .is_some_and(|o| o.values().all(|v| !v.is_object() && !v.is_array()))
+            });
+            if !flat || columns.len() > 6 {
+                return items
+                    .iter()
+                    .flat_map(|i| {
+                        let mut lines = json_lines(i);
+                        if let Some(first) = lines.first_mut() {
+                            *first = format!("- {first}");
+                        }
+                        for l in lines.iter_mut().skip(1) {
+                            *l = format!("  {l}");
+                        }
+                        lines
+                    })
+                    .collect();
+            }
+            let cell = |item: &Value, col: &str| {
+                let text = item.get(col).map(scalar_text).unwrap_or_default();
+                text.chars().take(40).collect::<String>()
+            };
+            let widths: Vec<usize> = columns
+                .iter()
+                .map(|c| {
+                    items
+                        .iter()
+                        .map(|i| cell(i, c).width())
+                        .chain([c.width()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let row = |cells: Vec<String>| {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.width()))))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            let mut out = vec![row(columns.iter().map(|c| c.to_string()).collect())];
+            for item in items {
+                out.push(row(columns.iter().map(|c| cell(item, c)).collect()));
+            }
+            out
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|i| format!("- {}", scalar_text(i)))
+            .collect(),
+        scalar => vec![scalar_text(scalar)],
+    }
+}
+
+/// "emailed jane@example.com: Your request TKT-9 was approved", with how it went when
+/// it has not (yet) arrived.
+fn push_sent(out: &mut Vec<Line<'static>>, d: &Delivery, width: usize, now: Millis, theme: &Theme) {
+    let what = match d.channel.as_str() {
+        "email" => format!("emailed {}: {}", d.recipient, d.subject),
+        _ => format!("webhook {} to {}", d.subject, d.recipient),
+    };
+    let how = match (d.status.as_str(), d.last_error.as_deref()) {
+        ("delivered", _) => String::new(),
+        ("pending", _) => " (sending)".into(),
+        (status, Some(e)) => format!(" ({status}: {e})"),
+        (status, None) => format!(" ({status})"),
+    };
+    let style = if d.status == "delivered" || d.status == "pending" {
+        theme.dim()
+    } else {
+        theme.warning()
+    };
+    let lead = format!("{:>8}  ", ago(d.created_at, now));
+    let room = width.saturating_sub(lead.width()).max(10);
+    for (i, part) in wrap(&format!("{what}{how}"), room).into_iter().enumerate() {
+        let head = if i == 0 {
+            Span::styled(lead.clone(), theme.dim())
+        } else {
+            Span::raw(" ".repeat(lead.width()))
+        };
+        out.push(Line::from(vec![head, Span::styled(part, style)]));
+    }
 }
 
 /// "📎 deed.pdf  284 KiB  application/pdf", the name cut to fit.
@@ -307,6 +463,39 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn structured_fields_read_as_lines_and_records_as_a_table() {
+        let documents = serde_json::json!([
+            {"name": "kebele_id.pdf", "size": 284512, "type": "application/pdf"},
+            {"name": "title_deed.pdf", "size": 1048576, "type": "application/pdf"},
+        ]);
+        assert_eq!(
+            json_lines(&documents),
+            [
+                "name            size     type",
+                "kebele_id.pdf   284512   application/pdf",
+                "title_deed.pdf  1048576  application/pdf",
+            ]
+        );
+        let trip = serde_json::json!({
+            "destination": "Palawan",
+            "travelers": 2,
+            "itinerary": [{"day": 1, "places": ["El Nido", "Nacpan"]}],
+            "tags": ["beach", "island"],
+        });
+        assert_eq!(
+            json_lines(&trip),
+            [
+                "destination: Palawan",
+                "itinerary:",
+                "  - day: 1",
+                "    places: El Nido, Nacpan",
+                "tags: beach, island",
+                "travelers: 2",
+            ]
+        );
+    }
 
     #[test]
     fn wrap_breaks_at_words_and_cuts_only_words_too_long() {
