@@ -567,14 +567,14 @@ fn open_dashboard(app: &mut App) {
         .counts()
         .into_iter()
         .enumerate()
-        .map(|(i, (section, label, query))| {
+        .map(|(i, w)| {
             let count = (i as i64 * 7) % 23;
             (
-                section,
+                w.section,
                 Item {
-                    label,
+                    label: w.label,
                     count,
-                    query,
+                    query: w.query,
                 },
             )
         })

@@ -60,56 +60,105 @@ pub fn and(query: &str, term: &str) -> String {
     }
 }
 
+/// A count the desk's own counters (`/stats`) already hold, for the whole desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Known {
+    Status(String),
+    /// Not done, by priority name.
+    Priority(String),
+    /// Not done, by assignee email.
+    Assignee(String),
+    Breached,
+}
+
+/// One count the dashboard shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub section: Section,
+    pub label: String,
+    pub query: String,
+    /// Where `/stats` has it when the filter is empty.
+    pub known: Option<Known>,
+}
+
 impl Ask {
     /// Every count the dashboard shows, with its section and label.
-    pub fn counts(&self) -> Vec<(Section, String, String)> {
+    pub fn counts(&self) -> Vec<Wanted> {
         let q = &self.query;
+        let want = |section, label: String, query: String, known| Wanted {
+            section,
+            label,
+            query,
+            known,
+        };
         let mut out = Vec::new();
         for (key, name) in &self.statuses {
-            out.push((
+            out.push(want(
                 Section::Status,
                 name.clone(),
                 and(q, &format!("status:{key}")),
+                Some(Known::Status(key.clone())),
             ));
         }
         for name in &self.priorities {
-            out.push((
+            out.push(want(
                 Section::Priority,
                 name.clone(),
-                and(q, &format!("status:open priority:\"{name}\"")),
+                and(q, &format!("-status:done priority:\"{name}\"")),
+                Some(Known::Priority(name.clone())),
             ));
         }
-        out.push((
+        out.push(want(
             Section::Attention,
             "past their SLA".into(),
             and(q, "sla:breached"),
+            Some(Known::Breached),
         ));
-        out.push((
+        out.push(want(
             Section::Attention,
-            "open, nobody on it".into(),
-            and(q, "status:open assignee:none"),
+            "not done, nobody on it".into(),
+            and(q, "-status:done assignee:none"),
+            None,
         ));
-        out.push((
+        out.push(want(
             Section::Attention,
             "awaiting approval".into(),
             and(
                 q,
                 &format!("status:{}", crate::domain::workflow::UNDER_REVIEW),
             ),
+            Some(Known::Status(crate::domain::workflow::UNDER_REVIEW.into())),
         ));
         for (name, email) in &self.staff {
-            out.push((
+            out.push(want(
                 Section::Workload,
-                format!("{name}: open"),
-                and(q, &format!("assignee:{email} status:open")),
+                format!("{name}: to do"),
+                and(q, &format!("assignee:{email} -status:done")),
+                Some(Known::Assignee(email.clone())),
             ));
-            out.push((
+            out.push(want(
                 Section::Workload,
                 format!("{name}: late"),
                 and(q, &format!("assignee:{email} sla:breached")),
+                None,
             ));
         }
         out
+    }
+}
+
+impl Known {
+    /// The count from the desk's counters.
+    pub fn from(&self, stats: &crate::domain::requests::Stats) -> i64 {
+        let find = |list: &[crate::domain::requests::Count], name: &str| {
+            list.iter().find(|c| c.name == name).map_or(0, |c| c.count)
+        };
+        match self {
+            Known::Status(key) => find(&stats.by_status, key),
+            Known::Priority(name) => find(&stats.open_by_priority, name),
+            Known::Assignee(email) => find(&stats.by_assignee, email),
+            Known::Breached => stats.breached,
+        }
     }
 }
 
