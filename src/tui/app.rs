@@ -59,6 +59,8 @@ pub struct App {
     pub search: Option<seek::Search>,
     /// The list shows a ticket gone to by key, not the filter.
     pub jumped: Option<seek::Jumped>,
+    /// How many tickets each saved view holds (the tab line), once counted.
+    view_counts: Vec<Option<i64>>,
     /// Shown instead of the list and the detail.
     pub dashboard: Option<Dashboard>,
     /// The row last clicked and when, to tell a double click.
@@ -96,6 +98,7 @@ impl App {
             jumped: None,
             last_click: None,
             dashboard: None,
+            view_counts: Vec::new(),
             quit: false,
             dirty: true,
         }
@@ -105,6 +108,7 @@ impl App {
     pub fn start(&mut self) -> Vec<Effect> {
         let mut effects = vec![Call::LoadReference.into(), Call::Head.into()];
         effects.extend(self.apply_query(String::new(), None));
+        effects.extend(self.count_views());
         for warning in std::mem::take(&mut self.alert_warnings) {
             self.status.warn(warning);
         }
@@ -116,6 +120,35 @@ impl App {
             ));
         }
         effects
+    }
+
+    /// Asks how many tickets each saved view holds (one indexed count each).
+    fn count_views(&self) -> Vec<Effect> {
+        if self.ctx.settings.views.is_empty() {
+            return Vec::new();
+        }
+        let queries = self
+            .ctx
+            .settings
+            .views
+            .iter()
+            .map(|v| v.query.clone())
+            .collect();
+        vec![Call::ViewCounts(queries).into()]
+    }
+
+    /// The tab line's labels, with counts once known.
+    pub fn tab_labels(&self) -> Vec<String> {
+        self.ctx
+            .settings
+            .views
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let count = self.view_counts.get(i).copied().flatten();
+                super::mouse::tab_label(i, &v.name, count)
+            })
+            .collect()
     }
 
     pub fn overlay(&self) -> Option<&dyn Overlay> {
@@ -286,6 +319,7 @@ impl App {
                 return effects;
             }
             Msg::Refreshed { epoch, result } => return self.on_refreshed(epoch, result),
+            Msg::ViewCounts(counts) => self.view_counts = counts,
             Msg::Dashboard { query, result } => {
                 if let Some(dash) = self.dashboard.as_mut().filter(|d| d.query == query) {
                     self.status.done();
@@ -403,6 +437,9 @@ impl App {
                     let changed = self.list.merge(&found, watched.as_deref(), rows);
                     effects.extend(self.detail.reload_if_shown(&changed));
                     let moved = !found.matching.is_empty() || !found.gone.is_empty();
+                    if !found.by_others.is_empty() || moved {
+                        effects.extend(self.count_views());
+                    }
                     if let Some(dash) = self.dashboard.as_mut().filter(|_| moved) {
                         effects.extend(dash.load(&self.ctx));
                     }

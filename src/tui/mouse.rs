@@ -48,16 +48,20 @@ impl Mouse {
 /// The top bar's first word.
 pub const BRAND: &str = " desk ";
 
-/// How saved view `i` (from 0) is named in the top bar.
-pub fn tab_label(i: usize, name: &str) -> String {
-    format!(" {} {name} ", i + 1)
+/// How saved view `i` (from 0) is named in the top bar, with how many tickets it
+/// holds once that is known: ` 1 Mine 12 `.
+pub fn tab_label(i: usize, name: &str, count: Option<i64>) -> String {
+    match count {
+        Some(n) => format!(" {} {name} {n} ", i + 1),
+        None => format!(" {} {name} ", i + 1),
+    }
 }
 
-/// The saved view whose tab is at `column` of the top bar.
-pub fn tab_at<'a>(views: impl IntoIterator<Item = &'a str>, column: u16) -> Option<usize> {
+/// The saved view whose tab is at `column` of the top bar (tabs as [`tab_label`] made).
+pub fn tab_at<'a>(labels: impl IntoIterator<Item = &'a str>, column: u16) -> Option<usize> {
     let mut x = BRAND.width();
-    for (i, name) in views.into_iter().enumerate() {
-        let w = tab_label(i, name).width();
+    for (i, label) in labels.into_iter().enumerate() {
+        let w = label.width();
         if (x..x + w).contains(&usize::from(column)) {
             return Some(i);
         }
@@ -79,7 +83,9 @@ mod tests {
 
     #[test]
     fn tabs_are_found_where_they_are_drawn() {
-        let views = ["Mine", "Breached"];
+        let (mine, breached) = (tab_label(0, "Mine", None), tab_label(1, "Breached", None));
+        let views = [mine.as_str(), breached.as_str()];
+        assert_eq!(tab_label(0, "Mine", Some(12)), " 1 Mine 12 ");
         // " desk " then " 1 Mine " then " 2 Breached ".
         assert_eq!(tab_at(views, 0), None);
         assert_eq!(tab_at(views, 6), Some(0));

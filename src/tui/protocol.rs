@@ -88,6 +88,8 @@ pub enum Msg {
         id: i64,
         result: Result<Arc<image::DynamicImage>, String>,
     },
+    /// The saved views' counts, in their order (`None` where the desk refused one).
+    ViewCounts(Vec<Option<i64>>),
     /// The dashboard's figures for the filter it shows.
     Dashboard {
         query: String,
@@ -204,6 +206,8 @@ pub enum Call {
     Preview {
         id: i64,
     },
+    /// How many tickets each saved view holds, for the tab line.
+    ViewCounts(Vec<String>),
     /// Every count the dashboard shows, for its filter.
     Dashboard(super::panes::dashboard::Ask),
     /// The opposite of the user's last change to `key`, step by step, the first at the

@@ -49,13 +49,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
 fn draw_top(frame: &mut Frame, app: &App, area: Rect) {
     let theme = app.ctx.theme();
     let mut spans = vec![Span::styled(super::mouse::BRAND, theme.title())];
-    for (i, view) in app.ctx.settings.views.iter().enumerate() {
+    for (i, label) in app.tab_labels().into_iter().enumerate() {
         let style = if app.list.view == Some(i) {
             theme.selected()
         } else {
             theme.dim()
         };
-        spans.push(Span::styled(super::mouse::tab_label(i, &view.name), style));
+        spans.push(Span::styled(label, style));
     }
     spans.push(Span::raw(" "));
     let query = &app.list.query;

@@ -145,6 +145,11 @@ async fn sent(
 
 async fn perform(desk: &dyn Desk, files: &Files, outbox: &AtomicBool, call: Call) -> Msg {
     match call {
+        Call::ViewCounts(queries) => {
+            let counts =
+                futures_util::future::join_all(queries.iter().map(|q| desk.count_tickets(q))).await;
+            Msg::ViewCounts(counts.into_iter().map(Result::ok).collect())
+        }
         Call::Dashboard(ask) => Msg::Dashboard {
             query: ask.query.clone(),
             result: dashboard(desk, &ask).await,

@@ -1317,7 +1317,14 @@ async fn the_mouse_selects_opens_scrolls_and_picks_a_tab() {
     assert!(h.app.detail.scroll > 0, "the detail scrolled");
     assert_eq!(h.app.list.rows.selected, 4, "the list did not move");
 
-    // A click on a view's tab opens it.
+    // The tab says how many tickets the view holds; a click on it opens it.
+    let urgent = demo
+        .desk
+        .count_tickets("priority:critical,high")
+        .await
+        .expect("count");
+    let top = h.screen().lines().next().unwrap_or_default().to_string();
+    assert!(top.contains(&format!(" 1 Urgent {urgent} ")), "{top}");
     h.mouse(at(MouseKind::Click, 8, 0, 12_000)).await;
     assert_eq!(h.app.list.query, "priority:critical,high");
     assert_eq!(h.app.list.view, Some(0));

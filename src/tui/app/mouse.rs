@@ -46,8 +46,8 @@ impl App {
                 Vec::new()
             }
             MouseKind::Click if at.y == layout.top.y => {
-                let names = self.ctx.settings.views.iter().map(|v| v.name.as_str());
-                let Some(action) = tab_at(names, at.x)
+                let labels = self.tab_labels();
+                let Some(action) = tab_at(labels.iter().map(String::as_str), at.x)
                     .and_then(|i| u8::try_from(i + 1).ok())
                     .and_then(Action::view)
                 else {
