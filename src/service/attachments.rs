@@ -162,7 +162,7 @@ impl Service {
     }
 
     /// Checks uploads against the limits before anything is written.
-    fn check_uploads(&self, uploads: &[Upload]) -> Result<()> {
+    pub fn check_uploads(&self, uploads: &[Upload]) -> Result<()> {
         let limits = self.attachment_limits();
         if uploads.is_empty() {
             return Err(invalid("file", "no file given: attach at least one").into());
@@ -302,24 +302,7 @@ impl Service {
         {
             return Err(not_found());
         }
-        let content = match store::blob_location(self.store.pool(), &attachment.sha256)
-            .await?
-            .as_deref()
-        {
-            Some("db") => Content::Database {
-                sha256: attachment.sha256.clone(),
-            },
-            Some(_) => match &self.config.attachments.store {
-                ContentStore::Dir(dir) => Content::File(store::blob_path(dir, &attachment.sha256)),
-                ContentStore::Database => {
-                    return Err(ServiceError::Invalid(invalid(
-                        "attachment",
-                        "its content is in a content directory this desk is not configured with ([attachments] store)",
-                    )));
-                }
-            },
-            None => return Err(not_found()),
-        };
+        let content = self.content_of(&attachment).await?.ok_or_else(not_found)?;
         Ok((attachment, content))
     }
 
@@ -351,5 +334,201 @@ impl Service {
             let _ = tokio::fs::remove_file(store::blob_path(dir, &attachment.sha256)).await;
         }
         Ok(ticket)
+    }
+}
+
+/// How long an upload may wait for the ticket that links it (seed 002's form uploads,
+/// then files): after this it is deleted, content and all.
+pub const STAGED_FOR: crate::domain::time::Millis = crate::domain::time::DAY;
+
+/// An upload stored ahead of its ticket, and the secret that proves it: only its hash is
+/// kept, as with API tokens, so a copy of the database links and reads nothing.
+pub struct Staged {
+    pub attachment: Attachment,
+    pub secret: String,
+}
+
+fn token_hash(secret: &str) -> String {
+    Sha256::digest(secret.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `actor` is who stored the upload `a`.
+fn uploaded_by(actor: &Actor, a: &Attachment) -> bool {
+    match actor {
+        Actor::User(u) => a.uploader.as_ref().is_some_and(|r| r.id == u.id),
+        Actor::Contact { email } => a
+            .uploader_email
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case(email.trim())),
+    }
+}
+
+impl Service {
+    /// Stores files that no ticket has yet (seed 002 uploads before it files; the
+    /// customer page files with them). Each waits, public and readable only by its
+    /// uploader, until a filing names its secret ([`Service::create_ticket_with`]), or
+    /// [`STAGED_FOR`] passes and [`Service::purge_staged`] deletes it.
+    pub async fn stage_uploads(&self, actor: &Actor, uploads: Vec<Upload>) -> Result<Vec<Staged>> {
+        actor.require_active()?;
+        self.check_uploads(&uploads)?;
+        // Each upload clears what is overdue, so a desk that takes uploads never piles
+        // them up, with no timer to run on every instance.
+        if let Err(e) = self
+            .purge_staged(crate::domain::time::now() - STAGED_FOR)
+            .await
+        {
+            tracing::warn!("cannot delete stale uploads: {e}");
+        }
+        let mut w = self.store.write().await?;
+        let now = crate::domain::time::now();
+        let mut staged = Vec::new();
+        for u in &uploads {
+            store::put_blob(
+                &mut w.tx,
+                &self.config.attachments.store,
+                &u.sha256,
+                u.size as i64,
+                u.path(),
+                now,
+            )
+            .await?;
+            let secret: String = (0..32)
+                .map(|_| format!("{:02x}", rand::random::<u8>()))
+                .collect();
+            let hash = token_hash(&secret);
+            let id = store::insert(
+                &mut w.tx,
+                NewAttachment {
+                    ticket_id: None,
+                    comment_id: None,
+                    name: &u.name,
+                    media_type: &u.media_type,
+                    size: u.size as i64,
+                    sha256: &u.sha256,
+                    uploader_id: actor.user_id(),
+                    uploader_email: match actor {
+                        Actor::Contact { email } => Some(email),
+                        Actor::User(_) => None,
+                    },
+                    visibility: Visibility::Public,
+                    upload_token: Some(&hash),
+                    at: now,
+                },
+            )
+            .await?;
+            staged.push((id, secret));
+        }
+        w.commit().await?;
+        let mut out = Vec::new();
+        for (id, secret) in staged {
+            if let Some((attachment, _)) = store::get(self.store.pool(), id).await? {
+                out.push(Staged { attachment, secret });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The waiting uploads `secrets` name that `actor` stored, as (id, name): what a
+    /// filing links. Secrets of others' uploads, of linked or expired ones, and anything
+    /// that is not a secret are passed over: the filing keeps them only as the metadata
+    /// it sent.
+    pub(super) async fn linkable(
+        &self,
+        actor: &Actor,
+        secrets: &[String],
+    ) -> Result<Vec<(i64, String)>> {
+        let mut out: Vec<(i64, String)> = Vec::new();
+        for secret in secrets {
+            let Some((a, ticket)) =
+                store::staged_by_token(self.store.pool(), &token_hash(secret)).await?
+            else {
+                continue;
+            };
+            if ticket.is_none() && uploaded_by(actor, &a) && !out.iter().any(|(id, _)| *id == a.id)
+            {
+                out.push((a.id, a.name));
+            }
+        }
+        Ok(out)
+    }
+
+    /// An upload by its secret: while it waits, only for its uploader; once linked, for
+    /// whoever may read it on its ticket. Everyone else is told it does not exist.
+    pub async fn staged_upload(
+        &self,
+        actor: &Actor,
+        secret: &str,
+    ) -> Result<(Attachment, Content)> {
+        actor.require_active()?;
+        let not_found = || ServiceError::not_found("upload", "with that address");
+        let (a, ticket) = store::staged_by_token(self.store.pool(), &token_hash(secret))
+            .await?
+            .ok_or_else(not_found)?;
+        match ticket {
+            Some(_) => self.attachment(actor, a.id).await.map_err(|e| match e {
+                ServiceError::NotFound { .. } => not_found(),
+                other => other,
+            }),
+            None if uploaded_by(actor, &a)
+                && a.created_at >= crate::domain::time::now() - STAGED_FOR =>
+            {
+                let content = self.content_of(&a).await?.ok_or_else(not_found)?;
+                Ok((a, content))
+            }
+            None => Err(not_found()),
+        }
+    }
+
+    /// Deletes uploads never linked to a ticket that were made before `before`, with
+    /// their content when nothing else uses it. Returns how many went.
+    pub async fn purge_staged(&self, before: crate::domain::time::Millis) -> Result<usize> {
+        let mut gone = 0;
+        loop {
+            let stale = store::stale_uploads(self.store.pool(), before, 100).await?;
+            if stale.is_empty() {
+                return Ok(gone);
+            }
+            let mut w = self.store.write().await?;
+            let mut files = Vec::new();
+            for (id, sha256) in &stale {
+                if store::remove(&mut w.tx, *id, sha256).await?.as_deref() == Some("dir") {
+                    files.push(sha256.clone());
+                }
+            }
+            w.commit().await?;
+            if let ContentStore::Dir(dir) = &self.config.attachments.store {
+                for sha256 in files {
+                    let _ = tokio::fs::remove_file(store::blob_path(dir, &sha256)).await;
+                }
+            }
+            gone += stale.len();
+        }
+    }
+
+    /// Where `a`'s content is read from; `None` when it is gone.
+    async fn content_of(&self, a: &Attachment) -> Result<Option<Content>> {
+        Ok(
+            match store::blob_location(self.store.pool(), &a.sha256)
+                .await?
+                .as_deref()
+            {
+                Some("db") => Some(Content::Database {
+                    sha256: a.sha256.clone(),
+                }),
+                Some(_) => match &self.config.attachments.store {
+                    ContentStore::Dir(dir) => Some(Content::File(store::blob_path(dir, &a.sha256))),
+                    ContentStore::Database => {
+                        return Err(ServiceError::Invalid(invalid(
+                            "attachment",
+                            "its content is in a content directory this desk is not configured with ([attachments] store)",
+                        )));
+                    }
+                },
+                None => None,
+            },
+        )
     }
 }

@@ -33,6 +33,8 @@ pub(super) struct Filing {
     pub tags: Vec<String>,
     pub custom_fields: CustomFields,
     pub actor_id: Option<i64>,
+    /// Waiting uploads to link to the ticket, as (id, name), in the same transaction.
+    pub uploads: Vec<(i64, String)>,
 }
 
 type Reply = oneshot::Sender<Result<Ticket>>;
@@ -178,6 +180,32 @@ impl Service {
                 },
             )
             .await?;
+            let mut linked: Vec<&(i64, String)> = Vec::new();
+            for upload in &f.uploads {
+                if crate::store::attachments::link_upload(&mut w.tx, ticket.id, upload.0).await? {
+                    linked.push(upload);
+                }
+            }
+            if !linked.is_empty() {
+                let ids: Vec<String> = linked.iter().map(|(id, _)| id.to_string()).collect();
+                let names: Vec<&str> = linked.iter().map(|(_, n)| n.as_str()).collect();
+                events::insert(
+                    &mut w.tx,
+                    events::NewEvent {
+                        ticket_id: ticket.id,
+                        version: ticket.version,
+                        kind: EventKind::Attached,
+                        actor_id: f.actor_id,
+                        at: now,
+                        field: Some("attachments"),
+                        old: None,
+                        new: Some(&ids.join(",")),
+                        note: Some(&names.join(", ")),
+                        visibility: Visibility::Public,
+                    },
+                )
+                .await?;
+            }
             filed.push(ticket);
         }
         search::index_new(&mut w.tx, first, last).await?;

@@ -24,7 +24,7 @@ mod transitions;
 
 pub use actor::Actor;
 pub use apply::TicketChange;
-pub use attachments::{Content, Spool, Upload};
+pub use attachments::{Content, STAGED_FOR, Spool, Staged, Upload};
 pub use auth::{IssuedToken, hash_password};
 pub use error::{Result, ServiceError, conflict_message};
 pub use migrate::{MoveError, MoveReport};

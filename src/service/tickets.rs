@@ -25,8 +25,20 @@ impl Service {
         new: NewTicket,
         key: &str,
     ) -> Result<Ticket> {
+        self.create_ticket_unique_with(actor, new, key, &[]).await
+    }
+
+    /// [`Service::create_ticket_unique`], linking the waiting uploads whose secrets the
+    /// filing names (see [`Service::create_ticket_with`]).
+    pub async fn create_ticket_unique_with(
+        &self,
+        actor: &Actor,
+        new: NewTicket,
+        key: &str,
+        uploads: &[String],
+    ) -> Result<Ticket> {
         let Some(value) = new.custom_fields.get(key).cloned() else {
-            return self.create_ticket(actor, new).await;
+            return self.create_ticket_with(actor, new, uploads).await;
         };
         let _turn = self.unique_filing.lock().await;
         let taken =
@@ -36,11 +48,24 @@ impl Service {
                 "a ticket with {key} {value} already exists"
             )));
         }
-        self.create_ticket(actor, new).await
+        self.create_ticket_with(actor, new, uploads).await
     }
 
     pub async fn create_ticket(&self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
         self.create_ticket_marked(actor, new, &[]).await
+    }
+
+    /// Files a ticket and links to it, in the same transaction and with one `attached`
+    /// event, the uploads `actor` staged whose secrets are in `uploads`
+    /// ([`Service::stage_uploads`]). Other secrets are passed over.
+    pub async fn create_ticket_with(
+        &self,
+        actor: &Actor,
+        new: NewTicket,
+        uploads: &[String],
+    ) -> Result<Ticket> {
+        let linked = self.linkable(actor, uploads).await?;
+        self.create_filing(actor, new, &[], linked).await
     }
 
     /// Files a ticket carrying a surface's own `marks` (tags such as the reports
@@ -49,8 +74,18 @@ impl Service {
     pub async fn create_ticket_marked(
         &self,
         actor: &Actor,
+        new: NewTicket,
+        marks: &[&str],
+    ) -> Result<Ticket> {
+        self.create_filing(actor, new, marks, Vec::new()).await
+    }
+
+    async fn create_filing(
+        &self,
+        actor: &Actor,
         mut new: NewTicket,
         marks: &[&str],
+        uploads: Vec<(i64, String)>,
     ) -> Result<Ticket> {
         actor.require_active()?;
         let refs = self.refs().await?;
@@ -112,6 +147,7 @@ impl Service {
             tags,
             custom_fields: new.custom_fields,
             actor_id: actor.user_id(),
+            uploads,
         })
         .await
     }

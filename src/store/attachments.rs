@@ -288,21 +288,65 @@ where
     )
 }
 
-/// Links uploads waiting under `tokens` to a ticket; returns how many were linked.
-pub async fn link_uploads(
+/// An upload waiting to be linked, by the hash of its secret.
+pub async fn staged_by_token<'c, E>(
+    ex: E,
+    token_hash: &str,
+) -> Result<Option<(Attachment, Option<i64>)>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let sql = format!("{SELECT} WHERE a.upload_token = $1");
+    match sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(token_hash)
+        .fetch_optional(ex)
+        .await?
+    {
+        Some(r) => Ok(Some(row(&r)?)),
+        None => Ok(None),
+    }
+}
+
+/// Links the waiting upload `id` to a ticket; false when it was linked already (or is
+/// gone), so two filings naming one upload cannot both take it. The token stays, so the
+/// upload's `url` keeps working for those who may read the ticket.
+pub async fn link_upload(
     tx: &mut Transaction<'static, Any>,
     ticket_id: i64,
-    token: &str,
-) -> Result<u64, StoreError> {
-    Ok(sqlx::query(
-        "UPDATE attachments SET ticket_id = $1, upload_token = NULL
-          WHERE upload_token = $2 AND ticket_id IS NULL",
+    id: i64,
+) -> Result<bool, StoreError> {
+    Ok(
+        sqlx::query("UPDATE attachments SET ticket_id = $1 WHERE id = $2 AND ticket_id IS NULL")
+            .bind(ticket_id)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+            == 1,
     )
-    .bind(ticket_id)
-    .bind(token)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected())
+}
+
+/// Uploads never linked to a ticket, made before `before`: (id, sha256).
+pub async fn stale_uploads<'c, E>(
+    ex: E,
+    before: Millis,
+    limit: u32,
+) -> Result<Vec<(i64, String)>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let found = sqlx::query(
+        "SELECT id, sha256 FROM attachments WHERE ticket_id IS NULL AND created_at < $1
+          ORDER BY id LIMIT $2",
+    )
+    .bind(before)
+    .bind(i64::from(limit))
+    .fetch_all(ex)
+    .await?;
+    found
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 /// Deletes an attachment row, and its blob when no other row uses it. Returns the blob's

@@ -20,6 +20,7 @@ mod compat_helpdesk;
 mod compat_intake;
 mod compat_malformed;
 mod compat_reports;
+mod compat_service_documents;
 mod compat_service_requests;
 mod compat_tracking;
 mod conflicts;

@@ -12,6 +12,7 @@ mod helpdesk;
 mod helpdesk_doc;
 mod intake;
 mod reports;
+mod service_documents;
 mod service_requests;
 mod tracking;
 

@@ -40,6 +40,14 @@ pub(super) fn routes() -> Router<App> {
         .route("/api/service-requests/{id}", get(show).patch(update))
         .route("/api/service-requests/{id}/approve", post(approve))
         .route("/api/service-requests/{id}/reject", post(reject))
+        .route(
+            super::service_documents::PATH,
+            post(super::service_documents::upload),
+        )
+        .route(
+            "/api/uploads/service-documents/{secret}",
+            get(super::service_documents::download),
+        )
 }
 
 const DIALECT: Dialect = Dialect {
@@ -66,6 +74,11 @@ fn service_error(e: ServiceError) -> Rejection {
         }
         other => DIALECT.service_error(other),
     }
+}
+
+/// [`who`], for the upload door beside this surface.
+pub(super) async fn who_for(app: &App, headers: &HeaderMap) -> Result<Actor, Rejection> {
+    who(app, headers).await
 }
 
 /// Supervisors approve requests, so an anonymous surface acts as one.
@@ -192,6 +205,7 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
     if REQUIRED.iter().any(|k| !custom_fields.contains_key(*k)) {
         return Err(fail(StatusCode::BAD_REQUEST, "Missing required fields"));
     }
+    let uploads = super::service_documents::secrets(value(&map, &["documents"]).as_ref());
     if let Some(docs) = value(&map, &["documents"]) {
         custom_fields.insert("documents".into(), docs);
     }
@@ -245,7 +259,7 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
     // `ticket_id` is unique, as the original's column was.
     let t = app
         .service
-        .create_ticket_unique(&actor, new, "ticket_id")
+        .create_ticket_unique_with(&actor, new, "ticket_id", &uploads)
         .await
         .map_err(|e| match e {
             ServiceError::Duplicate(_) => fail(StatusCode::CONFLICT, "Ticket ID already exists"),

@@ -262,6 +262,13 @@ impl TestServer {
         TestServer::launch_configured(db, ServerOptions::default(), true, config).await
     }
 
+    /// A server with both `options` and a service `config`; tokens straight from the
+    /// service.
+    pub async fn start_configured(options: ServerOptions, config: ServiceConfig) -> TestServer {
+        let db = Arc::new(TestDb::new().await);
+        TestServer::launch_configured(db, options, false, config).await
+    }
+
     /// A server over `db`, which must be empty.
     pub async fn launch_on(db: Arc<TestDb>, options: ServerOptions, log_in: bool) -> TestServer {
         TestServer::launch_configured(db, options, log_in, ServiceConfig::default()).await
