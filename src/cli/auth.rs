@@ -182,32 +182,38 @@ pub fn servers(loaded: &Loaded, command: ServersCommand) -> Outcome<String> {
     let mut saved = Credentials::load(&path)?;
     match command {
         ServersCommand::List(f) => {
-            let rows: Vec<serde_json::Value> = saved
+            let configured = loaded
+                .config
+                .server
+                .url
+                .as_deref()
+                .and_then(|u| session::normalize_url(u).ok());
+            let rows: Vec<(&String, &str, bool)> = saved
                 .servers
                 .iter()
-                .map(|(url, s)| {
-                    serde_json::json!({
-                        "url": url,
-                        "email": s.email,
-                        "default": saved.default.as_deref() == Some(url.as_str()),
-                        "configured": loaded.config.server.url.as_deref().and_then(|u| session::normalize_url(u).ok()).as_deref() == Some(url.as_str()),
-                    })
-                })
+                .map(|(url, s)| (url, s.email.as_str(), saved.default.as_ref() == Some(url)))
                 .collect();
             if f.json {
-                return output::json(&rows);
+                let json: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|(url, email, default)| {
+                        serde_json::json!({
+                            "url": url,
+                            "email": email,
+                            "default": default,
+                            "configured": configured.as_ref() == Some(*url),
+                        })
+                    })
+                    .collect();
+                return output::json(&json);
             }
             if rows.is_empty() {
                 return Ok("not signed in to any server: `desk login URL --email YOU`\n".into());
             }
             let mut text = String::new();
-            for (url, s) in &saved.servers {
-                let mark = if saved.default.as_deref() == Some(url.as_str()) {
-                    "*"
-                } else {
-                    " "
-                };
-                text.push_str(&format!("{mark} {url}  {}\n", s.email));
+            for (url, email, default) in &rows {
+                let mark = if *default { "*" } else { " " };
+                text.push_str(&format!("{mark} {url}  {email}\n"));
             }
             if let Some(url) = &loaded.config.server.url {
                 text.push_str(&format!(

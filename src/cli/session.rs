@@ -167,11 +167,11 @@ pub async fn connect(url: &str) -> Outcome<RemoteDesk> {
         .map_err(|e| signed_out(url, e, from_env))
 }
 
-/// [`connect`], but a server that cannot be reached gives a desk acting as the saved
-/// user, to be asked again; a saved sign-in learns who it is.
 /// How long the TUI waits for the server before it opens without it.
 const PATIENT_OPEN: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// [`connect`], but a server that cannot be reached gives a desk acting as the saved
+/// user, to be asked again; a saved sign-in learns who it is.
 async fn connect_or_wait(url: &str) -> Outcome<RemoteDesk> {
     let (token, from_env) = token_for(url)?;
     let path = credentials_path();

@@ -349,10 +349,7 @@ pub struct Staged {
 }
 
 fn token_hash(secret: &str) -> String {
-    Sha256::digest(secret.trim().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::secrets::hash(secret.trim())
 }
 
 /// Whether `actor` is who stored the upload `a`.
@@ -395,9 +392,7 @@ impl Service {
                 now,
             )
             .await?;
-            let secret: String = (0..32)
-                .map(|_| format!("{:02x}", rand::random::<u8>()))
-                .collect();
+            let secret = super::secrets::random_hex(32);
             let hash = token_hash(&secret);
             let id = store::insert(
                 &mut w.tx,

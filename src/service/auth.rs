@@ -6,13 +6,13 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
 
 use crate::domain::model::User;
 use crate::domain::time::{self, HOUR};
 use crate::domain::validate::invalid;
 use crate::store::{tokens, users};
 
+use super::secrets::hash as token_hash;
 use super::{Actor, NewUser, Result, Service, ServiceError};
 
 pub const PASSWORD_MIN: usize = 8;
@@ -88,11 +88,6 @@ async fn verify_password(password: &str, hash: Option<String>) -> bool {
     .await
     .unwrap_or(false);
     ok && known
-}
-
-fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Equal-length byte comparison whose time does not depend on where they differ.

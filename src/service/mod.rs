@@ -16,6 +16,7 @@ mod notify;
 mod query;
 mod reads;
 mod reference;
+mod secrets;
 mod surfaces;
 mod tickets;
 mod token_cache;

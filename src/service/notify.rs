@@ -134,12 +134,6 @@ pub fn check_webhook_url(url: &str, policy: WebhookPolicy) -> Result<reqwest::Ur
     Ok(parsed)
 }
 
-fn random_secret() -> String {
-    use rand::RngExt;
-    let bytes: [u8; 24] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `status=` values of the deliveries list.
 const STATUSES: &[&str] = &["pending", "delivered", "failed", "dead"];
 
@@ -186,7 +180,7 @@ impl Service {
                 )));
             }
             Some(s) => s,
-            None => random_secret(),
+            None => super::secrets::random_hex(24),
         };
         let now = time::now();
         let mut w = self.store.write().await?;

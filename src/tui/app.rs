@@ -4,9 +4,7 @@
 //! headless by tests. The panes and overlays own their state and drawing; this routes
 //! keys and messages to them and carries out the ticket-level commands.
 
-use crate::client::{DeskError, DeskInfo};
-use crate::domain::model::Ticket;
-use crate::domain::requests::TicketList;
+use crate::client::DeskInfo;
 use crate::domain::time::Millis;
 
 use super::action::Action;
@@ -17,7 +15,6 @@ use super::keymap::{Key, Pane};
 use super::layout::Layout;
 use super::overlays::attachments::AttachmentList;
 use super::overlays::composer::Composer;
-use super::overlays::filter::FilterBar;
 use super::overlays::picker::Picker;
 use super::overlays::prompt::Prompt;
 use super::overlays::seek::Seek;
@@ -26,13 +23,15 @@ use super::panes::dashboard::Dashboard;
 use super::panes::detail::DetailPane;
 use super::panes::list::{ListPane, Moved};
 use super::panes::{self, Focus};
-use super::protocol::{Call, Effect, Msg, Op, Refreshed, TermEffect, Wake};
+use super::protocol::{Call, Effect, Msg, Op, TermEffect, Wake};
 use super::refs::Reference;
 use super::status::Status;
 use super::sync::SyncState;
 use super::undo::Reverse;
 
 mod changes;
+mod dashboard;
+mod feed;
 mod mouse;
 mod seek;
 
@@ -122,21 +121,6 @@ impl App {
         effects
     }
 
-    /// Asks how many tickets each saved view holds (one indexed count each).
-    fn count_views(&self) -> Vec<Effect> {
-        if self.ctx.settings.views.is_empty() {
-            return Vec::new();
-        }
-        let queries = self
-            .ctx
-            .settings
-            .views
-            .iter()
-            .map(|v| v.query.clone())
-            .collect();
-        vec![Call::ViewCounts(queries).into()]
-    }
-
     /// The tab line's labels, with counts once known.
     pub fn tab_labels(&self) -> Vec<String> {
         self.ctx
@@ -177,18 +161,7 @@ impl App {
     pub fn hints(&self) -> Vec<(String, &'static str)> {
         match &self.overlay {
             Some(o) => o.hints(&self.ctx),
-            None if self.dashboard.is_some() => {
-                let words = [
-                    (Action::Open, "list these"),
-                    (Action::Back, "back"),
-                    (Action::Refresh, "refresh"),
-                    (Action::Help, "help"),
-                ];
-                words
-                    .into_iter()
-                    .map(|(a, what)| (self.ctx.word(Pane::List, a), what))
-                    .collect()
-            }
+            None if self.dashboard.is_some() => self.dashboard_hints(),
             None => panes::hints(
                 &self.ctx,
                 self.pane(),
@@ -211,67 +184,6 @@ impl App {
         self.detail_open = open;
         let screen = self.ctx.layout.screen;
         self.ctx.layout = Layout::new(screen.width, screen.height, open);
-    }
-
-    /// The clock ticks (about once a second): time moves on, and the screen is redrawn
-    /// only when the status bar's words change.
-    pub fn tick(&mut self, now: Millis) -> Vec<Effect> {
-        // A long notice that took the hint line gives it back when it is no longer fresh.
-        let was_fresh = self.status.fresh(self.ctx.now);
-        self.ctx.now = now;
-        self.status.now = now;
-        if self.status.set_clock(self.clock_text()) || was_fresh != self.status.fresh(now) {
-            self.dirty = true;
-        }
-        if self.sync.due(now) {
-            return self.refresh_now();
-        }
-        Vec::new()
-    }
-
-    /// "synced 12s ago", "offline, retrying in 20s", "live".
-    pub fn clock_text(&self) -> String {
-        self.sync.clock_text(self.ctx.now, self.list.rows.loaded)
-    }
-
-    /// Whatever is missing (the first page, the feed position), then what changed.
-    fn refresh_now(&mut self) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        if self.list.needs_reload() {
-            effects.extend(self.list.reload());
-        }
-        if self.sync.head.is_none() {
-            effects.push(Call::Head.into());
-        }
-        effects.extend(self.start_refresh());
-        effects
-    }
-
-    pub fn start_refresh(&mut self) -> Vec<Effect> {
-        self.sync
-            .begin()
-            .map(|after| self.list.refresh(after, !self.alerts.is_empty()))
-            .into_iter()
-            .collect()
-    }
-
-    fn backoff(&mut self, error: &DeskError) {
-        self.sync
-            .backoff(self.ctx.now, error, &self.ctx.info.location);
-        self.dirty = true;
-    }
-
-    /// Back after failures; the reference data (and who the user is) is asked for
-    /// again if it never came.
-    fn recovered(&mut self) -> Vec<Effect> {
-        if !self.sync.recovered() {
-            return Vec::new();
-        }
-        self.status.tell("back online");
-        if self.ctx.refs.me.is_none() {
-            return vec![Call::LoadReference.into()];
-        }
-        Vec::new()
     }
 
     /// Loads the list for `query` (from saved `view`) from the top.
@@ -359,102 +271,6 @@ impl App {
             }
         }
         Vec::new()
-    }
-
-    fn on_page(&mut self, result: Result<TicketList, DeskError>) -> Vec<Effect> {
-        match result {
-            Ok(page) => {
-                let first = !self.list.rows.loaded;
-                if let Some(more) = self.list.on_page(page, self.ctx.layout.list_rows()) {
-                    return more;
-                }
-                self.status.done();
-                let mut effects = Vec::new();
-                if first {
-                    effects = self.recovered();
-                    self.list.keep_marks_in_view(&mut self.status);
-                }
-                effects.extend(self.after_move());
-                if first {
-                    effects.extend(self.after_jump_page());
-                }
-                effects
-            }
-            // A filter the desk does not accept is the user's to fix, not an outage:
-            // the filter bar shows it again with the reason, the list goes back to the
-            // last filter that worked.
-            Err(e) if e.is_refusal() && !self.list.rows.loaded => {
-                let refused = self.list.query.clone();
-                self.status
-                    .warn("the desk refused the filter; the list shows the one before");
-                if self.overlay.is_none() {
-                    self.overlay = Some(Box::new(FilterBar::refused(&refused, &e.to_string())));
-                }
-                self.list.refused()
-            }
-            Err(e) => {
-                self.list.page_failed();
-                self.status.warn(format!("cannot load tickets: {e}"));
-                if !e.is_refusal() {
-                    self.backoff(&e);
-                }
-                Vec::new()
-            }
-        }
-    }
-
-    fn on_refreshed(&mut self, epoch: u64, result: Result<Refreshed, DeskError>) -> Vec<Effect> {
-        let mut again = self.sync.end();
-        self.status.done();
-        let mut effects = Vec::new();
-        match result {
-            // Found for a filter no longer shown: the feed position stays, so the next
-            // refresh applies the same changes to the new list.
-            Ok(_) if epoch != self.list.epoch => again = true,
-            Ok(found) => {
-                effects.extend(self.recovered());
-                effects.extend(self.ring(&found));
-                self.sync.head = Some(found.last_seq);
-                self.sync.synced_at = Some(self.ctx.now);
-                if found.reload {
-                    effects.extend(self.apply_query(self.list.query.clone(), self.list.view));
-                } else {
-                    let watched = self
-                        .detail
-                        .key
-                        .clone()
-                        .filter(|_| self.ctx.layout.detail.is_some());
-                    if let Some(overlay) = self.overlay.as_mut() {
-                        let theirs: Vec<Ticket> = found
-                            .matching
-                            .iter()
-                            .filter(|t| found.by_others.contains(&t.key))
-                            .cloned()
-                            .collect();
-                        overlay.follow(&theirs, &self.ctx);
-                    }
-                    let rows = self.ctx.layout.list_rows();
-                    let changed = self.list.merge(&found, watched.as_deref(), rows);
-                    effects.extend(self.detail.reload_if_shown(&changed));
-                    let moved = !found.matching.is_empty() || !found.gone.is_empty();
-                    if !found.by_others.is_empty() || moved {
-                        effects.extend(self.count_views());
-                    }
-                    if let Some(dash) = self.dashboard.as_mut().filter(|_| moved) {
-                        effects.extend(dash.load(&self.ctx));
-                    }
-                }
-            }
-            Err(e) if e.is_refusal() => self.status.warn(format!("cannot refresh: {e}")),
-            Err(e) => self.backoff(&e),
-        }
-        if self.sync.failures == 0 {
-            self.sync.schedule(self.ctx.now);
-        }
-        if again {
-            effects.extend(self.start_refresh());
-        }
-        effects
     }
 
     // ---- keys ----
@@ -661,13 +477,7 @@ impl App {
                 Vec::new()
             }
             Action::Attachments => self.open_attachments(),
-            Action::Dashboard => {
-                let mut dash = Dashboard::new(&self.list.query);
-                let effects = dash.load(&self.ctx);
-                self.dashboard = Some(dash);
-                self.status.busy("counting…");
-                effects
-            }
+            Action::Dashboard => self.open_dashboard(),
             Action::CopyKey => match self.selected_key() {
                 Some(key) => {
                     self.status.tell(format!("copied {key}"));
@@ -681,52 +491,6 @@ impl App {
                     .open_view(n, &self.ctx.settings.views, &mut self.status),
                 None => Vec::new(),
             },
-        }
-    }
-
-    /// Keys while the dashboard is shown: move between its numbers, open one as a list,
-    /// leave; what needs a ticket says so.
-    fn act_on_dashboard(&mut self, action: Action) -> Vec<Effect> {
-        let Some(dash) = self.dashboard.as_mut() else {
-            return Vec::new();
-        };
-        if dash.act(action) {
-            return Vec::new();
-        }
-        match action {
-            Action::Open => {
-                let Some(item) = dash.chosen().cloned() else {
-                    return Vec::new();
-                };
-                self.dashboard = None;
-                self.status.tell(format!("{}: {}", item.label, item.count));
-                self.apply_query(item.query, None)
-            }
-            Action::Back | Action::Dashboard => {
-                self.dashboard = None;
-                Vec::new()
-            }
-            Action::Refresh => {
-                self.status.busy("refreshing…");
-                let mut effects = dash.load(&self.ctx);
-                effects.extend(self.refresh_now());
-                effects
-            }
-            Action::Filter | Action::Facets | Action::ClearFilter => {
-                self.dashboard = None;
-                self.act(action)
-            }
-            other if other.view_number().is_some() => {
-                self.dashboard = None;
-                self.act(other)
-            }
-            _ => {
-                self.status.tell(format!(
-                    "the dashboard is open: {} goes back to the tickets",
-                    self.ctx.word(Pane::List, Action::Back)
-                ));
-                Vec::new()
-            }
         }
     }
 
@@ -751,25 +515,6 @@ impl App {
         let (list, cmds) = AttachmentList::new(key, files, &self.ctx);
         self.overlay = Some(Box::new(list));
         self.run(cmds)
-    }
-
-    /// The bell and a desktop notification for what `[ui] notify` asks about.
-    fn ring(&mut self, found: &Refreshed) -> Vec<Effect> {
-        let alerts = self
-            .alerts
-            .of(&found.others, &found.filed, &self.ctx.refs, self.ctx.now);
-        if let Some(first) = alerts.first() {
-            let more = alerts.len() - 1;
-            self.status.tell(if more == 0 {
-                first.body.clone()
-            } else {
-                format!("{} (and {more} more)", first.body)
-            });
-        }
-        alerts
-            .into_iter()
-            .map(|a| TermEffect::Notify(a).into())
-            .collect()
     }
 
     fn selected_key(&self) -> Option<String> {

@@ -120,26 +120,29 @@ async fn dashboard(
     })
 }
 
-/// A ticket's notifications for its timeline. A desk that refuses them (a customer, a
-/// server from before notifications) is not asked again.
-async fn sent(
-    desk: &dyn Desk,
-    key: &str,
-    outbox: &AtomicBool,
-) -> Vec<crate::store::outbox::Delivery> {
-    if !outbox.load(Ordering::Relaxed) {
-        return Vec::new();
-    }
-    match desk.ticket_deliveries(key).await {
-        Ok(sent) => sent,
-        Err(DeskError::Forbidden(_)) | Err(DeskError::NotFound(_)) => {
-            // NotFound also answers a ticket that is gone; the ticket's own read says so.
-            if desk.get_ticket(key).await.is_ok() {
-                outbox.store(false, Ordering::Relaxed);
-            }
+/// A ticket's notifications for its timeline, beside the ticket itself. A desk that
+/// refuses them while it gives the ticket (a customer, a server from before
+/// notifications) is not asked again.
+async fn detail_with_sent(desk: &dyn Desk, key: &str, outbox: &AtomicBool) -> Msg {
+    let ask = outbox.load(Ordering::Relaxed);
+    let (result, sent) = tokio::join!(desk.get_ticket(key), async {
+        match ask {
+            true => Some(desk.ticket_deliveries(key).await),
+            false => None,
+        }
+    });
+    let sent = match sent {
+        Some(Ok(sent)) => sent,
+        Some(Err(DeskError::Forbidden(_) | DeskError::NotFound(_))) if result.is_ok() => {
+            outbox.store(false, Ordering::Relaxed);
             Vec::new()
         }
-        Err(_) => Vec::new(),
+        _ => Vec::new(),
+    };
+    Msg::Detail {
+        key: key.to_string(),
+        result,
+        sent,
     }
 }
 
@@ -171,10 +174,7 @@ async fn perform(desk: &dyn Desk, files: &Files, outbox: &AtomicBool, call: Call
             epoch,
             result: desk.count_tickets(&query).await,
         },
-        Call::LoadDetail { key } => {
-            let (result, sent) = tokio::join!(desk.get_ticket(&key), sent(desk, &key, outbox));
-            Msg::Detail { key, result, sent }
-        }
+        Call::LoadDetail { key } => detail_with_sent(desk, &key, outbox).await,
         Call::Refresh {
             epoch,
             query,

@@ -40,7 +40,7 @@ impl App {
             .map_or(self.list.rows.selected, |s| s.from);
         // Each keystroke starts again from where the search began, so the first match
         // of what is typed now is shown, not the one after the previous match.
-        let found = if self.list.rows.match_position(&text, from).0 > 0 {
+        let found = if self.list.rows.matches_at(from, &text) {
             Some(from)
         } else {
             self.list.rows.find(&text, from, true)

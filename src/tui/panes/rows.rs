@@ -161,6 +161,12 @@ impl Rows {
             .find(|&i| self.rows[i].matches(&needle))
     }
 
+    /// Whether row `index` matches `needle`.
+    pub fn matches_at(&self, index: usize, needle: &str) -> bool {
+        let needle = needle.to_lowercase();
+        !needle.is_empty() && self.rows.get(index).is_some_and(|r| r.matches(&needle))
+    }
+
     /// How many loaded rows match `needle`, and which of them `index` is (1-based).
     pub fn match_position(&self, needle: &str, index: usize) -> (usize, usize) {
         let needle = needle.to_lowercase();
