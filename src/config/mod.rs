@@ -360,6 +360,8 @@ pub struct Ui {
     pub notify: Vec<String>,
     /// Clicks and the wheel; off leaves the mouse to the terminal (its own selection).
     pub mouse: bool,
+    /// Web addresses in ticket text are OSC 8 links the terminal can open.
+    pub hyperlinks: bool,
 }
 
 /// `[ui] images`: `auto` asks the terminal for a graphics protocol (kitty, iTerm2,
@@ -374,13 +376,17 @@ pub enum ImagePreview {
     Off,
 }
 
-/// `[ui] theme`: colours, or none (as `NO_COLOR` asks); anything else is refused with
-/// the list.
+/// `[ui] theme`: colours for a dark or a light terminal, bright ones, or none (as
+/// `NO_COLOR` asks); anything else is refused with the list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum ThemeName {
+    /// The dark theme (the name of the only theme before there were more).
     #[default]
     Default,
+    Dark,
+    Light,
+    HighContrast,
     Mono,
 }
 
@@ -393,6 +399,7 @@ impl Default for Ui {
             images: ImagePreview::Auto,
             notify: Vec::new(),
             mouse: true,
+            hyperlinks: true,
         }
     }
 }

@@ -187,11 +187,30 @@ fn key_bindings_can_be_located_by_line() {
 }
 
 #[test]
+fn themes_are_named_in_kebab_case_and_a_wrong_one_lists_them() {
+    for (name, theme) in [
+        ("dark", ThemeName::Dark),
+        ("light", ThemeName::Light),
+        ("high-contrast", ThemeName::HighContrast),
+        ("mono", ThemeName::Mono),
+        ("default", ThemeName::Default),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_file(&dir, &format!("[ui]\ntheme = \"{name}\"\n"));
+        let loaded = load_from(Some(&path), None, &test_env()).unwrap();
+        assert_eq!(loaded.config.ui.theme, theme, "{name}");
+    }
+    let e = parse_err("[ui]\ntheme = \"solarized\"\n");
+    assert!(e.starts_with("/cfg/config.toml:2:"), "{e}");
+    assert!(e.contains("high-contrast"), "{e}");
+}
+
+#[test]
 fn unknown_key_names_its_line_and_the_expected_keys() {
     assert_eq!(
         parse_err("[ui]\ntheme = \"mono\"\nrefresh = 5\n"),
         "/cfg/config.toml:3:1: unknown field `refresh`, expected one of `refresh_interval`, \
-         `theme`, `download_dir`, `images`, `notify`, `mouse`"
+         `theme`, `download_dir`, `images`, `notify`, `mouse`, `hyperlinks`"
     );
     let e = parse_err("\n\n[sever]\nurl = \"http://x\"\n");
     assert!(
@@ -536,6 +555,7 @@ fn the_example_documents_every_key_with_a_valid_value() {
         keys("ui"),
         [
             "download_dir",
+            "hyperlinks",
             "images",
             "mouse",
             "notify",
@@ -741,7 +761,7 @@ fn locations_count_lines_and_characters_safely() {
 
 #[test]
 fn an_unknown_theme_is_refused_with_the_ones_there_are() {
-    let err = parse_err("[ui]\ntheme = \"dark\"\n");
+    let err = parse_err("[ui]\ntheme = \"darker\"\n");
     assert!(err.starts_with("/cfg/config.toml:2:"), "{err}");
     assert!(err.contains("`default`") && err.contains("`mono`"), "{err}");
 }

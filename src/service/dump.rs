@@ -28,6 +28,7 @@ impl Service {
             scope: Scope::All,
             clauses: Vec::new(),
             now: time::now(),
+            sort: None,
         };
         let mut all_tickets = Vec::new();
         let mut cursor = None;

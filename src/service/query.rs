@@ -128,6 +128,7 @@ impl Service {
                 }
                 TermKind::Sla(state) => ClauseKind::Sla(*state),
                 TermKind::Text(text) => ClauseKind::Text(text.clone()),
+                TermKind::Sort(_) => continue,
             };
             clauses.push(Clause {
                 negated: term.negated,
@@ -138,6 +139,7 @@ impl Service {
             scope,
             clauses,
             now,
+            sort: query.sort(),
         })
     }
 }

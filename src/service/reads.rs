@@ -83,7 +83,10 @@ impl Service {
             ),
         };
         let filter = self.resolve(actor, parsed, time::now()).await?;
-        if cursor.is_some_and(|c| c.mode != filter.sort_mode()) {
+        if cursor
+            .as_ref()
+            .is_some_and(|c| c.mode != filter.sort_mode())
+        {
             return Err(invalid("cursor", "this cursor belongs to a different query").into());
         }
         let page = tickets::page(&self.store, &filter, Page { limit, cursor }).await?;

@@ -42,6 +42,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0006_series.sql"),
         postgres: include_str!("migrations/postgres/0006_series.sql"),
     },
+    Migration {
+        version: 7,
+        sqlite: include_str!("migrations/sqlite/0007_sort.sql"),
+        postgres: include_str!("migrations/postgres/0007_sort.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

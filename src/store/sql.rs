@@ -8,7 +8,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe};
 
-use crate::domain::query::{Cmp, SlaState, TimeField};
+use crate::domain::query::{Cmp, SlaState, Sort, SortKey, TimeField};
 use crate::domain::time::Millis;
 
 use super::{Backend, search};
@@ -27,6 +27,8 @@ pub struct TicketFilter {
     pub clauses: Vec<Clause>,
     /// The instant SLA and age terms are judged at.
     pub now: Millis,
+    /// The query's `sort:` term.
+    pub sort: Option<Sort>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,55 +85,121 @@ impl DayColumn {
     }
 }
 
-/// How a list is ordered. Text searches list newest tickets first: the full-text index
-/// yields matches in id order without sorting them all, whatever the word.
+/// How a list is ordered. Without a `sort:` term, text searches list newest tickets
+/// first: the full-text index yields matches in id order without sorting them all,
+/// whatever the word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortMode {
     Updated,
     Newest,
+    /// A `sort:` term other than the default order.
+    By(Sort),
 }
 
-/// Where the next page starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The sort value of the last row of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CursorValue {
+    Int(i64),
+    Text(String),
+}
+
+/// Where the next page starts: the sort value and id of the last row of this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageCursor {
     pub mode: SortMode,
-    pub updated_at: Millis,
+    pub value: CursorValue,
     pub id: i64,
 }
 
 impl PageCursor {
     pub fn encode(&self) -> String {
-        let mode = match self.mode {
-            SortMode::Updated => 'u',
-            SortMode::Newest => 'n',
+        let text = match (&self.mode, &self.value) {
+            (SortMode::Updated, CursorValue::Int(v)) => format!("u:{v}:{}", self.id),
+            (SortMode::Newest, _) => format!("n:0:{}", self.id),
+            (SortMode::By(sort), CursorValue::Int(v)) => format!("s:{sort}:{}:i{v}", self.id),
+            (SortMode::By(sort), CursorValue::Text(v)) => format!("s:{sort}:{}:t{v}", self.id),
+            (SortMode::Updated, CursorValue::Text(_)) => format!("u:0:{}", self.id),
         };
-        URL_SAFE_NO_PAD.encode(format!("{mode}:{}:{}", self.updated_at, self.id))
+        URL_SAFE_NO_PAD.encode(text)
     }
 
     /// `None` for anything this desk did not hand out.
     pub fn decode(raw: &str) -> Option<PageCursor> {
         let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).ok()?;
         let text = String::from_utf8(bytes).ok()?;
+        if let Some(rest) = text.strip_prefix("s:") {
+            // The value goes last: text may hold colons.
+            let mut parts = rest.splitn(3, ':');
+            let sort = parts.next()?;
+            let (descending, name) = match sort.strip_prefix('-') {
+                Some(name) => (true, name),
+                None => (false, sort),
+            };
+            let key = SortKey::from_name(name)?;
+            let id = parts.next()?.parse().ok()?;
+            let raw_value = parts.next()?;
+            let value = if key.is_text() {
+                CursorValue::Text(raw_value.strip_prefix('t')?.to_string())
+            } else {
+                CursorValue::Int(raw_value.strip_prefix('i')?.parse().ok()?)
+            };
+            return Some(PageCursor {
+                mode: SortMode::By(Sort { key, descending }),
+                value,
+                id,
+            });
+        }
         let mut parts = text.split(':');
         let mode = match parts.next()? {
             "u" => SortMode::Updated,
             "n" => SortMode::Newest,
             _ => return None,
         };
-        let updated_at = parts.next()?.parse().ok()?;
+        let value = CursorValue::Int(parts.next()?.parse().ok()?);
         let id = parts.next()?.parse().ok()?;
         if parts.next().is_some() {
             return None;
         }
-        Some(PageCursor {
-            mode,
-            updated_at,
-            id,
-        })
+        Some(PageCursor { mode, value, id })
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a `sort:` key orders by, as SQL over `tickets t`: never NULL, so the keyset
+/// comparison needs no special case (unassigned sorts as the empty name, a stopped
+/// SLA clock as the end of time). Text is compared lowercased, byte by byte on both
+/// databases. Names come from correlated subqueries for the reason given at
+/// `TICKET_FIELDS`.
+pub(super) fn sort_expr(key: SortKey, backend: Backend) -> String {
+    let text = |sql: &str| match backend {
+        Backend::Sqlite => format!("lower({sql})"),
+        Backend::Postgres => format!("lower({sql}) COLLATE \"C\""),
+    };
+    match key {
+        SortKey::Updated => "t.updated_at".into(),
+        SortKey::Created => "t.created_at".into(),
+        SortKey::Key => "t.id".into(),
+        // Rank 1 is the most urgent: ascending goes from the least urgent up.
+        SortKey::Priority => {
+            "COALESCE((SELECT -rank FROM priorities WHERE id = t.priority_id), 0)".into()
+        }
+        SortKey::Status => {
+            "COALESCE((SELECT position FROM statuses WHERE key = t.status), 0)".into()
+        }
+        // Migration 7 indexes exactly this expression.
+        SortKey::Sla => format!("COALESCE(t.sla_breach_at, {})", i64::MAX),
+        SortKey::Title => text("t.title"),
+        SortKey::Assignee => {
+            text("COALESCE((SELECT name FROM users WHERE id = t.assignee_id), '')")
+        }
+        // As the list shows it: the name, else the address.
+        SortKey::Requester => text(
+            "COALESCE(NULLIF(TRIM(COALESCE((SELECT name FROM users WHERE id = t.requester_id), \
+             t.requester_name)), ''), t.requester_email)",
+        ),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
     pub limit: u32,
     pub cursor: Option<PageCursor>,
@@ -270,10 +338,12 @@ impl TicketFilter {
             .clauses
             .iter()
             .any(|c| !c.negated && matches!(&c.kind, ClauseKind::Text(t) if search::has_words(t)));
-        if has_text {
-            SortMode::Newest
-        } else {
-            SortMode::Updated
+        match self.sort {
+            // The default order, asked for or not, keeps the drivers that yield it.
+            Some(Sort::DEFAULT) if !has_text => SortMode::Updated,
+            Some(sort) => SortMode::By(sort),
+            None if has_text => SortMode::Newest,
+            None => SortMode::Updated,
         }
     }
 
@@ -311,17 +381,7 @@ impl TicketFilter {
         // caller's thread (`readers`), where a row costs nothing to hand over and an
         // aggregate would only parse each one again.
         let aggregate = backend == Backend::Postgres;
-        if aggregate {
-            let order = match mode {
-                SortMode::Updated => "su DESC, si DESC",
-                SortMode::Newest => "si DESC",
-            };
-            b.push("SELECT ")
-                .push(&pg_json_agg("r", order))
-                .push(" FROM (");
-        }
-        b.push("SELECT ").push(&ticket_json(backend));
-        let (sort_updated, sort_id, from) = match &driver {
+        let (sort_value, sort_id, from) = match &driver {
             Driver::Tickets => ("t.updated_at", "t.id", " FROM tickets t"),
             Driver::Tag(_) => (
                 "d.updated_at",
@@ -339,9 +399,27 @@ impl TicketFilter {
                 " FROM ticket_search s JOIN tickets t ON t.id = s.rowid",
             ),
         };
+        // The value rows are ordered by (none: by id alone) and the direction.
+        let (sort_value, descending) = match mode {
+            SortMode::Updated => (Some(sort_value.to_string()), true),
+            SortMode::Newest => (None, true),
+            SortMode::By(sort) => (Some(sort_expr(sort.key, backend)), sort.descending),
+        };
+        let dir = if descending { "DESC" } else { "ASC" };
+        if aggregate {
+            let order = match sort_value {
+                Some(_) => format!("su {dir}, si {dir}"),
+                None => format!("si {dir}"),
+            };
+            b.push("SELECT ")
+                .push(&pg_json_agg("r", &order))
+                .push(" FROM (");
+        }
+        b.push("SELECT ").push(&ticket_json(backend));
         if aggregate {
             // The aggregate orders by these.
-            b.push(&format!(" AS r, {sort_updated} AS su, {sort_id} AS si"));
+            let su = sort_value.as_deref().unwrap_or("0");
+            b.push(&format!(" AS r, {su} AS su, {sort_id} AS si"));
         }
         b.push(from);
         if backend == Backend::Postgres && !matches!(driver, Driver::Text(_)) {
@@ -366,25 +444,25 @@ impl TicketFilter {
             }
         }
         self.push_where(&mut b, skip, backend);
-        if let Some(cursor) = page.cursor.filter(|c| c.mode == mode) {
-            match mode {
-                SortMode::Updated => {
-                    b.push(&format!(" AND ({sort_updated}, {sort_id}) < ("))
-                        .int(cursor.updated_at)
-                        .push(", ")
-                        .int(cursor.id)
-                        .push(")");
+        let past = if descending { "<" } else { ">" };
+        if let Some(cursor) = page.cursor.as_ref().filter(|c| c.mode == mode) {
+            match &sort_value {
+                Some(value) => {
+                    b.push(&format!(" AND ({value}, {sort_id}) {past} ("));
+                    match &cursor.value {
+                        CursorValue::Int(v) => b.int(*v),
+                        CursorValue::Text(v) => b.text(v.clone()),
+                    };
+                    b.push(", ").int(cursor.id).push(")");
                 }
-                SortMode::Newest => {
-                    b.push(&format!(" AND {sort_id} < ")).int(cursor.id);
+                None => {
+                    b.push(&format!(" AND {sort_id} {past} ")).int(cursor.id);
                 }
             }
         }
-        match mode {
-            SortMode::Updated => b.push(&format!(
-                " ORDER BY {sort_updated} DESC, {sort_id} DESC LIMIT "
-            )),
-            SortMode::Newest => b.push(&format!(" ORDER BY {sort_id} DESC LIMIT ")),
+        match &sort_value {
+            Some(value) => b.push(&format!(" ORDER BY {value} {dir}, {sort_id} {dir} LIMIT ")),
+            None => b.push(&format!(" ORDER BY {sort_id} {dir} LIMIT ")),
         };
         b.int(i64::from(page.limit) + 1);
         if aggregate {
@@ -570,10 +648,31 @@ mod tests {
     fn cursors_round_trip_and_reject_garbage() {
         let c = PageCursor {
             mode: SortMode::Updated,
-            updated_at: 1_700_000_000_000,
+            value: CursorValue::Int(1_700_000_000_000),
             id: 42,
         };
         assert_eq!(PageCursor::decode(&c.encode()), Some(c));
+        let by = |key, descending, value| PageCursor {
+            mode: SortMode::By(Sort { key, descending }),
+            value,
+            id: 7,
+        };
+        for c in [
+            by(SortKey::Priority, true, CursorValue::Int(-3)),
+            by(SortKey::Sla, false, CursorValue::Int(i64::MAX)),
+            by(SortKey::Title, false, CursorValue::Text("a: b:c".into())),
+            by(SortKey::Assignee, true, CursorValue::Text(String::new())),
+        ] {
+            assert_eq!(PageCursor::decode(&c.encode()), Some(c.clone()), "{c:?}");
+        }
+        // A text sort with a number, and the other way round.
+        for bad in ["s:title:7:i3", "s:priority:7:tx", "s:nonsense:7:i3"] {
+            assert_eq!(
+                PageCursor::decode(&URL_SAFE_NO_PAD.encode(bad)),
+                None,
+                "{bad}"
+            );
+        }
         for bad in ["", "xyz", "dTox", &URL_SAFE_NO_PAD.encode("q:1:2")] {
             assert_eq!(PageCursor::decode(bad), None, "{bad}");
         }
@@ -588,6 +687,7 @@ mod tests {
                 kind: ClauseKind::Priority(vec![1, 2]),
             }],
             now: 0,
+            sort: None,
         };
         let b = f.count_sql(Backend::Sqlite);
         assert!(b.sql.contains("t.requester_id = $1"), "{}", b.sql);

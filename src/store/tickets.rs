@@ -8,8 +8,11 @@ use crate::domain::model::Ticket;
 use crate::domain::time::Millis;
 
 pub use super::sql::DayColumn;
-use super::sql::{Page, PageCursor, TicketFilter, json_text, ticket_json};
+use super::sql::{
+    CursorValue, Page, PageCursor, SortMode, TicketFilter, json_text, sort_expr, ticket_json,
+};
 use super::{Backend, Store, StoreError, rows, search};
+use crate::domain::query::{Sort, SortKey};
 
 /// Reference-data ids a ticket row points at; the domain ticket carries names.
 #[derive(Debug, Clone, Copy)]
@@ -228,6 +231,7 @@ pub async fn page(
     filter: &TicketFilter,
     page: Page,
 ) -> Result<TicketPage, StoreError> {
+    let limit = page.limit;
     let b = filter.page_sql(page, store.backend());
     let mut tickets = match store.readers() {
         Some(readers) => rows::ticket_list(&readers.column(&b.sql, &b.params())?)?,
@@ -238,17 +242,58 @@ pub async fn page(
                 .try_get::<String, _>(0)?,
         )?,
     };
-    let next = if tickets.len() > page.limit as usize {
-        tickets.truncate(page.limit as usize);
-        tickets.last().map(|t| PageCursor {
-            mode: filter.sort_mode(),
-            updated_at: t.updated_at,
-            id: t.id,
-        })
+    let next = if tickets.len() > limit as usize {
+        tickets.truncate(limit as usize);
+        match tickets.last() {
+            Some(last) => Some(cursor_after(store, filter.sort_mode(), last).await?),
+            None => None,
+        }
     } else {
         None
     };
     Ok(TicketPage { tickets, next })
+}
+
+/// The cursor of the page after `last`: its sort value, read from the ticket where
+/// the ticket holds it, else with the very expression the page was ordered by.
+async fn cursor_after(
+    store: &Store,
+    mode: SortMode,
+    last: &Ticket,
+) -> Result<PageCursor, StoreError> {
+    let value = match mode {
+        SortMode::Updated
+        | SortMode::By(Sort {
+            key: SortKey::Updated,
+            ..
+        }) => CursorValue::Int(last.updated_at),
+        SortMode::By(Sort {
+            key: SortKey::Created,
+            ..
+        }) => CursorValue::Int(last.created_at),
+        SortMode::Newest
+        | SortMode::By(Sort {
+            key: SortKey::Key, ..
+        }) => CursorValue::Int(last.id),
+        SortMode::By(Sort { key, .. }) => {
+            let sql = format!(
+                "SELECT {} FROM tickets t WHERE t.id = $1",
+                sort_expr(key, store.backend())
+            );
+            let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(last.id);
+            let row = q.fetch_one(store.pool()).await?;
+            if key.is_text() {
+                CursorValue::Text(row.try_get(0)?)
+            } else {
+                CursorValue::Int(row.try_get(0)?)
+            }
+        }
+    };
+    Ok(PageCursor {
+        mode,
+        value,
+        id: last.id,
+    })
 }
 
 /// What the filter matches per day by `column` from `since`, for `days` days (0 where

@@ -84,6 +84,8 @@ actions! {
     /// Go to a ticket by key, also one the filter does not show.
     Jump = "jump", "go to a ticket by its key (also `:TKT-42`)", hint: None, palette: true;
     Mark = "mark", "mark for a bulk action", hint: None, palette: true;
+    SortNext = "sort_next", "sort by the next column", hint: None, palette: true;
+    SortReverse = "sort_reverse", "reverse the order of the list", hint: None, palette: true;
     Comment = "comment", "write a comment", hint: Some("comment"), palette: true;
     AssignMe = "assign_me", "assign to me", hint: Some("take"), palette: true;
     Assign = "assign", "assign to someone", hint: None, palette: true;

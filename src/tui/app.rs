@@ -34,6 +34,7 @@ mod dashboard;
 mod feed;
 mod mouse;
 mod seek;
+mod sort;
 
 pub struct App {
     /// What panes and overlays may read: who is looking, keys, theme, layout, time.
@@ -207,6 +208,7 @@ impl App {
                 if let Some(me) = &refs.me {
                     self.ctx.info.user = me.clone();
                 }
+                self.list.set_ranks(&refs);
                 self.ctx.refs = refs;
                 self.detail.measure(&self.ctx);
             }
@@ -441,6 +443,7 @@ impl App {
                 self.overlay = Some(Box::new(Seek::find(last.as_deref())));
                 Vec::new()
             }
+            Action::SortNext | Action::SortReverse => self.sort(action),
             Action::FindNext => self.find_again(true),
             Action::FindPrev => self.find_again(false),
             Action::ClearFilter => self.apply_query(String::new(), None),
@@ -515,6 +518,18 @@ impl App {
         let (list, cmds) = AttachmentList::new(key, files, &self.ctx);
         self.overlay = Some(Box::new(list));
         self.run(cmds)
+    }
+
+    /// Where the screen shows ticket text whose web addresses become links: the
+    /// detail, unless links are off or the dashboard has the main area.
+    pub fn link_area(&self) -> Option<ratatui::layout::Rect> {
+        if !self.ctx.settings.hyperlinks || self.dashboard.is_some() {
+            return None;
+        }
+        self.ctx
+            .layout
+            .detail
+            .map(super::layout::Layout::detail_text)
     }
 
     fn selected_key(&self) -> Option<String> {

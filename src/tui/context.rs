@@ -31,6 +31,8 @@ pub struct Settings {
     pub notify: Vec<String>,
     /// `[ui] mouse`, in a terminal that can report it.
     pub mouse: bool,
+    /// `[ui] hyperlinks`.
+    pub hyperlinks: bool,
 }
 
 impl Default for Settings {
@@ -45,6 +47,7 @@ impl Default for Settings {
             query_graphics: false,
             notify: Vec::new(),
             mouse: true,
+            hyperlinks: true,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod files;
 pub mod headless;
 pub mod keymap;
 pub mod layout;
+pub mod links;
 pub mod mouse;
 pub mod overlays;
 pub mod panes;
@@ -63,6 +64,7 @@ pub fn settings(loaded: &Loaded) -> Result<Settings, KeymapError> {
         query_graphics: loaded.config.ui.images == ImagePreview::Auto && graphics_likely(),
         notify: loaded.config.ui.notify.clone(),
         mouse: loaded.config.ui.mouse && mouse::terminal_reports_mouse(),
+        hyperlinks: loaded.config.ui.hyperlinks,
     })
 }
 
@@ -123,7 +125,8 @@ pub async fn run(
             break;
         }
         if app.dirty {
-            term.draw(|frame| render::draw(frame, &app))?;
+            let links = app.link_area();
+            term.draw_linked(|frame| render::draw(frame, &app), links)?;
             app.dirty = false;
         }
         effects = tokio::select! {

@@ -48,6 +48,25 @@ impl Term {
         self.terminal.draw(draw).map(|_| ())
     }
 
+    /// Draws, then makes the web addresses shown in `links` (an area of the screen)
+    /// OSC 8 hyperlinks.
+    pub fn draw_linked(
+        &mut self,
+        draw: impl FnOnce(&mut ratatui::Frame),
+        links: Option<ratatui::layout::Rect>,
+    ) -> std::io::Result<()> {
+        let frame = self.terminal.draw(draw)?;
+        let Some(area) = links else {
+            return Ok(());
+        };
+        let found = super::links::find(frame.buffer, area);
+        if found.is_empty() {
+            return Ok(());
+        }
+        let buffer = frame.buffer.clone();
+        super::links::write(self.terminal.backend_mut(), &buffer, &found)
+    }
+
     /// OSC 52: the terminal (even at the far end of SSH) puts it on the clipboard.
     pub fn copy(&mut self, text: &str) {
         let encoded = base64::engine::general_purpose::STANDARD.encode(text);

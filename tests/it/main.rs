@@ -25,6 +25,7 @@ mod compat_service_requests;
 mod compat_tracking;
 mod conflicts;
 mod generate;
+mod list_sort;
 mod notify_webhooks;
 mod pages_browser;
 mod pages_http;

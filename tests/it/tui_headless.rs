@@ -241,6 +241,95 @@ async fn search_the_loaded_list_as_you_type_then_n_and_shift_n() {
     assert_eq!(selected(&h), start_at);
 }
 
+/// The keys of every ticket `q` lists, in the desk's order.
+async fn desk_order(demo: &Demo, q: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = demo
+            .desk
+            .list_tickets(q, Some(200), cursor.as_deref())
+            .await
+            .expect("list");
+        keys.extend(page.tickets.into_iter().map(|t| t.key));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return keys,
+        }
+    }
+}
+
+fn list_keys(h: &Headless) -> Vec<String> {
+    h.app.list.rows.rows.iter().map(|r| r.key.clone()).collect()
+}
+
+#[tokio::test]
+async fn s_cycles_the_sort_column_o_flips_it_and_the_list_is_in_the_desks_order() {
+    use desk::domain::query::{Sort, SortKey};
+    let demo = demo().await;
+    let mut h = start(&demo, WIDE).await;
+    assert!(h.screen().contains("Upd▼"), "the default order is shown");
+    // Every column in turn, each its natural way and then reversed; the demo desk is
+    // loaded whole, so the rows are sorted where they are, in the store's order.
+    let mut key = SortKey::Updated;
+    for _ in 0..SortKey::ALL.len() {
+        for flip in [false, true] {
+            h.press(if flip { "O" } else { "S" }).await;
+            let sort = if flip {
+                key.natural().reversed()
+            } else {
+                key = key.next();
+                key.natural()
+            };
+            assert_eq!(h.app.list.order(), sort);
+            let q = h.app.list.query.clone();
+            if sort == Sort::DEFAULT {
+                assert_eq!(q, "", "the default order needs no term");
+            } else {
+                assert_eq!(q, format!("sort:{sort}"));
+            }
+            assert_eq!(list_keys(&h), desk_order(&demo, &q).await, "{q}");
+            let screen = h.screen();
+            assert!(
+                screen.contains(&format!("sorted {}", sort.describe())),
+                "{screen}"
+            );
+        }
+    }
+    // The sort goes with the filter, and the header says which column and which way.
+    h.press("S").await; // back at priority, most urgent first
+    filter(&mut h, "status:open,pending sort:-priority").await;
+    assert!(h.screen().contains("Priorit▼"), "{}", h.screen());
+    assert_eq!(
+        list_keys(&h),
+        desk_order(&demo, "status:open,pending sort:-priority").await
+    );
+    h.press("O").await;
+    assert_eq!(h.app.list.query, "status:open,pending sort:priority");
+    assert!(h.screen().contains("Priorit▲"), "{}", h.screen());
+
+    // A desk bigger than one page: the first page comes again in the new order, and
+    // the rest follow it page by page.
+    for i in 0..250 {
+        demo.desk
+            .create_ticket(desk::domain::requests::NewTicket {
+                title: format!("Bulk ticket {i:03}"),
+                description: "filed to make the list longer than a page".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("file");
+    }
+    filter(&mut h, "").await;
+    assert!(h.app.list.rows.has_more());
+    for _ in 0..5 {
+        h.press("S").await; // title
+    }
+    assert_eq!(h.app.list.query, "sort:title");
+    h.press("G").await;
+    assert_eq!(list_keys(&h), desk_order(&demo, "sort:title").await);
+}
+
 #[tokio::test]
 async fn jump_to_a_ticket_in_the_list_or_outside_the_filter_and_back() {
     let demo = demo().await;

@@ -304,6 +304,10 @@ fn view() -> TicketView {
 }
 
 fn app(size: (u16, u16), colour: bool) -> App {
+    themed(size, Theme::new(colour))
+}
+
+fn themed(size: (u16, u16), theme: Theme) -> App {
     let info = DeskInfo {
         location: "http://desk.example.com:7420".into(),
         online: true,
@@ -321,7 +325,7 @@ fn app(size: (u16, u16), colour: bool) -> App {
                 query: "priority:critical,high".into(),
             },
         ],
-        theme: Theme::new(colour),
+        theme,
         ..Settings::default()
     };
     let mut app = App::new(info, settings, Drafts::in_memory(), NOW);
@@ -457,6 +461,90 @@ fn list_and_detail() {
         })
         .expect("selected row");
     assert!(buffer[(5, row)].modifier.contains(Modifier::REVERSED));
+}
+
+/// The styles of a screen, one line per run of cells styled alike: what a theme
+/// changes, where the text snapshots cannot see it.
+fn styles(buffer: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    let area = buffer.area;
+    for y in 0..area.height {
+        let mut x = 0;
+        while x < area.width {
+            let style = |x| {
+                let c = &buffer[(x, y)];
+                (c.fg, c.bg, c.modifier)
+            };
+            let here = style(x);
+            let start = x;
+            let mut text = String::new();
+            while x < area.width && style(x) == here {
+                text.push_str(buffer[(x, y)].symbol());
+                x += 1;
+            }
+            if here != (Color::Reset, Color::Reset, Modifier::empty()) {
+                out.push_str(&format!(
+                    "{y:>2}:{start:<3} {:?} {:?} {:?} {:?}\n",
+                    here.0,
+                    here.1,
+                    here.2,
+                    text.trim_end()
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_theme_shows_the_same_screen_in_its_own_styles() {
+    use desk::config::ThemeName;
+    let dark_text = screen_text(&render(&themed((80, 24), Theme::named(ThemeName::Dark))));
+    for (name, theme) in [
+        ("dark", ThemeName::Dark),
+        ("light", ThemeName::Light),
+        ("high_contrast", ThemeName::HighContrast),
+        ("mono", ThemeName::Mono),
+    ] {
+        let mut app = themed((80, 24), Theme::named(theme));
+        // An internal note and a breach on screen, besides the list's own styles.
+        open_detail(&mut app);
+        let buffer = render(&app);
+        let list = render(&themed((80, 24), Theme::named(theme)));
+        assert_eq!(
+            screen_text(&list),
+            dark_text,
+            "{name}: a theme changes only styles"
+        );
+        insta::assert_snapshot!(
+            format!("theme_{name}_80x24"),
+            format!("{}\n{}", styles(&list), styles(&buffer))
+        );
+        let fgs: Vec<Color> = buffer.content().iter().map(|c| c.fg).collect();
+        let mods = || buffer.content().iter().map(|c| c.modifier);
+        match theme {
+            // Yellow and cyan text vanish on a white background.
+            ThemeName::Light => assert!(
+                !fgs.iter()
+                    .any(|c| matches!(c, Color::Yellow | Color::Cyan | Color::LightYellow)),
+                "light: no yellow or cyan"
+            ),
+            ThemeName::HighContrast => {
+                assert!(
+                    !mods().any(|m| m.contains(Modifier::DIM)),
+                    "high contrast: nothing dim"
+                );
+                assert!(
+                    list.content()
+                        .iter()
+                        .any(|c| c.modifier.contains(Modifier::REVERSED | Modifier::BOLD)),
+                    "high contrast: the selection is bold too"
+                );
+            }
+            ThemeName::Mono => assert!(fgs.iter().all(|c| *c == Color::Reset), "mono: no colour"),
+            _ => assert!(fgs.contains(&Color::Cyan), "dark: cyan accents"),
+        }
+    }
 }
 
 #[test]

@@ -53,6 +53,7 @@ fn kind_matches(kind: &TermKind, ticket: &Ticket, ctx: &EvalContext) -> bool {
         TermKind::Text(text) => {
             text_matches(text, &ticket.title) || text_matches(text, &ticket.description)
         }
+        TermKind::Sort(_) => true,
     }
 }
 

@@ -16,9 +16,11 @@
 mod eval;
 mod parse;
 mod print;
+mod sort;
 
 pub use eval::EvalContext;
 pub use parse::{MAX_TERMS, ParseError, check_shape, parse};
+pub use sort::{Sort, SortKey};
 
 use super::time::Millis;
 
@@ -72,6 +74,9 @@ pub enum TermKind {
     /// A bare word or a quoted phrase, matched case-insensitively in title, description
     /// and (in the store) comments.
     Text(String),
+    /// `sort:-priority`: the order of the list, not a restriction (matches every
+    /// ticket). At most one per query, never negated.
+    Sort(Sort),
 }
 
 /// Fields that take a list of values. Values are kept as written (trimmed); their

@@ -6,14 +6,16 @@
 
 use std::fmt;
 
-use super::{AgeUnit, Cmp, Field, Query, SlaState, Term, TermKind, TimeField, TimeValue};
+use super::{
+    AgeUnit, Cmp, Field, Query, SlaState, Sort, SortKey, Term, TermKind, TimeField, TimeValue,
+};
 
 /// Ages above this are rejected: 100 000 weeks is ~1900 years, far beyond any ticket,
 /// and keeps `amount * unit` comfortably inside `i64` milliseconds.
 pub(super) const MAX_AGE: i64 = 100_000;
 
 /// Every field name the language knows, in the order error messages list them.
-const FIELD_NAMES: [&str; 10] = [
+const FIELD_NAMES: [&str; 11] = [
     "status",
     "priority",
     "category",
@@ -24,6 +26,7 @@ const FIELD_NAMES: [&str; 10] = [
     "sla",
     "created",
     "updated",
+    "sort",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +82,7 @@ enum FieldKind {
     Filter(Field),
     Time(TimeField),
     Sla,
+    Sort,
 }
 
 fn lookup_field(lowercase_name: &str) -> Option<FieldKind> {
@@ -87,6 +91,7 @@ fn lookup_field(lowercase_name: &str) -> Option<FieldKind> {
     }
     match lowercase_name {
         "sla" => Some(FieldKind::Sla),
+        "sort" => Some(FieldKind::Sort),
         "created" => Some(FieldKind::Time(TimeField::Created)),
         "updated" => Some(FieldKind::Time(TimeField::Updated)),
         _ => None,
@@ -148,10 +153,23 @@ impl Parser {
     }
 
     fn query(&mut self) -> Result<Query, ParseError> {
-        let mut terms = Vec::new();
+        let mut terms: Vec<Term> = Vec::new();
         self.skip_whitespace();
         while self.peek().is_some() {
-            terms.push(self.term()?);
+            let start = self.column();
+            let term = self.term()?;
+            if let TermKind::Sort(_) = term.kind {
+                if term.negated {
+                    return self.error(
+                        start,
+                        "a sort cannot be negated (`sort:-FIELD` sorts in descending order)",
+                    );
+                }
+                if terms.iter().any(|t| matches!(t.kind, TermKind::Sort(_))) {
+                    return self.error(start, "only one `sort:` per query");
+                }
+            }
+            terms.push(term);
             self.skip_whitespace();
         }
         Ok(Query { terms })
@@ -213,6 +231,7 @@ impl Parser {
             FieldKind::Filter(field) => self.filter_term(field, term_start),
             FieldKind::Time(field) => self.time_term(field, written),
             FieldKind::Sla => self.sla_term(),
+            FieldKind::Sort => self.sort_term(),
         }
     }
 
@@ -403,6 +422,27 @@ impl Parser {
             }
         };
         Ok(TermKind::Sla(state))
+    }
+
+    fn sort_term(&mut self) -> Result<TermKind, ParseError> {
+        let (word, column) = self.word();
+        let (descending, name) = match word.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, word.as_str()),
+        };
+        match SortKey::from_name(name) {
+            Some(key) => Ok(TermKind::Sort(Sort { key, descending })),
+            None => {
+                let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.name()).collect();
+                self.error(
+                    column,
+                    format!(
+                        "cannot sort by `{word}` (expected one of {}, `-` first for descending)",
+                        names.join(", ")
+                    ),
+                )
+            }
+        }
     }
 
     fn phrase(&mut self) -> Result<TermKind, ParseError> {
@@ -781,17 +821,17 @@ mod tests {
             (
                 "status:open prio:high",
                 13,
-                "unknown field `prio` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated); did you mean `priority`?",
+                "unknown field `prio` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, sort); did you mean `priority`?",
             ),
             (
                 "stauts:open",
                 1,
-                "unknown field `stauts` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated); did you mean `status`?",
+                "unknown field `stauts` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, sort); did you mean `status`?",
             ),
             (
                 "zzz:open",
                 1,
-                "unknown field `zzz` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated)",
+                "unknown field `zzz` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, sort)",
             ),
             ("priority:", 10, "missing value after `priority:`"),
             ("Priority: high", 10, "missing value after `Priority:`"),
@@ -933,7 +973,7 @@ mod tests {
             (
                 "日本 stauts:x",
                 4,
-                "unknown field `stauts` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated); did you mean `status`?",
+                "unknown field `stauts` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, sort); did you mean `status`?",
             ),
         ];
         for (input, column, message) in cases {
@@ -944,6 +984,37 @@ mod tests {
                 "{input}"
             );
         }
+    }
+
+    #[test]
+    fn sorts_name_a_column_and_a_direction_once() {
+        let sort = |key, descending| TermKind::Sort(Sort { key, descending });
+        assert_eq!(one("sort:-priority").kind, sort(SortKey::Priority, true));
+        assert_eq!(one("SORT:Sla").kind, sort(SortKey::Sla, false));
+        let q = parse("status:open sort:updated").unwrap();
+        assert_eq!(
+            q.sort(),
+            Some(Sort {
+                key: SortKey::Updated,
+                descending: false
+            })
+        );
+        assert_eq!(q.to_string(), "status:open sort:updated");
+        let e = err("status:open sort:colour");
+        assert_eq!(e.column, 18);
+        assert!(
+            e.message.contains("cannot sort by `colour`"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("priority"),
+            "lists the columns: {}",
+            e.message
+        );
+        assert_eq!(err("sort:key -sort:title").column, 10);
+        assert!(err("-sort:title").message.contains("cannot be negated"));
+        assert!(err("sort:key sort:title").message.contains("only one"));
     }
 
     #[test]

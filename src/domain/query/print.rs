@@ -56,6 +56,9 @@ fn write_term(out: &mut String, term: &Term) {
             out.push_str(state.name());
         }
         TermKind::Text(text) => write_maybe_quoted(out, text, text_needs_quotes(text)),
+        TermKind::Sort(sort) => {
+            let _ = write!(out, "sort:{sort}");
+        }
     }
 }
 
@@ -102,7 +105,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::super::parse::MAX_AGE;
-    use super::super::{AgeUnit, Cmp, Field, SlaState, TimeField};
+    use super::super::{AgeUnit, Cmp, Field, SlaState, Sort, SortKey, TimeField};
     use super::*;
     use crate::domain::query::parse;
 
@@ -301,7 +304,13 @@ mod tests {
 
     fn query() -> impl Strategy<Value = Query> {
         let term = (any::<bool>(), term_kind()).prop_map(|(negated, kind)| Term { negated, kind });
-        prop::collection::vec(term, 0..6).prop_map(|terms| Query { terms })
+        let sort = prop::option::of(
+            (prop::sample::select(SortKey::ALL.to_vec()), any::<bool>())
+                .prop_map(|(key, descending)| Sort { key, descending }),
+        );
+        // A sort is never negated and comes at most once.
+        (prop::collection::vec(term, 0..6), sort)
+            .prop_map(|(terms, sort)| Query { terms }.with_sort(sort))
     }
 
     /// Strings that are mostly query-shaped, so the parser gets past the first term.

@@ -14,7 +14,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::client::DeskError;
 use crate::config::View;
 use crate::domain::model::{StatusClass, Ticket};
-use crate::domain::query::{self, Query, TermKind};
+use crate::domain::query::{self, Query, Sort, SortKey, TermKind};
 use crate::domain::requests::TicketList;
 use crate::domain::time::humanize;
 use crate::present::{SlaState, sla_short};
@@ -28,7 +28,7 @@ use crate::tui::status::Status;
 use crate::tui::theme::Theme;
 use crate::tui::undo::{self, Reverse};
 
-use super::rows::{Order, Row, Rows};
+use super::rows::{Ranks, Row, Rows};
 
 /// A page of the list; `G` asks for bigger ones to get to the end sooner.
 pub const PAGE: u32 = 200;
@@ -66,18 +66,59 @@ impl ListPane {
     /// ([`ListPane::keep_marks_in_view`]).
     pub fn set_query(&mut self, query: String, view: Option<usize>) -> Vec<Effect> {
         self.view = view;
-        let order = match query::parse(&query) {
-            Ok(q) if has_text(&q) => Order::Created,
-            _ => Order::Updated,
-        };
+        let order = order_of(&query);
         self.query = query;
         self.epoch += 1;
         let marked = std::mem::take(&mut self.rows.marked);
-        self.rows = Rows::new(order);
+        self.rows = Rows::new(order, self.rows.ranks.clone());
         self.rows.marked = marked;
         self.page_in_flight = false;
         self.to_bottom = false;
         self.reload()
+    }
+
+    /// How priorities and statuses rank, from the desk's reference data.
+    pub fn set_ranks(&mut self, refs: &Reference) {
+        let ranks = Ranks {
+            priorities: refs
+                .priorities
+                .iter()
+                .map(|p| (p.name.to_lowercase(), p.rank))
+                .collect(),
+            statuses: refs
+                .statuses
+                .iter()
+                .map(|s| (s.key.clone(), s.position))
+                .collect(),
+        };
+        self.rows.ranks = ranks;
+    }
+
+    /// The order the list is in.
+    pub fn order(&self) -> Sort {
+        self.rows.order
+    }
+
+    /// Orders the list by `sort`: the filter's `sort:` term changes (so a saved view,
+    /// the CLI and the API can say the same), and the loaded rows are sorted at once
+    /// when they are all there, else the first page comes again in the new order.
+    pub fn sort_by(&mut self, sort: Sort) -> Vec<Effect> {
+        let Ok(parsed) = query::parse(&self.query) else {
+            return Vec::new();
+        };
+        let implied = order_of(&parsed.clone().with_sort(None).to_string());
+        let query = parsed
+            .with_sort((sort != implied).then_some(sort))
+            .to_string();
+        if self.rows.loaded && !self.rows.has_more() && !self.page_in_flight {
+            // Same tickets, another order: the epoch stays, so answers on their way
+            // (a refresh) still apply.
+            self.query = query;
+            self.rows.sort_loaded(sort);
+            return Vec::new();
+        }
+        let view = self.view;
+        self.set_query(query, view)
     }
 
     /// The first page and the count, again.
@@ -439,8 +480,19 @@ impl ListPane {
         let visible = &rows.rows[start..end];
         let key_width = u16::try_from(rows.key_width.max(6)).unwrap_or(u16::MAX);
         let cols = columns(inner.width, key_width);
-        let header =
-            TableRow::new(cols.iter().map(|(c, _)| Cell::from(c.header()))).style(theme.header());
+        let order = rows.order;
+        let header = TableRow::new(cols.iter().map(|&(c, width)| {
+            // The sorted column says so, and which way.
+            match c.sort_key() {
+                Some(key) if key == order.key => {
+                    let arrow = if order.descending { '▼' } else { '▲' };
+                    let name: String = c.header().chars().take(usize::from(width) - 1).collect();
+                    Cell::from(format!("{name}{arrow}"))
+                }
+                _ => Cell::from(c.header()),
+            }
+        }))
+        .style(theme.header());
         let table_rows = visible.iter().enumerate().map(|(i, row)| {
             let cells = cols
                 .iter()
@@ -526,6 +578,20 @@ enum Column {
 }
 
 impl Column {
+    fn sort_key(self) -> Option<SortKey> {
+        Some(match self {
+            Column::Marks => return None,
+            Column::Key => SortKey::Key,
+            Column::Priority => SortKey::Priority,
+            Column::Status => SortKey::Status,
+            Column::Title => SortKey::Title,
+            Column::Assignee => SortKey::Assignee,
+            Column::Requester => SortKey::Requester,
+            Column::Sla => SortKey::Sla,
+            Column::Updated => SortKey::Updated,
+        })
+    }
+
     fn header(self) -> &'static str {
         match self {
             Column::Marks => "",
@@ -607,7 +673,22 @@ fn sla_cell(row: &Row, now: i64, theme: &Theme) -> (String, Style) {
     (sla_short(state), style)
 }
 
-/// Free text in a query orders the list by creation (the store's order for searches).
+/// The store's order for `query`: its `sort:` term, else newest first for a text
+/// search, else the most recently updated first.
+fn order_of(query: &str) -> Sort {
+    match query::parse(query) {
+        Ok(q) => q.sort().unwrap_or(if has_text(&q) {
+            Sort {
+                key: SortKey::Key,
+                descending: true,
+            }
+        } else {
+            Sort::DEFAULT
+        }),
+        Err(_) => Sort::DEFAULT,
+    }
+}
+
 fn has_text(q: &Query) -> bool {
     q.terms.iter().any(|t| {
         !t.negated && matches!(&t.kind, TermKind::Text(s) if s.chars().any(char::is_alphanumeric))

@@ -2,12 +2,13 @@
 //! page at a time, as the user scrolls toward them), the selection and scroll position,
 //! marks, and which tickets changed since the user last looked.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use unicode_width::UnicodeWidthStr;
 
 use crate::domain::model::{StatusClass, Ticket};
+use crate::domain::query::{Sort, SortKey};
 use crate::domain::sla;
 use crate::domain::time::Millis;
 
@@ -91,22 +92,51 @@ impl Row {
     }
 }
 
-/// How the list is ordered: the store's order for the query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Order {
-    /// Most recently updated first (every query without text).
-    #[default]
-    Updated,
-    /// Newest first (queries with free text).
-    Created,
+/// What the list needs to order rows the way the store does: the ranks of priorities
+/// and the workflow's positions of statuses (from the desk's reference data).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ranks {
+    /// Lowercased priority name → rank (1 is the most urgent).
+    pub priorities: HashMap<String, i64>,
+    pub statuses: HashMap<String, i64>,
 }
 
-impl Order {
-    fn sort_key(self, row: &Row) -> (Millis, i64) {
-        match self {
-            Order::Updated => (row.updated_at, row.id),
-            Order::Created => (row.created_at, row.id),
-        }
+/// A row's value for a sort, compared as the store compares its `sort_expr`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SortValue {
+    Int(i64),
+    Text(String),
+}
+
+impl Ranks {
+    /// The row's place under `key`, ties broken by id as the store breaks them.
+    pub fn value(&self, key: SortKey, row: &Row) -> (SortValue, i64) {
+        let value = match key {
+            SortKey::Updated => SortValue::Int(row.updated_at),
+            SortKey::Created => SortValue::Int(row.created_at),
+            SortKey::Key => SortValue::Int(row.id),
+            SortKey::Priority => SortValue::Int(
+                -self
+                    .priorities
+                    .get(&row.priority.to_lowercase())
+                    .copied()
+                    .unwrap_or(0),
+            ),
+            SortKey::Status => {
+                SortValue::Int(self.statuses.get(&*row.status).copied().unwrap_or(0))
+            }
+            // Close to the store's breach time: stopped clocks go last.
+            SortKey::Sla => SortValue::Int(match (row.status_class, row.paused) {
+                (StatusClass::Done, _) | (_, true) => i64::MAX,
+                _ => row.due.unwrap_or(i64::MAX),
+            }),
+            SortKey::Title => SortValue::Text(row.title.to_lowercase()),
+            SortKey::Assignee => {
+                SortValue::Text(row.assignee.as_deref().unwrap_or("").to_lowercase())
+            }
+            SortKey::Requester => SortValue::Text(row.requester.to_lowercase()),
+        };
+        (value, row.id)
     }
 }
 
@@ -119,7 +149,9 @@ pub struct Rows {
     pub next_cursor: Option<String>,
     /// The first page has arrived (before that the list says "loading").
     pub loaded: bool,
-    pub order: Order,
+    /// The store's order for the query.
+    pub order: Sort,
+    pub ranks: Ranks,
     pub selected: usize,
     /// The first row on screen.
     pub offset: usize,
@@ -134,11 +166,26 @@ pub struct Rows {
 }
 
 impl Rows {
-    pub fn new(order: Order) -> Rows {
+    pub fn new(order: Sort, ranks: Ranks) -> Rows {
         Rows {
             order,
+            ranks,
             ..Rows::default()
         }
+    }
+
+    /// Orders the loaded rows by `order` (they are all loaded, or the next pages
+    /// would not follow on), keeping the selection on the same ticket.
+    pub fn sort_loaded(&mut self, order: Sort) {
+        let selected_key = self.selected_row().map(|r| r.key.clone());
+        self.order = order;
+        let ranks = &self.ranks;
+        self.rows.sort_by_cached_key(|r| ranks.value(order.key, r));
+        if order.descending {
+            self.rows.reverse();
+        }
+        self.offset = 0;
+        self.reselect(selected_key.as_deref());
     }
 
     /// The next row after `from` (before it when `!forward`), wrapping, whose key,
@@ -220,11 +267,19 @@ impl Rows {
         self.rows
             .retain(|r| !gone.contains(r.key.as_str()) && !updated.contains(&r.id));
         self.ids = self.rows.iter().map(|r| r.id).collect();
+        let (sort, ranks) = (self.order, &self.ranks);
         for ticket in matching {
             let row = Row::of(ticket, &mut self.strings);
-            let key = self.order.sort_key(&row);
-            // Rows are in descending order; find the first one that sorts after.
-            let at = self.rows.partition_point(|r| self.order.sort_key(r) > key);
+            let key = ranks.value(sort.key, &row);
+            // Find the first row that sorts after it.
+            let at = self.rows.partition_point(|r| {
+                let other = ranks.value(sort.key, r);
+                if sort.descending {
+                    other > key
+                } else {
+                    other < key
+                }
+            });
             // Past the loaded end while more pages wait: that page will bring it.
             if at == self.rows.len() && self.has_more() {
                 continue;
@@ -373,7 +428,7 @@ mod tests {
 
     #[test]
     fn the_key_column_is_as_wide_as_the_widest_key_loaded() {
-        let mut rows = Rows::new(Order::Updated);
+        let mut rows = Rows::new(Sort::DEFAULT, Ranks::default());
         rows.append(&[ticket(100_000, 30), ticket(99_999, 20)], None);
         assert_eq!(rows.key_width, "TKT-100000".len());
         rows.merge(&[ticket(7, 40)], &["TKT-100000".into()]);
@@ -382,7 +437,7 @@ mod tests {
 
     #[test]
     fn while_marking_the_selected_row_stays_where_it_is_on_screen() {
-        let mut rows = Rows::new(Order::Updated);
+        let mut rows = Rows::new(Sort::DEFAULT, Ranks::default());
         rows.append(&[ticket(3, 30), ticket(2, 20), ticket(1, 10)], None);
         rows.select(1, 10);
         rows.toggle_mark();
@@ -394,7 +449,7 @@ mod tests {
 
     #[test]
     fn a_merge_puts_changes_in_order_drops_the_gone_and_keeps_the_selection() {
-        let mut rows = Rows::new(Order::Updated);
+        let mut rows = Rows::new(Sort::DEFAULT, Ranks::default());
         rows.append(&[ticket(3, 30), ticket(2, 20), ticket(1, 10)], None);
         rows.select(1, 10);
         rows.merge(&[ticket(1, 40), ticket(4, 25)], &["TKT-3".into()]);
@@ -406,7 +461,7 @@ mod tests {
 
     #[test]
     fn a_change_past_the_loaded_end_waits_for_its_page() {
-        let mut rows = Rows::new(Order::Updated);
+        let mut rows = Rows::new(Sort::DEFAULT, Ranks::default());
         rows.append(&[ticket(3, 30), ticket(2, 20)], Some("more".into()));
         rows.merge(&[ticket(9, 5)], &[]);
         assert_eq!(keys(&rows), ["TKT-3", "TKT-2"]);
@@ -417,7 +472,7 @@ mod tests {
 
     #[test]
     fn marks_are_the_targets_in_list_order_and_strings_are_shared() {
-        let mut rows = Rows::new(Order::Updated);
+        let mut rows = Rows::new(Sort::DEFAULT, Ranks::default());
         rows.append(&[ticket(3, 30), ticket(2, 20), ticket(1, 10)], None);
         assert_eq!(rows.targets(), ["TKT-3"]);
         rows.select(2, 10);
@@ -431,7 +486,7 @@ mod tests {
 
     #[test]
     fn moving_keeps_the_selection_on_screen() {
-        let mut rows = Rows::new(Order::Updated);
+        let mut rows = Rows::new(Sort::DEFAULT, Ranks::default());
         let many: Vec<Ticket> = (1..=50).rev().map(|i| ticket(i, i)).collect();
         rows.append(&many, None);
         rows.move_by(15, 10);
