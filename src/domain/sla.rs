@@ -110,6 +110,37 @@ pub fn is_breached(ticket: &Ticket, now: Millis) -> bool {
     ticket.status_class != StatusClass::Done && target_missed(ticket, now)
 }
 
+/// When the ticket is (or was) past its SLA, as the store's `sla_breach_at` column
+/// (migration 3) has it: `None` for a done ticket and for a clock that stopped in time,
+/// 0 for a breach that no longer depends on the time (answered late, or stopped after a
+/// due time had passed), else the earliest due time still running. "Breached at T" is
+/// `breach_at < T`; `due:` terms compare it.
+pub fn breach_at(ticket: &Ticket) -> Option<Millis> {
+    if ticket.status_class == StatusClass::Done {
+        return None;
+    }
+    let clock = &ticket.sla;
+    if let (Some(first), Some(due)) = (ticket.first_response_at, clock.response_due_at)
+        && first > due
+    {
+        return Some(0);
+    }
+    let next = match (ticket.first_response_at, clock.response_due_at) {
+        (None, Some(response))
+            if clock
+                .resolution_due_at
+                .is_none_or(|resolution| response < resolution) =>
+        {
+            Some(response)
+        }
+        _ => clock.resolution_due_at,
+    };
+    match clock.paused_at {
+        None => next,
+        Some(paused) => next.filter(|due| *due < paused).map(|_| 0),
+    }
+}
+
 /// Records in the ticket whether it is breached as of `now`, for readers that only see
 /// its JSON.
 pub fn stamp(ticket: &mut Ticket, now: Millis) {

@@ -119,7 +119,7 @@ impl Service {
                     ),
                 },
                 TermKind::Time { field, cmp, value } => {
-                    let (cmp, at) = value.bound(*cmp, now);
+                    let (cmp, at) = field.bound(*value, *cmp, now);
                     ClauseKind::Time {
                         field: *field,
                         cmp,

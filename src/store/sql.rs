@@ -607,6 +607,8 @@ impl TicketFilter {
                 let column = match field {
                     TimeField::Created => "t.created_at",
                     TimeField::Updated => "t.updated_at",
+                    TimeField::Resolved => "t.resolved_at",
+                    TimeField::Due => "t.sla_breach_at",
                 };
                 b.push(&format!("{column} {} ", cmp.symbol())).int(*at);
             }
@@ -618,7 +620,19 @@ impl TicketFilter {
             ClauseKind::Sla(SlaState::Breached) => {
                 b.push("t.sla_breach_at < ").int(self.now);
             }
-            ClauseKind::Sla(_) => {
+            // `sla::target_missed`: answered late, or past a due time as of when the
+            // clock stopped (or now, while it runs).
+            ClauseKind::Sla(SlaState::Missed) => {
+                b.push(
+                    "t.first_response_at > t.response_due_at \
+                     OR (t.first_response_at IS NULL AND t.response_due_at < COALESCE(t.sla_paused_at, ",
+                )
+                .int(self.now)
+                .push(")) OR t.resolution_due_at < COALESCE(t.sla_paused_at, ")
+                .int(self.now)
+                .push(")");
+            }
+            ClauseKind::Sla(SlaState::Ok) => {
                 b.push("t.sla_breach_at IS NULL OR t.sla_breach_at >= ")
                     .int(self.now);
             }

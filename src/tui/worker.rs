@@ -102,15 +102,27 @@ async fn dashboard(
             None => desk.count_tickets(&w.query).await,
         }
     }));
-    let (counts, series) = tokio::join!(counts, desk.stats_series(&ask.query, ask.days));
+    // The oldest of a number's tickets: the first of its query in the order that
+    // puts the longest wait first.
+    let oldest = futures_util::future::join_all(wanted.iter().map(|w| async {
+        let Some(how) = w.oldest else {
+            return Ok(None);
+        };
+        let q = format!("{} {}", w.query, how.sort());
+        let page = desk.list_tickets(&q, Some(1), None).await?;
+        Ok::<_, crate::client::DeskError>(page.tickets.first().map(|t| how.since(t)))
+    }));
+    let (counts, oldest, series) =
+        tokio::join!(counts, oldest, desk.stats_series(&ask.query, ask.days));
     let mut items = Vec::with_capacity(wanted.len());
-    for (w, count) in wanted.into_iter().zip(counts) {
+    for ((w, count), oldest) in wanted.into_iter().zip(counts).zip(oldest) {
         items.push((
             w.section,
             Item {
                 label: w.label,
                 count: count?,
                 query: w.query,
+                oldest: oldest?,
             },
         ));
     }

@@ -452,12 +452,13 @@ impl Fixture {
         let max_id = tickets.iter().map(|t| t.id).max().unwrap();
         let now = time::now();
         let mut times = Vec::new();
-        for field in ["created", "updated"] {
+        for field in ["created", "updated", "resolved", "due"] {
             for cmp in ["<", "<=", ">", ">="] {
                 for age in ["30m", "5h", "1d", "3d", "8d", "2w"] {
                     times.push(format!("{field}:{cmp}{age}"));
                 }
-                for ago in [0, DAY, 5 * DAY, 20 * DAY] {
+                // `due:` looks ahead as well as back.
+                for ago in [-5 * DAY, -DAY, 0, DAY, 5 * DAY, 20 * DAY] {
                     times.push(format!("{field}:{cmp}{}", day(now - ago)));
                 }
             }
@@ -666,6 +667,16 @@ fn handpicked(v: &Vocab) -> Vec<String> {
         "-sla:breached",
         "-sla:ok",
         "-sla:paused",
+        "sla:missed",
+        "-sla:missed",
+        "sla:missed status:done",
+        "sla:ok due:<1h",
+        "sla:ok due:<1d",
+        "due:>1d",
+        "-due:<5h",
+        "resolved:<8d",
+        "resolved:<2w sla:missed",
+        "-resolved:>3d",
         "gizmo",
         "sprocket",
         "status:open priority:high,critical",
@@ -770,7 +781,7 @@ fn the_sql_filter_agrees_with_the_evaluator_on_random_queries() {
         values(v.tags.clone()).prop_map(|x| format!("tag:{x}")),
         values(v.keys.clone()).prop_map(|x| format!("key:{x}")),
         proptest::sample::select(v.times.clone()),
-        proptest::sample::select(vec!["sla:breached", "sla:ok", "sla:paused"])
+        proptest::sample::select(vec!["sla:breached", "sla:ok", "sla:paused", "sla:missed"])
             .prop_map(String::from),
         proptest::sample::select(v.words.clone()),
         proptest::sample::select(v.phrases.clone()).prop_map(|p| format!("\"{p}\"")),

@@ -1449,6 +1449,45 @@ async fn the_dashboard_counts_the_filter_and_enter_lists_a_number() {
         "{:?}",
         figures.items
     );
+    // The SLA: due within the hour is its own number, and the met rate over the period
+    // is what resolved in it less what missed a target.
+    let count = |label: &str| {
+        figures
+            .items
+            .iter()
+            .find(|(_, i)| i.label == label)
+            .map(|(_, i)| i.count)
+            .unwrap_or_else(|| panic!("no {label}"))
+    };
+    let resolved = count("resolved, last 30 days");
+    let late = count("of them late");
+    assert!(resolved > 0, "the demo resolved something this month");
+    let rate = format!(
+        "{:.0}% ({} of {resolved})",
+        (resolved - late) as f64 * 100.0 / resolved as f64,
+        resolved - late
+    );
+    assert!(screen.contains(&rate), "{rate}\n{screen}");
+    let _ = count("due within the hour");
+    // The approval waiting longest, and how long.
+    let waiting = figures
+        .items
+        .iter()
+        .find(|(_, i)| i.label == "awaiting approval")
+        .map(|(_, i)| i.clone())
+        .expect("approvals");
+    let longest = demo
+        .desk
+        .list_tickets("status:under_review sort:updated", Some(1), None)
+        .await
+        .expect("list");
+    assert_eq!(
+        waiting.oldest,
+        longest.tickets.first().map(|t| t.updated_at)
+    );
+    if waiting.count > 0 {
+        assert!(screen.contains("awaiting approval (oldest "), "{screen}");
+    }
     let series = demo.desk.stats_series("", 30).await.expect("series");
     assert_eq!(figures.series, series);
     let created: i64 = series.days.iter().map(|d| d.created).sum();

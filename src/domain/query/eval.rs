@@ -43,11 +43,13 @@ fn kind_matches(kind: &TermKind, ticket: &Ticket, ctx: &EvalContext) -> bool {
             .any(|value| filter_matches(*field, value, ticket, ctx)),
         TermKind::Time { field, cmp, value } => {
             let at = match field {
-                TimeField::Created => ticket.created_at,
-                TimeField::Updated => ticket.updated_at,
+                TimeField::Created => Some(ticket.created_at),
+                TimeField::Updated => Some(ticket.updated_at),
+                TimeField::Resolved => ticket.resolved_at,
+                TimeField::Due => sla::breach_at(ticket),
             };
-            let (cmp, instant) = value.bound(*cmp, ctx.now);
-            cmp.holds(at, instant)
+            let (cmp, instant) = field.bound(*value, *cmp, ctx.now);
+            at.is_some_and(|at| cmp.holds(at, instant))
         }
         TermKind::Sla(state) => sla_matches(*state, ticket, ctx.now),
         TermKind::Text(text) => {
@@ -94,6 +96,7 @@ fn sla_matches(state: SlaState, ticket: &Ticket, now: Millis) -> bool {
         SlaState::Breached => sla::is_breached(ticket, now),
         SlaState::Ok => !sla::is_breached(ticket, now),
         SlaState::Paused => ticket.sla.paused_at.is_some(),
+        SlaState::Missed => sla::target_missed(ticket, now),
     }
 }
 

@@ -10,8 +10,10 @@
 //! Field names are case-insensitive. Values with spaces or commas are double-quoted;
 //! `\"` and `\\` escape inside quotes.
 //!
-//! Time terms (`created`, `updated`) compare either a point in time (`>2026-01-31`: after
-//! that day) or an age (`>7d`: older than seven days; units `m`, `h`, `d`, `w`).
+//! Time terms (`created`, `updated`, `resolved`) compare either a point in time
+//! (`>2026-01-31`: after that day) or an age (`>7d`: older than seven days; units `m`,
+//! `h`, `d`, `w`). `due` (when the SLA is or will be breached) counts ages forward:
+//! `due:<1h` is due within the hour.
 
 mod eval;
 mod parse;
@@ -127,13 +129,39 @@ impl Field {
 pub enum TimeField {
     Created,
     Updated,
+    /// When the ticket was resolved (never matches one that was not).
+    Resolved,
+    /// When the ticket is, or will be, past its SLA (the store's `sla_breach_at`):
+    /// ages count forward, so `due:<1h` is "breached within the hour, or already".
+    Due,
 }
 
 impl TimeField {
+    pub const ALL: [TimeField; 4] = [
+        TimeField::Created,
+        TimeField::Updated,
+        TimeField::Resolved,
+        TimeField::Due,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             TimeField::Created => "created",
             TimeField::Updated => "updated",
+            TimeField::Resolved => "resolved",
+            TimeField::Due => "due",
+        }
+    }
+
+    /// The instant a term on this field compares against, with the comparison: ages
+    /// reach back from `now`, except for `due:`, whose ages reach forward.
+    pub fn bound(self, value: TimeValue, cmp: Cmp, now: Millis) -> (Cmp, Millis) {
+        match (self, value) {
+            (TimeField::Due, TimeValue::Age { amount, unit }) => (
+                cmp,
+                now.saturating_add(amount.saturating_mul(unit.millis())),
+            ),
+            _ => value.bound(cmp, now),
         }
     }
 }
@@ -202,14 +230,25 @@ pub enum SlaState {
     Ok,
     /// The clock is stopped (pending or done).
     Paused,
+    /// A target was missed, done or not: answered late, or resolved late (or not yet,
+    /// past the due time). What an SLA met rate counts against.
+    Missed,
 }
 
 impl SlaState {
+    pub const ALL: [SlaState; 4] = [
+        SlaState::Breached,
+        SlaState::Ok,
+        SlaState::Paused,
+        SlaState::Missed,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             SlaState::Breached => "breached",
             SlaState::Ok => "ok",
             SlaState::Paused => "paused",
+            SlaState::Missed => "missed",
         }
     }
 }

@@ -15,7 +15,7 @@ use super::{
 pub(super) const MAX_AGE: i64 = 100_000;
 
 /// Every field name the language knows, in the order error messages list them.
-const FIELD_NAMES: [&str; 11] = [
+const FIELD_NAMES: [&str; 13] = [
     "status",
     "priority",
     "category",
@@ -26,6 +26,8 @@ const FIELD_NAMES: [&str; 11] = [
     "sla",
     "created",
     "updated",
+    "resolved",
+    "due",
     "sort",
 ];
 
@@ -94,6 +96,8 @@ fn lookup_field(lowercase_name: &str) -> Option<FieldKind> {
         "sort" => Some(FieldKind::Sort),
         "created" => Some(FieldKind::Time(TimeField::Created)),
         "updated" => Some(FieldKind::Time(TimeField::Updated)),
+        "resolved" => Some(FieldKind::Time(TimeField::Resolved)),
+        "due" => Some(FieldKind::Time(TimeField::Due)),
         _ => None,
     }
 }
@@ -407,17 +411,18 @@ impl Parser {
             let comma_column = column + word[..comma].chars().count();
             return self.error(
                 comma_column,
-                "unexpected `,` after `sla:` (expected a single state: breached, ok or paused)",
+                "unexpected `,` after `sla:` (expected a single state: breached, ok, paused or missed)",
             );
         }
         let state = match word.to_lowercase().as_str() {
             "breached" => SlaState::Breached,
             "ok" => SlaState::Ok,
             "paused" => SlaState::Paused,
+            "missed" => SlaState::Missed,
             _ => {
                 return self.error(
                     column,
-                    format!("unknown sla state `{word}` (expected breached, ok or paused)"),
+                    format!("unknown sla state `{word}` (expected breached, ok, paused or missed)"),
                 );
             }
         };
@@ -821,17 +826,17 @@ mod tests {
             (
                 "status:open prio:high",
                 13,
-                "unknown field `prio` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, sort); did you mean `priority`?",
+                "unknown field `prio` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, resolved, due, sort); did you mean `priority`?",
             ),
             (
                 "stauts:open",
                 1,
-                "unknown field `stauts` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, sort); did you mean `status`?",
+                "unknown field `stauts` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, resolved, due, sort); did you mean `status`?",
             ),
             (
                 "zzz:open",
                 1,
-                "unknown field `zzz` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, sort)",
+                "unknown field `zzz` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, resolved, due, sort)",
             ),
             ("priority:", 10, "missing value after `priority:`"),
             ("Priority: high", 10, "missing value after `Priority:`"),
@@ -903,12 +908,12 @@ mod tests {
             (
                 "sla:late",
                 5,
-                "unknown sla state `late` (expected breached, ok or paused)",
+                "unknown sla state `late` (expected breached, ok, paused or missed)",
             ),
             (
                 "sla:ok,breached",
                 7,
-                "unexpected `,` after `sla:` (expected a single state: breached, ok or paused)",
+                "unexpected `,` after `sla:` (expected a single state: breached, ok, paused or missed)",
             ),
             (
                 "x tag:a,,b",
@@ -973,7 +978,7 @@ mod tests {
             (
                 "日本 stauts:x",
                 4,
-                "unknown field `stauts` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, sort); did you mean `status`?",
+                "unknown field `stauts` (expected one of status, priority, category, assignee, requester, tag, key, sla, created, updated, resolved, due, sort); did you mean `status`?",
             ),
         ];
         for (input, column, message) in cases {
@@ -1021,7 +1026,7 @@ mod tests {
     fn error_display_leads_with_the_column() {
         assert_eq!(
             err("sla:late").to_string(),
-            "column 5: unknown sla state `late` (expected breached, ok or paused)"
+            "column 5: unknown sla state `late` (expected breached, ok, paused or missed)"
         );
     }
 

@@ -285,15 +285,14 @@ mod tests {
         let field = prop::sample::select(Field::ALL.to_vec());
         let filter = (field, prop::collection::vec(filter_value(), 1..4))
             .prop_map(|(field, values)| TermKind::Filter { field, values });
-        let time_field = prop::sample::select(vec![TimeField::Created, TimeField::Updated]);
+        let time_field = prop::sample::select(TimeField::ALL.to_vec());
         let cmp = prop::sample::select(vec![Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge]);
         let time = (time_field, cmp, time_value()).prop_map(|(field, cmp, value)| TermKind::Time {
             field,
             cmp,
             value,
         });
-        let sla = prop::sample::select(vec![SlaState::Breached, SlaState::Ok, SlaState::Paused])
-            .prop_map(TermKind::Sla);
+        let sla = prop::sample::select(SlaState::ALL.to_vec()).prop_map(TermKind::Sla);
         prop_oneof![
             3 => filter,
             1 => time,
