@@ -18,6 +18,8 @@ const WAIT: Duration = Duration::from_secs(20);
 
 struct Tui {
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte desk wrote, for what the vt100 screen does not keep (OSC 8 links).
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
@@ -48,6 +50,8 @@ impl Tui {
         let cols = std::num::NonZeroU16::new(size.0).expect("cols");
         let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let feed = screen.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let log = raw.clone();
         std::thread::spawn(move || {
             let _master = pty.master;
             let mut buf = [0u8; 8192];
@@ -58,10 +62,14 @@ impl Tui {
                 if let Ok(mut parser) = feed.lock() {
                     parser.process(&buf[..n]);
                 }
+                if let Ok(mut log) = log.lock() {
+                    log.extend_from_slice(&buf[..n]);
+                }
             }
         });
         Tui {
             screen,
+            raw,
             writer,
             child,
         }
@@ -69,6 +77,10 @@ impl Tui {
 
     fn text(&self) -> String {
         self.screen.lock().expect("screen").screen().contents()
+    }
+
+    fn raw(&self) -> String {
+        String::from_utf8_lossy(&self.raw.lock().expect("raw")).into_owned()
     }
 
     fn wait_for(&self, what: &str) -> String {
@@ -703,4 +715,47 @@ async fn a_click_in_the_real_terminal_selects_the_row() {
     tui.wait_for(" 3/25 ");
     let (status, _) = tui.quit();
     assert!(status.success(), "{status:?}");
+}
+
+/// A web address in a ticket's text reaches the terminal as an OSC 8 hyperlink, which
+/// terminals that know it open on a click; `[ui] hyperlinks = false` writes plain text.
+#[tokio::test]
+async fn a_web_address_in_the_detail_is_a_hyperlink_unless_turned_off() {
+    const URL: &str = "https://status.example.com/incident/42";
+    for hyperlinks in [true, false] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("local.db");
+        let mut envs = offline_envs(dir.path(), &db);
+        let config = dir.path().join("links.toml");
+        std::fs::write(&config, format!("[ui]\nhyperlinks = {hyperlinks}\n")).expect("config");
+        envs.retain(|(k, _)| *k != "DESK_CONFIG");
+        envs.push(("DESK_CONFIG", config.display().to_string()));
+        let mut tui = Tui::spawn(&["--offline"], &envs, (160, 48));
+        tui.wait_for("no tickets yet");
+        tui.send("+");
+        tui.wait_for("New ticket");
+        tui.typing("Portal down");
+        for _ in 0..6 {
+            tui.send("\t");
+        }
+        tui.typing(&format!("See {URL} for the outage"));
+        tui.send("\x13");
+        tui.wait_for("filed TKT-1");
+        tui.wait_for(URL);
+        // The link is written after the frame that drew the text.
+        std::thread::sleep(Duration::from_millis(300));
+        let raw = tui.raw();
+        let opened = format!("\x1b]8;id=desk0;{URL}\x1b\\");
+        assert_eq!(
+            raw.contains(&opened),
+            hyperlinks,
+            "hyperlinks = {hyperlinks}: the OSC 8 link for {URL}"
+        );
+        if hyperlinks {
+            let after = raw.split(&opened).last().unwrap_or_default();
+            assert!(after.contains("\x1b]8;;\x1b\\"), "the link is closed");
+        }
+        let (status, _) = tui.quit();
+        assert!(status.success(), "{status:?}");
+    }
 }
