@@ -186,6 +186,28 @@ fn events_after(bencher: divan::Bencher, behind: i64) {
     });
 }
 
+/// First page (50) in each `sort:` order the list header offers, over the whole desk
+/// and over a filter: the orders other than `updated`/`created` have no index of their
+/// own and sort what the filter matches.
+#[divan::bench(
+    sample_count = 30,
+    args = [
+        "sort:-priority",
+        "sort:sla",
+        "sort:title",
+        "sort:assignee",
+        "status:open sort:-priority",
+        "assignee:agent3@example.com sort:sla",
+    ]
+)]
+fn first_page_sorted(bencher: divan::Bencher, q: &str) {
+    let f = fixture();
+    bencher.bench(|| {
+        f.rt.block_on(f.service.list_tickets(&f.agent, q, Some(50), None))
+            .expect("sorted")
+    });
+}
+
 /// The dashboard's created and resolved per day over 30 days (issue 19: < 20 ms at
 /// 1,000,000 tickets), for the whole desk and two filters.
 #[divan::bench(sample_count = 100, args = ["", "priority:high", "category:General status:open"])]
@@ -198,8 +220,10 @@ fn stats_series_30_days(bencher: divan::Bencher, q: &str) {
 }
 
 /// Every count the TUI's dashboard asks for on the whole desk (by status, open by
-/// priority, attention, five agents' open and late), one after another: the dashboard's
-/// first frame and each refresh wait for these (the TUI sends them at once).
+/// priority, attention, the SLA period, five agents' open and late), and the oldest of
+/// the approvals and of each agent's tickets (a one-ticket page in a `sort:` order), one
+/// after another: the dashboard's first frame and each refresh wait for these (the TUI
+/// sends them at once).
 #[divan::bench(sample_count = 20)]
 fn dashboard_counts(bencher: divan::Bencher) {
     use desk::tui::panes::dashboard::Ask;
@@ -223,17 +247,27 @@ fn dashboard_counts(bencher: divan::Bencher) {
         days: 30,
     };
     // As the TUI does over the whole desk: the counters once, a count for the rest.
-    let queries: Vec<String> = ask
-        .counts()
-        .into_iter()
+    let wanted = ask.counts();
+    let queries: Vec<&str> = wanted
+        .iter()
         .filter(|w| w.known.is_none())
-        .map(|w| w.query)
+        .map(|w| w.query.as_str())
+        .collect();
+    let oldest: Vec<String> = wanted
+        .iter()
+        .filter_map(|w| w.oldest.map(|how| format!("{} {}", w.query, how.sort())))
         .collect();
     bencher.bench(|| {
         f.rt.block_on(async {
             f.service.stats(&f.agent).await.expect("stats");
             for q in &queries {
                 f.service.count_tickets(&f.agent, q).await.expect("count");
+            }
+            for q in &oldest {
+                f.service
+                    .list_tickets(&f.agent, q, Some(1), None)
+                    .await
+                    .expect("oldest");
             }
         })
     });

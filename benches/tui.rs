@@ -170,6 +170,32 @@ fn main() {
     settle(&out);
     let rss_end = rss_kib(pid);
 
+    // With every row loaded: a new sort order (the loaded rows sorted at once, then the
+    // first page asked again), to the frame that says so and to the last byte.
+    let sent = Instant::now();
+    writer.write_all(b"S").expect("key");
+    writer.flush().expect("flush");
+    let to_sorted = wait_for("sorted by", Duration::from_secs(30));
+    settle(&out);
+    let sorted_settled = last_byte(&out).saturating_duration_since(sent);
+
+    // The dashboard over the whole desk: the key to the frame with its figures.
+    let sent = Instant::now();
+    writer.write_all(b"d").expect("key");
+    writer.flush().expect("flush");
+    wait_for("Per day", Duration::from_secs(30));
+    let to_dashboard = sent.elapsed();
+    settle(&out);
+    // A refresh, as the change feed or `r` asks for one.
+    let sent = Instant::now();
+    writer.write_all(b"r").expect("key");
+    writer.flush().expect("flush");
+    settle(&out);
+    let dashboard_refresh = last_byte(&out).saturating_duration_since(sent);
+    writer.write_all(b"\x1b").expect("key");
+    writer.flush().expect("flush");
+    settle(&out);
+
     writer.write_all(b"q").expect("quit");
     writer.flush().expect("flush");
     let _ = child.wait();
@@ -205,6 +231,16 @@ fn main() {
     );
     println!("  G to the last ticket            {:>8.1} ms", ms(to_end));
     println!(
+        "  S (sort) to its frame / settled {:>8.1} / {:.1} ms",
+        ms(to_sorted),
+        ms(sorted_settled)
+    );
+    println!(
+        "  d to the dashboard / r refresh  {:>8.1} / {:.1} ms",
+        ms(to_dashboard),
+        ms(dashboard_refresh)
+    );
+    println!(
         "  resident memory start / end     {:>8.1} / {:.1} MB",
         rss_start as f64 / 1024.0,
         rss_end as f64 / 1024.0
@@ -224,6 +260,12 @@ fn settle(out: &Arc<Mutex<Output>>) {
             return;
         }
     }
+}
+
+/// When the terminal last received anything.
+fn last_byte(out: &Arc<Mutex<Output>>) -> Instant {
+    let o = out.lock().expect("o");
+    o.chunks.last().map_or_else(Instant::now, |c| c.0)
 }
 
 fn rss_kib(pid: u32) -> u64 {
