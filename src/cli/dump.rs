@@ -9,6 +9,7 @@ use color_eyre::eyre::Result;
 
 use crate::config::Loaded;
 use crate::domain::requests::DeskDump;
+use crate::server::compat::HelpdeskIds;
 use crate::service::{MoveError, Service, ServiceError};
 use crate::store::Store;
 
@@ -110,6 +111,7 @@ pub async fn import(loaded: &Loaded, file: &Path, db: Option<&str>) -> Result<i3
     match service.import_all(&dump).await {
         Ok(n) => {
             eprintln!("imported {n} tickets into {}", service.store().location());
+            check_helpdesk_ids(loaded, &service).await;
             Ok(0)
         }
         Err(e @ (ServiceError::Invalid(_) | ServiceError::Forbidden(_))) => {
@@ -120,6 +122,26 @@ pub async fn import(loaded: &Loaded, file: &Path, db: Option<&str>) -> Result<i3
             eprintln!("desk: {e}; nothing was imported");
             Ok(UNAVAILABLE)
         }
+    }
+}
+
+/// After a copy, whether the config's `[compat.helpdesk.ids]` names rows that the new
+/// desk holds: the helpdesk surface refuses the ids of those it does not.
+async fn check_helpdesk_ids(loaded: &Loaded, service: &Service) {
+    let ids = super::serve::helpdesk_ids(&loaded.config.compat.helpdesk.ids);
+    if ids == HelpdeskIds::default() {
+        return;
+    }
+    match ids.unresolved(service).await {
+        Ok(lines) if lines.is_empty() => {
+            eprintln!("[compat.helpdesk.ids]: every id names a row on the new desk");
+        }
+        Ok(lines) => {
+            for line in lines {
+                eprintln!("desk: [compat.helpdesk.ids] {line} on the new desk");
+            }
+        }
+        Err(e) => eprintln!("desk: cannot check [compat.helpdesk.ids]: {e}"),
     }
 }
 
@@ -152,6 +174,7 @@ pub async fn migrate(loaded: &Loaded, from: &str, to: &str) -> Result<i32> {
                 counts.join(", "),
                 report.checksum
             );
+            check_helpdesk_ids(loaded, &target).await;
             Ok(0)
         }
         Err(MoveError::Service(e @ (ServiceError::Invalid(_) | ServiceError::Forbidden(_)))) => {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use color_eyre::eyre::{Result, WrapErr};
 
 use crate::config::Loaded;
-use crate::server::compat::{CompatOptions, Surface};
+use crate::server::compat::{CompatOptions, HelpdeskIds, Surface};
 use crate::server::{App, Bound, Limits, ServerOptions, shutdown_signal};
 use crate::service::Service;
 use crate::store::Store;
@@ -44,6 +44,9 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
         } else {
             tracing::warn!("--demo ignored: the database already holds {tickets} tickets");
         }
+    }
+    if loaded.config.compat.helpdesk.enabled {
+        warn_unresolved_helpdesk_ids(&service, &loaded.config.compat.helpdesk.ids).await?;
     }
     let server = &loaded.config.server;
     let limits = Limits {
@@ -131,7 +134,28 @@ fn compat_options(c: &crate::config::Compat) -> CompatOptions {
         service_requests: surface(c.service_requests),
         reports: surface(c.reports.surface()),
         report_categories: c.reports.categories.clone(),
-        helpdesk: surface(c.helpdesk),
+        helpdesk: surface(c.helpdesk.surface()),
+        helpdesk_ids: helpdesk_ids(&c.helpdesk.ids),
+    }
+}
+
+/// Says which of `[compat.helpdesk.ids]` name nothing on this desk (their ids are refused
+/// until they do), so a typo in a migrated team's mapping shows at start.
+async fn warn_unresolved_helpdesk_ids(
+    service: &Service,
+    ids: &crate::config::HelpdeskIds,
+) -> Result<()> {
+    for line in helpdesk_ids(ids).unresolved(service).await? {
+        tracing::warn!("[compat.helpdesk.ids] {line}: clients sending that id are refused");
+    }
+    Ok(())
+}
+
+pub(super) fn helpdesk_ids(ids: &crate::config::HelpdeskIds) -> HelpdeskIds {
+    HelpdeskIds {
+        categories: ids.categories.clone(),
+        priorities: ids.priorities.clone(),
+        users: ids.users.clone(),
     }
 }
 

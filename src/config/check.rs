@@ -1,6 +1,7 @@
 //! The checks shared by the file and the environment. Each says what it expected, as
 //! that is what the person fixing the value needs.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer};
@@ -163,6 +164,36 @@ pub(super) fn report_categories(list: Vec<String>) -> Result<Vec<String>, String
     Ok(list)
 }
 
+/// `[compat.helpdesk.ids.*]`: keys are the original's ids (whole numbers from 1), values
+/// name desk rows; two ids naming one row would give it two numbers, so that is refused.
+pub(super) fn original_ids(raw: BTreeMap<String, String>) -> Result<BTreeMap<i64, String>, String> {
+    let mut ids = BTreeMap::new();
+    for (key, name) in raw {
+        let id = key
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id >= 1)
+            .ok_or_else(|| {
+                format!("expected the original's ids (1, 2, ...) as keys, found `{key}`")
+            })?;
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            return Err(format!(
+                "id {id} names nothing: expected a name or an email"
+            ));
+        }
+        if let Some((other, _)) = ids
+            .iter()
+            .find(|(_, n): &(&i64, &String)| n.eq_ignore_ascii_case(&name))
+        {
+            return Err(format!("`{name}` is given two ids, {other} and {id}"));
+        }
+        ids.insert(id, name);
+    }
+    Ok(ids)
+}
+
 /// Defines a `deserialize_with` function that reads a `$raw` and passes it through a
 /// check, so the error carries the value's span and the check's message.
 macro_rules! checked {
@@ -225,6 +256,7 @@ checked!(de_email: String => String, email);
 checked!(de_non_empty: String => String, non_empty);
 checked!(de_cors_origins: Vec<String> => Vec<String>, cors_origins);
 checked!(de_report_categories: Vec<String> => Vec<String>, report_categories);
+checked!(de_original_ids: BTreeMap<String, String> => BTreeMap<i64, String>, original_ids);
 checked!(de_path: String => PathBuf, |s| non_empty(s).map(PathBuf::from));
 checked!(de_opt_path: String => Option<PathBuf>, |s| non_empty(s).map(|s| Some(home_path(&s))));
 

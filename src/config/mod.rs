@@ -299,7 +299,39 @@ pub struct Compat {
     pub intake: CompatSurface,
     pub service_requests: CompatSurface,
     pub reports: ReportsSurface,
-    pub helpdesk: CompatSurface,
+    pub helpdesk: HelpdeskSurface,
+}
+
+/// `[compat.helpdesk]`: the surface, and the original's ids for desk's reference rows and
+/// people (`[compat.helpdesk.ids]`) when a team's scripts and links still name them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HelpdeskSurface {
+    pub enabled: bool,
+    pub anonymous: bool,
+    pub ids: HelpdeskIds,
+}
+
+impl HelpdeskSurface {
+    pub fn surface(&self) -> CompatSurface {
+        CompatSurface {
+            enabled: self.enabled,
+            anonymous: self.anonymous,
+        }
+    }
+}
+
+/// `[compat.helpdesk.ids.*]`: `1 = "Account Access"` says the original's id 1 is the
+/// desk row of that name (a category's or priority's name, a person's email).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HelpdeskIds {
+    #[serde(deserialize_with = "check::de_original_ids")]
+    pub categories: BTreeMap<i64, String>,
+    #[serde(deserialize_with = "check::de_original_ids")]
+    pub priorities: BTreeMap<i64, String>,
+    #[serde(deserialize_with = "check::de_original_ids")]
+    pub users: BTreeMap<i64, String>,
 }
 
 /// `[compat.reports]`: a surface with the report categories its clients may file.

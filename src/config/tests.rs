@@ -587,6 +587,16 @@ fn the_example_documents_every_key_with_a_valid_value() {
         fields.sort_unstable();
         if surface == "reports" {
             assert_eq!(fields, ["anonymous", "categories", "enabled"], "{surface}");
+        } else if surface == "helpdesk" {
+            assert_eq!(fields, ["anonymous", "enabled", "ids"], "{surface}");
+            let mut kinds: Vec<_> = table["compat"][surface]["ids"]
+                .as_table()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            kinds.sort_unstable();
+            assert_eq!(kinds, ["categories", "priorities", "users"]);
         } else {
             assert_eq!(fields, ["anonymous", "enabled"], "{surface}");
         }
@@ -683,6 +693,39 @@ fn compat_surfaces_are_off_until_enabled_and_strict() {
     let err = parse_err("[compat.helpdesk]\nenabeld = true\n");
     assert!(err.starts_with("/cfg/config.toml:2:1"), "{err}");
     assert!(err.contains("enabeld"), "{err}");
+}
+
+#[test]
+fn helpdesk_ids_are_whole_numbers_naming_one_row_each() {
+    let c = parse_ok(
+        "[compat.helpdesk.ids.categories]\n1 = \"Account Access\"\n12 = \" Billing \"\n\
+         [compat.helpdesk.ids.users]\n4 = \"sarah@example.com\"\n",
+    );
+    let ids = &c.compat.helpdesk.ids;
+    assert_eq!(
+        ids.categories.iter().collect::<Vec<_>>(),
+        [
+            (&1, &"Account Access".to_string()),
+            (&12, &"Billing".to_string())
+        ]
+    );
+    assert_eq!(
+        ids.users.get(&4).map(String::as_str),
+        Some("sarah@example.com")
+    );
+    assert!(ids.priorities.is_empty());
+    for (bad, says) in [
+        ("0 = \"Low\"", "`0`"),
+        ("x = \"Low\"", "`x`"),
+        ("1 = \"  \"", "names nothing"),
+        ("1 = \"Low\"\n2 = \"low\"", "two ids"),
+    ] {
+        let err = parse_err(&format!("[compat.helpdesk.ids.priorities]\n{bad}\n"));
+        assert!(err.starts_with("/cfg/config.toml:"), "{bad}: {err}");
+        assert!(err.contains(says), "{bad}: {err}");
+    }
+    let err = parse_err("[compat.helpdesk.ids.statuses]\n1 = \"new\"\n");
+    assert!(err.contains("statuses"), "{err}");
 }
 
 #[test]

@@ -294,6 +294,15 @@ impl Service {
         Ok(users::by_email(self.store.pool(), email).await?)
     }
 
+    /// The user ids of these emails (lowercase keys): for operator-written mappings such
+    /// as `[compat.helpdesk.ids]`, which name people by email. Ids only, nothing personal.
+    pub async fn user_ids_by_email(
+        &self,
+        emails: &[&str],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        Ok(users::ids_by_email(self.store.pool(), emails).await?)
+    }
+
     /// The account a local desk acts as, created on first use.
     pub async fn ensure_user(&self, email: &str, name: &str, role: Role) -> Result<User> {
         let email = validate::email("email", email)?;

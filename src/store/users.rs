@@ -1,5 +1,7 @@
 //! People: customers, agents, supervisors, admins.
 
+use std::collections::HashMap;
+
 use sqlx::{Any, Executor, Row};
 
 use crate::domain::model::{Role, User};
@@ -65,6 +67,30 @@ where
         .fetch_optional(ex)
         .await?;
     row.as_ref().map(rows::user).transpose()
+}
+
+/// The ids of the people with these emails (folded to lowercase), keyed by email.
+pub async fn ids_by_email<'c, E>(ex: E, emails: &[&str]) -> Result<HashMap<String, i64>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    if emails.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let marks: Vec<String> = (1..=emails.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, email FROM users WHERE email IN ({})",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for e in emails {
+        query = query.bind(e.to_lowercase());
+    }
+    let found = query.fetch_all(ex).await?;
+    found
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>("email")?, r.try_get::<i64, _>("id")?)))
+        .collect()
 }
 
 /// Everyone, ordered by id. Reference-sized: a desk has people in the thousands at most.

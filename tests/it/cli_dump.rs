@@ -270,3 +270,47 @@ async fn an_import_refuses_what_it_does_not_understand_and_writes_nothing() {
     let service = open(&source).await;
     assert_eq!(service.count_tickets_unscoped().await.unwrap(), 25);
 }
+
+/// A team moving from the FastAPI helpdesk checks its `[compat.helpdesk.ids]` as part of
+/// the move: the import says which entries name nothing on the new desk.
+#[tokio::test]
+async fn an_import_checks_the_helpdesk_id_mapping_against_the_new_desk() {
+    let sb = Sandbox::with_config(
+        "[compat.helpdesk.ids.categories]\n1 = \"Account Access\"\n7 = \"Travel Insurance\"\n\
+         [compat.helpdesk.ids.users]\n4 = \"sarah.johnson@example.com\"\n9 = \"nobody@example.com\"\n",
+    );
+    let source = sb.path().join("source.db");
+    let target = sb.path().join("target.db");
+    let dump = sb.path().join("dump.json");
+    demo_desk(&source).await.store().close().await;
+    sb.run(&[
+        "export",
+        "--json",
+        dump.to_str().unwrap(),
+        "--db",
+        source.to_str().unwrap(),
+    ])
+    .expect(0);
+    let imported = sb.run(&[
+        "import",
+        "--json",
+        dump.to_str().unwrap(),
+        "--db",
+        target.to_str().unwrap(),
+    ]);
+    imported.expect(0);
+    let said: Vec<&str> = imported
+        .stderr
+        .lines()
+        .filter(|l| l.contains("[compat.helpdesk.ids]"))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "desk: [compat.helpdesk.ids] categories 7 = \"Travel Insurance\": no such category on the new desk",
+            "desk: [compat.helpdesk.ids] users 9 = \"nobody@example.com\": nobody has that email on the new desk",
+        ],
+        "{}",
+        imported.stderr
+    );
+}

@@ -17,6 +17,7 @@ mod cli_dump;
 mod cli_local;
 mod cli_remote;
 mod compat_helpdesk;
+mod compat_helpdesk_ids;
 mod compat_intake;
 mod compat_malformed;
 mod compat_reports;

@@ -1,8 +1,9 @@
 //! Seed 004, the FastAPI helpdesk: tickets, comments, history, reference data, stats,
 //! search and a dashboard, with integer ids throughout. A ticket's `id` is its desk
-//! number and `ticket_number` its key, so the two can never drift apart; category and
-//! priority ids are desk's own; statuses get fixed small ids (the seed's six first, then
-//! desk's own four). Errors are FastAPI's: `{detail: "..."}`, and 422 with a list of
+//! number and `ticket_number` its key, so the two can never drift apart; category,
+//! priority and user ids are desk's own unless `[compat.helpdesk.ids]` gives the
+//! original's (`helpdesk_ids.rs`); statuses get fixed small ids (the seed's six first,
+//! then desk's own four). Errors are FastAPI's: `{detail: "..."}`, and 422 with a list of
 //! `{loc, msg, type}` when a request does not validate.
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +24,7 @@ use crate::domain::time;
 use crate::service::{Actor, ServiceError, TicketChange};
 
 use super::dialect::Dialect;
+use super::helpdesk_ids::Numbering;
 use super::{Answer, App, Rejection, caller, collect, object, rfc3339};
 
 pub(super) fn routes() -> Router<App> {
@@ -175,25 +177,42 @@ fn path_id(raw: &str) -> Result<String, Rejection> {
         .map_err(|_| not_an_integer(json!(["path", "ticket_id"]), json!(raw)))
 }
 
-/// Reference data every ticket row names.
+/// Reference data every ticket row names, and the ids this surface gives them and people.
 struct Refs {
     categories: Vec<Category>,
     priorities: Vec<Priority>,
+    category_ids: Numbering,
+    priority_ids: Numbering,
+    user_ids: Numbering,
 }
 
 impl Refs {
     fn category(&self, id: i64) -> Result<&Category, Rejection> {
+        let desk = self.category_ids.desk(id);
         self.categories
             .iter()
-            .find(|c| c.id == id)
+            .find(|c| Some(c.id) == desk)
             .ok_or_else(|| detail(StatusCode::BAD_REQUEST, "Invalid category ID"))
     }
 
     fn priority(&self, id: i64) -> Result<&Priority, Rejection> {
+        let desk = self.priority_ids.desk(id);
         self.priorities
             .iter()
-            .find(|p| p.id == id)
+            .find(|p| Some(p.id) == desk)
             .ok_or_else(|| detail(StatusCode::BAD_REQUEST, "Invalid priority ID"))
+    }
+
+    /// The desk user a client's `user_id` names.
+    fn user(&self, id: i64) -> Result<i64, Rejection> {
+        self.user_ids
+            .desk(id)
+            .ok_or_else(|| detail(StatusCode::BAD_REQUEST, "Invalid user ID"))
+    }
+
+    /// The id this surface shows for desk user `id`.
+    fn user_id(&self, id: i64) -> i64 {
+        self.user_ids.shown(id)
     }
 }
 
@@ -203,7 +222,12 @@ async fn refs(app: &App) -> Result<Refs, Rejection> {
         .categories_and_priorities()
         .await
         .map_err(service_error)?;
+    let ids = &app.options.compat.helpdesk_ids;
+    let user_ids = ids.users(&app.service).await.map_err(service_error)?;
     Ok(Refs {
+        category_ids: ids.categories(&categories),
+        priority_ids: ids.priorities(&priorities),
+        user_ids,
         categories,
         priorities,
     })
@@ -255,18 +279,18 @@ fn ticket_row<'a>(t: &'a Ticket, refs: &'a Refs) -> HelpdeskTicket<'a> {
         ticket_number: &t.key,
         title: &t.title,
         description: &t.description,
-        user_id: t.requester.user_id,
+        user_id: t.requester.user_id.map(|id| refs.user_id(id)),
         user_username: username(&t.requester.email),
         user_full_name: t.requester.name.as_deref(),
-        category_id: category.map(|c| c.id),
+        category_id: category.map(|c| refs.category_ids.shown(c.id)),
         category_name: &t.category,
-        priority_id: priority.map(|p| p.id),
+        priority_id: priority.map(|p| refs.priority_ids.shown(p.id)),
         priority_name: &t.priority,
         priority_color: priority.map(|p| p.color.as_str()),
         status_id: status.map(|s| s.0),
         status_name: status.map_or(t.status.as_str(), |s| s.2),
         status_color: status.map(|s| s.3),
-        assigned_to: t.assignee.as_ref().map(|a| a.id),
+        assigned_to: t.assignee.as_ref().map(|a| refs.user_id(a.id)),
         assigned_username: t.assignee.as_ref().map(|a| username(&a.email)),
         assigned_full_name: t.assignee.as_ref().map(|a| a.name.as_str()),
         created_at: t.created_at,
@@ -514,7 +538,7 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Answ
     let new = check_new(&body_object(&body)?)?;
     let actor = who(&app, &headers).await?;
     let refs = refs(&app).await?;
-    let requester = person(&app, &actor, new.user_id).await?;
+    let requester = person(&app, &actor, refs.user(new.user_id)?).await?;
     let category = refs.category(new.category_id)?;
     let priority = refs.priority(new.priority_id)?;
     let ticket = NewTicket {
@@ -583,7 +607,8 @@ async fn update(
         Some(_) => Some(int_field(&map, "assigned_to")?),
     };
     let caller = who(&app, &headers).await?;
-    let actor = acting(&app, &caller, acting_id).await?;
+    let refs = refs(&app).await?;
+    let actor = acting(&app, &caller, refs.user(acting_id)?).await?;
     // Not found (or not theirs) before a complaint about the body.
     app.service
         .get_ticket_only(&actor, &key)
@@ -599,7 +624,6 @@ async fn update(
     {
         return Err(detail(StatusCode::BAD_REQUEST, "No valid fields to update"));
     }
-    let refs = refs(&app).await?;
     let category = category_id
         .map(|id| refs.category(id).map(|c| c.name.clone()))
         .transpose()?;
@@ -626,7 +650,7 @@ async fn update(
     let assignee = match assignee_id {
         None => None,
         Some(None) => Some(None),
-        Some(Some(uid)) => Some(Some(person(&app, &actor, uid).await?.email)),
+        Some(Some(uid)) => Some(Some(person(&app, &actor, refs.user(uid)?).await?.email)),
     };
     let change = TicketChange {
         edit,
@@ -646,6 +670,7 @@ async fn update(
 /// the staff this helpdesk served (they read them in desk itself).
 async fn comments(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
     let view = ticket_view(&app, &headers, &id).await?;
+    let refs = refs(&app).await?;
     let rows: Vec<Value> = view
         .comments
         .iter()
@@ -654,7 +679,7 @@ async fn comments(State(app): State<App>, headers: HeaderMap, Path(id): Path<Str
             json!({
                 "id": c.id,
                 "ticket_id": c.ticket_id,
-                "user_id": c.author.as_ref().map(|a| a.id),
+                "user_id": c.author.as_ref().map(|a| refs.user_id(a.id)),
                 "username": c.author.as_ref().map(|a| username(&a.email))
                     .or_else(|| c.author_email.as_deref().map(username)),
                 "full_name": c.author.as_ref().map(|a| a.name.clone()),
@@ -699,7 +724,8 @@ async fn add_comment(
         }
     };
     let caller = who(&app, &headers).await?;
-    let actor = acting(&app, &caller, acting_id).await?;
+    let refs = refs(&app).await?;
+    let actor = acting(&app, &caller, refs.user(acting_id)?).await?;
     let visibility = if internal {
         Visibility::Internal
     } else {
@@ -733,6 +759,7 @@ async fn ticket_view(
 
 async fn history(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Answer {
     let view = ticket_view(&app, &headers, &id).await?;
+    let refs = refs(&app).await?;
     let rows: Vec<Value> = view
         .events
         .iter()
@@ -747,7 +774,7 @@ async fn history(State(app): State<App>, headers: HeaderMap, Path(id): Path<Stri
             json!({
                 "id": e.seq,
                 "ticket_id": e.ticket_id,
-                "user_id": e.actor.as_ref().map(|a| a.id),
+                "user_id": e.actor.as_ref().map(|a| refs.user_id(a.id)),
                 "action": action,
                 "old_value": e.old,
                 "new_value": e.new,
@@ -782,7 +809,7 @@ async fn categories(State(app): State<App>, headers: HeaderMap) -> Answer {
         .filter(|c| c.active)
         .map(|c| {
             json!({
-                "id": c.id,
+                "id": refs.category_ids.shown(c.id),
                 "name": c.name,
                 "description": c.description,
                 "sla_hours": whole_hours(c.sla_hours.unwrap_or(loosest)),
@@ -796,15 +823,13 @@ async fn categories(State(app): State<App>, headers: HeaderMap) -> Answer {
 
 async fn priorities(State(app): State<App>, headers: HeaderMap) -> Answer {
     who(&app, &headers).await?;
-    let rows: Vec<Value> = app
-        .service
-        .priorities()
-        .await
-        .map_err(service_error)?
+    let refs = refs(&app).await?;
+    let rows: Vec<Value> = refs
+        .priorities
         .iter()
         .map(|p| {
             json!({
-                "id": p.id,
+                "id": refs.priority_ids.shown(p.id),
                 "name": p.name,
                 "description": format!(
                     "Respond within {} h, resolve within {} h",
@@ -873,6 +898,7 @@ async fn statuses(State(app): State<App>, headers: HeaderMap) -> Answer {
 
 async fn users(State(app): State<App>, headers: HeaderMap) -> Answer {
     let actor = who(&app, &headers).await?;
+    let refs = refs(&app).await?;
     let rows: Vec<Value> = app
         .service
         .directory(&actor)
@@ -881,7 +907,7 @@ async fn users(State(app): State<App>, headers: HeaderMap) -> Answer {
         .iter()
         .map(|u| {
             json!({
-                "id": u.id,
+                "id": refs.user_id(u.id),
                 "username": username(&u.email),
                 "email": u.email,
                 "full_name": u.name,

@@ -10,11 +10,14 @@
 mod dialect;
 mod helpdesk;
 mod helpdesk_doc;
+mod helpdesk_ids;
 mod intake;
 mod reports;
 mod service_documents;
 mod service_requests;
 mod tracking;
+
+pub use helpdesk_ids::HelpdeskIds;
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
@@ -72,6 +75,8 @@ pub struct CompatOptions {
     pub helpdesk: Surface,
     /// The `reportCategory` values the reports surface accepts.
     pub report_categories: Vec<String>,
+    /// The original helpdesk's ids for desk's rows, where the operator gave them.
+    pub helpdesk_ids: HelpdeskIds,
 }
 
 /// The travel booking system's report categories (its `Reports.ReportCategory` ENUM).
@@ -87,6 +92,7 @@ impl Default for CompatOptions {
             reports: Surface::default(),
             helpdesk: Surface::default(),
             report_categories: REPORT_CATEGORIES.iter().map(|c| (*c).to_owned()).collect(),
+            helpdesk_ids: HelpdeskIds::default(),
         }
     }
 }
