@@ -141,6 +141,9 @@ pub struct Changes {
     pub has_more: bool,
 }
 
+/// The name the per-assignee counts give the tickets nobody is on.
+pub const UNASSIGNED: &str = "(none)";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Count {
     pub name: String,

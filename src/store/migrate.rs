@@ -47,6 +47,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0007_sort.sql"),
         postgres: include_str!("migrations/postgres/0007_sort.sql"),
     },
+    Migration {
+        version: 8,
+        sqlite: include_str!("migrations/sqlite/0008_workload.sql"),
+        postgres: include_str!("migrations/postgres/0008_workload.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

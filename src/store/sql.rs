@@ -528,6 +528,19 @@ impl TicketFilter {
         }
     }
 
+    fn has_due_term(&self) -> bool {
+        self.clauses.iter().any(|c| {
+            !c.negated
+                && matches!(
+                    c.kind,
+                    ClauseKind::Time {
+                        field: TimeField::Due,
+                        ..
+                    }
+                )
+        })
+    }
+
     fn push_where(&self, b: &mut SqlBuilder, skip: Option<usize>, backend: Backend) {
         if let Scope::Requester(id) = self.scope {
             b.push(" AND t.requester_id = ").int(id);
@@ -540,6 +553,27 @@ impl TicketFilter {
                 && !search::has_words(t)
             {
                 // Punctuation alone has no words to look for: it narrows nothing.
+                continue;
+            }
+            // `-status:done` is written as the classes left (`status_class IN ('open',
+            // 'pending')`), which an index on the class can seek; a NOT it cannot.
+            if clause.negated
+                && let ClauseKind::Status { keys, classes } = &clause.kind
+                && keys.is_empty()
+            {
+                use crate::domain::model::StatusClass;
+                let rest: Vec<String> =
+                    [StatusClass::Open, StatusClass::Pending, StatusClass::Done]
+                        .map(StatusClass::as_str)
+                        .into_iter()
+                        .filter(|c| !classes.iter().any(|n| n == c))
+                        .map(String::from)
+                        .collect();
+                if rest.is_empty() {
+                    b.push(" AND 1 = 0");
+                } else {
+                    b.push(" AND t.status_class IN ").list_texts(&rest);
+                }
                 continue;
             }
             // Negation must treat NULL as "does not match", or `-assignee:bob` would
@@ -631,6 +665,12 @@ impl TicketFilter {
                 .push(")) OR t.resolution_due_at < COALESCE(t.sla_paused_at, ")
                 .int(self.now)
                 .push(")");
+            }
+            // With a `due:` term beside it (which no ticket without a due time matches)
+            // the NULL half is dropped, so `sla:ok due:<1h` is one index range, not a
+            // scan of every ticket already late.
+            ClauseKind::Sla(SlaState::Ok) if self.has_due_term() => {
+                b.push("t.sla_breach_at >= ").int(self.now);
             }
             ClauseKind::Sla(SlaState::Ok) => {
                 b.push("t.sla_breach_at IS NULL OR t.sla_breach_at >= ")

@@ -10,7 +10,7 @@
 
 use sqlx::{Any, Executor, Row, Transaction};
 
-use crate::domain::requests::Count;
+use crate::domain::requests::{Count, UNASSIGNED};
 use crate::domain::time::Millis;
 
 use super::{Param, Store, StoreError};
@@ -105,7 +105,7 @@ pub async fn counts(store: &Store, now: Millis) -> Result<(Counts, Millis), Stor
             0..=3 | 7 => ordered[dim.min(4) as usize].push((
                 order,
                 Count {
-                    name: name.unwrap_or_else(|| "(none)".into()),
+                    name: name.unwrap_or_else(|| UNASSIGNED.into()),
                     count: n.unwrap_or(0),
                 },
             )),
@@ -168,7 +168,7 @@ where
                 Ok(Count {
                     name: r
                         .try_get::<Option<String>, _>(0)?
-                        .unwrap_or_else(|| "(none)".into()),
+                        .unwrap_or_else(|| UNASSIGNED.into()),
                     count: r.try_get(1)?,
                 })
             })

@@ -105,6 +105,8 @@ pub enum Known {
     Priority(String),
     /// Not done, by assignee email.
     Assignee(String),
+    /// Not done and nobody on it (the assignee counter's unassigned row).
+    Unassigned,
     Breached,
 }
 
@@ -163,7 +165,7 @@ impl Ask {
             Section::Attention,
             "not done, nobody on it".into(),
             and(q, "-status:done assignee:none"),
-            None,
+            Some(Known::Unassigned),
         ));
         out.push(want(
             Section::Attention,
@@ -221,6 +223,7 @@ impl Known {
             Known::Status(key) => find(&stats.by_status, key),
             Known::Priority(name) => find(&stats.open_by_priority, name),
             Known::Assignee(email) => find(&stats.by_assignee, email),
+            Known::Unassigned => find(&stats.by_assignee, crate::domain::requests::UNASSIGNED),
             Known::Breached => stats.breached,
         }
     }
