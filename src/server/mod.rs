@@ -283,8 +283,9 @@ pub fn router(app: App) -> Router {
         .merge(openapi::docs())
         .fallback(api_not_found)
         .with_state(app)
-        .layer(axum::middleware::from_fn(move |req, next| {
-            body_limit(upload_cap, req, next)
+        .layer(axum::middleware::from_fn({
+            let options = options.clone();
+            move |req, next| body_limit(upload_cap, options.clone(), req, next)
         }))
         // Outside the body limit, so the limit's own plain-text 413 passes through it.
         .layer(axum::middleware::map_response(json_errors))
@@ -317,6 +318,7 @@ fn is_upload(method: &axum::http::Method, path: &str) -> bool {
 /// at once, and a body that runs past it is cut off (its reader sees a 413).
 async fn body_limit(
     upload_cap: usize,
+    options: Arc<ServerOptions>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -331,12 +333,10 @@ async fn body_limit(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("the request body is over the limit of {limit} bytes"),
-        )
-        .into_response();
+        let message = format!("the request body is over the limit of {limit} bytes");
+        return compat::too_large(&options.compat, req.uri().path(), &message).unwrap_or_else(
+            || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message).into_response(),
+        );
     }
     let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
     next.run(req).await

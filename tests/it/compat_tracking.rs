@@ -122,6 +122,23 @@ async fn bad_bodies_get_400_with_an_error() {
     let reply = garbage(&s, Method::POST, "/api/create_ticket", None).await;
     reply.expect(StatusCode::BAD_REQUEST);
     assert!(reply.json["error"].is_string());
+    // Over the size limit, refused before the handler reads it: still a string the page
+    // can show, never desk's error object ("[object Object]").
+    let huge = format!(
+        "{{\"email\": \"a@b.co\", \"notes\": \"{}\"}}",
+        "x".repeat(desk::server::BODY_LIMIT + 1)
+    );
+    let reply = server::send(
+        compat::at(&s, Method::POST, "/api/create_ticket", None)
+            .header("content-type", "application/json")
+            .body(huge),
+    )
+    .await;
+    reply.expect(StatusCode::PAYLOAD_TOO_LARGE);
+    let said = reply.json["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", reply.text()));
+    assert!(said.contains("over the limit"), "{said}");
     s.stop().await;
 }
 

@@ -21,6 +21,26 @@ impl Dialect {
         Rejection::new(status, (self.body)(message.as_ref()))
     }
 
+    /// A plain-text refusal axum makes before the handler has the body (one over the size
+    /// limit), in this dialect, so the seed's page shows words rather than an object.
+    pub fn reword(&self, response: Response) -> Response {
+        let is_json = response
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+            let limit = crate::server::BODY_LIMIT;
+            return self
+                .fail(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the request body is over the limit of {limit} bytes"),
+                )
+                .into_response();
+        }
+        response
+    }
+
     /// A refusal from the rate limiter, in this dialect.
     pub fn refusal(&self, status: StatusCode, message: &str) -> Response {
         self.fail(status, message).into_response()

@@ -44,6 +44,9 @@ pub(super) fn routes() -> Router<App> {
         .route("/dashboard", get(dashboard))
         .route("/openapi.json", get(super::helpdesk_doc::openapi))
         .route("/redoc", get(super::helpdesk_doc::redoc))
+        .layer(axum::middleware::map_response(|r: Response| async move {
+            DIALECT.reword(r)
+        }))
 }
 
 /// (id, desk status, name, colour). Ids 1–6 are the seed's statuses in its order;
@@ -69,7 +72,7 @@ fn status_by_id(id: i64) -> Option<&'static (i64, &'static str, &'static str, &'
     STATUSES.iter().find(|s| s.0 == id)
 }
 
-const DIALECT: Dialect = Dialect {
+pub(super) const DIALECT: Dialect = Dialect {
     body: |m| json!({ "detail": m }),
     not_found: Some("Ticket not found"),
 };

@@ -20,10 +20,14 @@ use super::dialect::Dialect;
 use super::{Answer, App, Rejection, object, optional_caller, text, title, value};
 
 pub(super) fn routes() -> Router<App> {
-    Router::new().route("/create_ticket", post(create))
+    Router::new()
+        .route("/create_ticket", post(create))
+        .layer(axum::middleware::map_response(|r: Response| async move {
+            DIALECT.reword(r)
+        }))
 }
 
-const DIALECT: Dialect = Dialect {
+pub(super) const DIALECT: Dialect = Dialect {
     body: |m| json!({ "error": m }),
     not_found: None,
 };

@@ -153,6 +153,23 @@ pub(super) fn routes(options: &ServerOptions, budgets: &super::Budgets) -> Route
     routes
 }
 
+/// A body declared over the size limit, refused before any route runs, worded for the
+/// enabled surface that owns `path`; `None` for desk's own paths.
+pub(super) fn too_large(options: &CompatOptions, path: &str, message: &str) -> Option<Response> {
+    let dialect = if options.tracking.enabled
+        && (path == "/api/create_ticket" || path.starts_with("/api/tickets"))
+    {
+        &tracking::DIALECT
+    } else if options.intake.enabled && path == "/create_ticket" {
+        &intake::DIALECT
+    } else if options.helpdesk.enabled && path.starts_with("/tickets") {
+        &helpdesk::DIALECT
+    } else {
+        return None;
+    };
+    Some(dialect.refusal(StatusCode::PAYLOAD_TOO_LARGE, message))
+}
+
 /// Says at start what is open. `opens` is false for surfaces where `anonymous` has
 /// nothing to open (intake lists nothing; the reports' users always sign in).
 fn announce(name: &str, surface: Surface, opens: bool) {

@@ -28,6 +28,9 @@ pub(super) fn routes() -> Router<App> {
         .route("/api/create_ticket", post(create))
         .route("/api/tickets/{ticket_id}", get(show))
         .route("/api/tickets/{ticket_id}/delete", delete(withdraw))
+        .layer(axum::middleware::map_response(|r: Response| async move {
+            DIALECT.reword(r)
+        }))
 }
 
 /// The list by email, which takes a token unless the surface is anonymous.
@@ -36,7 +39,7 @@ pub(super) fn list_routes() -> Router<App> {
 }
 
 /// The original's error shape: `{error}`.
-const DIALECT: Dialect = Dialect {
+pub(super) const DIALECT: Dialect = Dialect {
     body: |m| json!({ "error": m }),
     not_found: Some("Ticket not found"),
 };
