@@ -77,7 +77,13 @@ pub async fn receive(
                             "more than {max_files} files in one upload; the limit is {max_files} per comment"
                         ))));
                     }
-                    got.uploads.push(spool(field, &file_name, max).await?);
+                    let upload = spool(field, &file_name, max).await?;
+                    // A browser's file input left empty still sends a part: no name and
+                    // no bytes. That is no file, not an empty one.
+                    if file_name.is_empty() && upload.size == 0 {
+                        continue;
+                    }
+                    got.uploads.push(upload);
                 }
                 None => got.text.push((name, text(field).await?)),
             }

@@ -311,7 +311,9 @@ fn upload_body_cap(limits: &crate::domain::attachment::Limits) -> usize {
 fn is_upload(method: &axum::http::Method, path: &str) -> bool {
     method == axum::http::Method::POST
         && ((path.starts_with("/api/v1/tickets/") && path.ends_with("/attachments"))
-            || path == "/api/uploads/service-documents")
+            || path == "/api/uploads/service-documents"
+            || path == "/new"
+            || path == "/track/reply")
 }
 
 /// [`BODY_LIMIT`], or the upload cap for uploads: a declared length over it is refused
@@ -372,12 +374,13 @@ async fn method_not_allowed() -> ApiError {
 /// desk's JSON error shape too, so clients parse every refusal the same way.
 async fn json_errors(response: Response) -> Response {
     let status = response.status();
-    let is_json = response
+    // Only axum's own plain-text refusals: a page's HTML answer stays a page.
+    let is_plain = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if status == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if status == StatusCode::PAYLOAD_TOO_LARGE && is_plain {
         return ApiError::new(
             status,
             "too_large",

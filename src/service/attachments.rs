@@ -364,6 +364,24 @@ fn uploaded_by(actor: &Actor, a: &Attachment) -> bool {
 }
 
 impl Service {
+    /// Files a ticket with the files sent beside it (the customer page's form). The files
+    /// are checked before anything is written, so a refused file files nothing; they are
+    /// stored first and linked in the filing's own transaction, with one `attached`
+    /// event. Were the filing refused, they wait unlinked until [`STAGED_FOR`] passes.
+    pub async fn create_ticket_with_files(
+        &self,
+        actor: &Actor,
+        new: crate::domain::requests::NewTicket,
+        files: Vec<Upload>,
+    ) -> Result<Ticket> {
+        if files.is_empty() {
+            return self.create_ticket(actor, new).await;
+        }
+        let staged = self.stage_uploads(actor, files).await?;
+        let secrets: Vec<String> = staged.into_iter().map(|s| s.secret).collect();
+        self.create_ticket_with(actor, new, &secrets).await
+    }
+
     /// Stores files that no ticket has yet (seed 002 uploads before it files; the
     /// customer page files with them). Each waits, public and readable only by its
     /// uploader, until a filing names its secret ([`Service::create_ticket_with`]), or
@@ -504,7 +522,7 @@ impl Service {
     }
 
     /// Where `a`'s content is read from; `None` when it is gone.
-    async fn content_of(&self, a: &Attachment) -> Result<Option<Content>> {
+    pub(super) async fn content_of(&self, a: &Attachment) -> Result<Option<Content>> {
         Ok(
             match store::blob_location(self.store.pool(), &a.sha256)
                 .await?

@@ -35,7 +35,7 @@ pub use notify::{
 pub use reads::{CHANGES_MAX, PAGE_DEFAULT, PAGE_MAX};
 pub use reference::{NewUser, UserPatch};
 pub use surfaces::surface_email;
-pub use track::{PublicComment, PublicEvent, PublicTicket};
+pub use track::{PublicAttachment, PublicComment, PublicEvent, PublicTicket};
 
 use crate::domain::key::{format_key, parse_key_number};
 use crate::domain::model::{Category, Priority, Ticket};

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::domain::model::{EventKind, StatusClass};
 use crate::domain::time::{self, Millis};
-use crate::store::{comments, events, reference};
+use crate::store::{attachments, comments, events, reference};
 
 use super::{Result, Service, ServiceError};
 
@@ -33,6 +33,30 @@ pub struct PublicTicket {
     pub resolved_at: Option<Millis>,
     pub comments: Vec<PublicComment>,
     pub timeline: Vec<PublicEvent>,
+    /// Public files on the ticket itself (not on a message).
+    #[serde(default)]
+    pub attachments: Vec<PublicAttachment>,
+}
+
+/// A public file as its requester sees it; the content needs the same proof as the
+/// ticket (key and email), see [`Service::tracker_attachment`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PublicAttachment {
+    pub id: i64,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+}
+
+impl From<&crate::domain::attachment::Attachment> for PublicAttachment {
+    fn from(a: &crate::domain::attachment::Attachment) -> Self {
+        PublicAttachment {
+            id: a.id,
+            name: a.name.clone(),
+            media_type: a.media_type.clone(),
+            size: a.size,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -44,6 +68,9 @@ pub struct PublicComment {
     #[serde(with = "time::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Millis,
+    /// The public files sent with this message.
+    #[serde(default)]
+    pub attachments: Vec<PublicAttachment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -87,6 +114,14 @@ impl Service {
         };
         let public_comments = comments::for_ticket(pool, ticket.id, true).await?;
         let public_events = events::for_ticket(pool, ticket.id, true).await?;
+        let files = attachments::for_ticket(pool, ticket.id, true).await?;
+        let files_of = |comment: Option<i64>| -> Vec<PublicAttachment> {
+            files
+                .iter()
+                .filter(|a| a.comment_id == comment)
+                .map(PublicAttachment::from)
+                .collect()
+        };
         let requester_id = ticket.requester.user_id;
         Ok(PublicTicket {
             status_name: name_of(&ticket.status),
@@ -109,6 +144,7 @@ impl Service {
                         _ => false,
                     };
                     PublicComment {
+                        attachments: files_of(Some(c.id)),
                         author_name: match (&c.author, from_requester) {
                             (_, true) => "You".into(),
                             (Some(a), false) => a.name.clone(),
@@ -133,6 +169,7 @@ impl Service {
                     note: e.note,
                 })
                 .collect(),
+            attachments: files_of(None),
         })
     }
 }
@@ -167,13 +204,33 @@ impl Service {
     /// acts as that contact, so the same checks as every other customer comment apply;
     /// a ticket filed from an account needs that account (an email alone is not proof
     /// of it, see [`super::Actor::is_requester`]).
-    pub async fn tracker_reply(&self, key: &str, email: &str, body: &str) -> Result<()> {
+    /// Files sent with it are attached to the reply: one change, one event.
+    pub async fn tracker_reply(
+        &self,
+        key: &str,
+        email: &str,
+        body: &str,
+        files: Vec<super::Upload>,
+    ) -> Result<()> {
         let (contact, ticket) = self.tracker_contact(key, email).await?;
         if ticket.status_class == StatusClass::Done {
             return Err(ServiceError::Invalid(crate::domain::validate::invalid(
                 "body",
                 "this ticket is finished; reopen it to reply",
             )));
+        }
+        if !files.is_empty() {
+            let body = Some(body).filter(|b| !b.trim().is_empty());
+            self.attach(
+                &contact,
+                key,
+                files,
+                body,
+                crate::domain::model::Visibility::Public,
+                None,
+            )
+            .await?;
+            return Ok(());
         }
         self.comment(
             &contact,
@@ -210,6 +267,29 @@ impl Service {
         super::transitions::apply_withdraw(&mut c, &contact)?;
         self.commit_change(&contact, c).await?;
         Ok(())
+    }
+
+    /// A public file of ticket `key` for the requester proven by `email` (the same
+    /// proof as [`Service::track`], so a ticket filed from an account is readable here
+    /// too); anything else, an internal file included, is the one not-found answer.
+    pub async fn tracker_attachment(
+        &self,
+        key: &str,
+        email: &str,
+        id: i64,
+    ) -> Result<(crate::domain::attachment::Attachment, super::Content)> {
+        let ticket = self.track_ticket(key, email).await?;
+        let not_found = || ServiceError::not_found("attachment", id);
+        let (attachment, ticket_id) = attachments::get(self.store.pool(), id)
+            .await?
+            .ok_or_else(not_found)?;
+        if ticket_id != Some(ticket.id)
+            || attachment.visibility != crate::domain::model::Visibility::Public
+        {
+            return Err(not_found());
+        }
+        let content = self.content_of(&attachment).await?.ok_or_else(not_found)?;
+        Ok((attachment, content))
     }
 
     async fn tracker_contact(

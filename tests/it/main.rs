@@ -29,6 +29,7 @@ mod generate;
 mod list_sort;
 mod notify_webhooks;
 mod pages_browser;
+mod pages_files;
 mod pages_http;
 mod pg_instances;
 mod pg_migrate;

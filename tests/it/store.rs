@@ -461,6 +461,62 @@ async fn a_ticket_view_in_one_statement_matches_its_parts() {
     );
 }
 
+/// `desk --demo` shows attachments: each service request carries the documents its
+/// form lists as real files, typed by their content.
+#[tokio::test]
+async fn the_demo_service_requests_carry_their_documents_as_files() {
+    let d = TestDesk::new().await;
+    desk::demo::load(&d.service).await.expect("demo data");
+    let store = d.service.store();
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, custom_fields FROM tickets WHERE custom_fields LIKE '%\"documents\"%' ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert!(
+        rows.len() >= 3,
+        "the demo has service requests with documents"
+    );
+    let mut pdfs = 0;
+    for (id, fields) in rows {
+        let fields: serde_json::Value = serde_json::from_str(&fields).unwrap();
+        let listed: Vec<&str> = fields["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["name"].as_str())
+            .collect();
+        let files = desk::store::attachments::for_ticket(store.pool(), id, true)
+            .await
+            .unwrap();
+        let names: Vec<&str> = files.iter().map(|a| a.name.as_str()).collect();
+        for name in &listed {
+            let kind = name.rsplit('.').next().unwrap_or_default();
+            if ["pdf", "jpg", "jpeg", "png"].contains(&kind) {
+                assert!(names.contains(name), "ticket {id}: {name} not in {names:?}");
+            }
+        }
+        for a in &files {
+            let head = d
+                .service
+                .attachment_chunk(&a.sha256, 0)
+                .await
+                .unwrap()
+                .unwrap();
+            let sniffed = infer::get(&head).map(|t| t.mime_type().to_string());
+            assert_eq!(
+                sniffed.as_deref(),
+                Some(a.media_type.as_str()),
+                "{}",
+                a.name
+            );
+            pdfs += usize::from(a.media_type == "application/pdf");
+        }
+    }
+    assert!(pdfs > 0, "some documents are PDFs");
+}
+
 /// Compared as the API would show them.
 fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).expect("serialisable")

@@ -3,9 +3,10 @@
 
 use std::fmt::Write;
 
+use crate::domain::attachment::{Limits, human_size};
 use crate::domain::model::{Category, EventKind, StatusClass};
 use crate::domain::time::Millis;
-use crate::service::PublicTicket;
+use crate::service::{PublicAttachment, PublicTicket};
 
 /// Escapes text for element content and quoted attribute values alike.
 pub fn esc(s: &str) -> String {
@@ -250,16 +251,24 @@ pub fn ticket_page(
         for c in &t.comments {
             let _ = write!(
                 m,
-                r#"<li class="comment{mine}"><p class="who">{who} · {at}</p><div class="body">{body}</div></li>"#,
+                r#"<li class="comment{mine}"><p class="who">{who} · {at}</p><div class="body">{body}</div>{files}</li>"#,
                 mine = if c.from_requester { " mine" } else { "" },
                 who = esc(&c.author_name),
                 at = time_el(c.created_at),
                 body = esc(&c.body),
+                files = files(&c.attachments, &proof),
             );
         }
         m.push_str("</ol>");
     }
     m.push_str("</section>\n");
+    if !t.attachments.is_empty() {
+        let _ = writeln!(
+            m,
+            r#"<section aria-labelledby="files-h"><h2 id="files-h">Files</h2>{}</section>"#,
+            files(&t.attachments, &proof)
+        );
+    }
 
     m.push_str(r#"<section aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2><ol class="timeline">"#);
     for e in &t.timeline {
@@ -300,9 +309,11 @@ pub fn ticket_page(
     if offers.reply {
         let _ = write!(
             m,
-            r#"<form method="post" action="/track/reply" class="card" id="reply">{proof}
+            r#"<form method="post" action="/track/reply" class="card" id="reply" enctype="multipart/form-data">{proof}
 <label for="body">Add a reply</label>
-<textarea id="body" name="body" rows="4" required maxlength="10000"></textarea>
+<textarea id="body" name="body" rows="4" maxlength="10000"></textarea>
+<label for="reply-files">Files (optional)</label>
+<input id="reply-files" name="files" type="file" multiple>
 <button type="submit">Send reply</button>
 </form>
 "#
@@ -321,6 +332,27 @@ pub fn ticket_page(
     layout(&format!("{} {}", t.key, t.title), &m)
 }
 
+/// Public files as download buttons: each posts the page's proof (key, email, token)
+/// with the file's id, so no address carries the email.
+fn files(list: &[PublicAttachment], proof: &str) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(r#"<ul class="files">"#);
+    for a in list {
+        let _ = write!(
+            out,
+            r#"<li><form method="post" action="/track/file" class="file">{proof}{id}<button type="submit" class="link">{name}</button> <span class="file-meta">{size}, {kind}</span></form></li>"#,
+            id = hidden("id", &a.id.to_string()),
+            name = esc(&a.name),
+            size = esc(&human_size(a.size.max(0) as u64)),
+            kind = esc(&a.media_type),
+        );
+    }
+    out.push_str("</ul>");
+    out
+}
+
 /// What a filled-in request form held, to show it again after a refusal.
 #[derive(Default)]
 pub struct Filing {
@@ -331,7 +363,13 @@ pub struct Filing {
     pub description: String,
 }
 
-pub fn new_form(csrf: &str, categories: &[Category], f: &Filing, error: Option<&str>) -> String {
+pub fn new_form(
+    csrf: &str,
+    categories: &[Category],
+    limits: &Limits,
+    f: &Filing,
+    error: Option<&str>,
+) -> String {
     let mut options = String::new();
     for c in categories.iter().filter(|c| c.active) {
         let selected = if c.name == f.category {
@@ -349,7 +387,7 @@ pub fn new_form(csrf: &str, categories: &[Category], f: &Filing, error: Option<&
         r#"<h1>New request</h1>
 <p>Tell us what you need. You will get a request number to follow it.</p>
 {alert}
-<form method="post" action="/new" class="card" id="file">
+<form method="post" action="/new" class="card" id="file" enctype="multipart/form-data">
 {csrf}
 <label for="name">Your name</label>
 <input id="name" name="name" required maxlength="200" autocomplete="name" value="{name}">
@@ -361,6 +399,8 @@ pub fn new_form(csrf: &str, categories: &[Category], f: &Filing, error: Option<&
 <input id="title" name="title" required maxlength="200" value="{title}">
 <label for="description">Description</label>
 <textarea id="description" name="description" rows="6" maxlength="20000">{description}</textarea>
+<label for="files">Files (optional: screenshots, documents; up to {max_files}, {max_size} each)</label>
+<input id="files" name="files" type="file" multiple>
 <button type="submit">Send request</button>
 </form>"#,
         alert = alert(error),
@@ -369,6 +409,8 @@ pub fn new_form(csrf: &str, categories: &[Category], f: &Filing, error: Option<&
         email = esc(&f.email),
         title = esc(&f.title),
         description = esc(&f.description),
+        max_files = limits.max_per_comment,
+        max_size = esc(&human_size(limits.max_bytes)),
     );
     layout("New request", &main)
 }

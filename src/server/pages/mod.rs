@@ -10,15 +10,16 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::extract::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::domain::model::StatusClass;
 use crate::domain::requests::NewTicket;
-use crate::service::{Actor, ServiceError};
+use crate::service::{Actor, ServiceError, Upload};
 
 use super::{App, ServerOptions};
 use html::{Filing, Offers};
@@ -73,7 +74,8 @@ pub(super) fn routes(options: &ServerOptions, budgets: &super::Budgets) -> Route
         Router::new()
             .route("/track", post(track_post))
             .route("/track/reply", post(reply_post))
-            .route("/track/reopen", post(reopen_post)),
+            .route("/track/reopen", post(reopen_post))
+            .route("/track/file", post(file_post)),
         &budgets.lookups,
         refuse,
     );
@@ -196,6 +198,49 @@ fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
 
 fn csrf_ok(headers: &HeaderMap, f: &Fields) -> bool {
     csrf::verify(csrf::cookie_nonce(headers).as_deref(), field(f, "csrf"))
+}
+
+/// What a form posted: its fields, and the files of a multipart form (the reply and
+/// filing forms take files, under the same limits as the API).
+struct Posted {
+    fields: Fields,
+    files: Vec<Upload>,
+}
+
+/// Reads a urlencoded or multipart form. A refusal (a file over the limit, too many, a
+/// cut-off body) is the status and the words to show; the rest of the body was read.
+async fn posted(app: &App, req: Request) -> Result<Posted, (StatusCode, String)> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    if !multipart {
+        let form = Form::<Fields>::from_request(req, &()).await;
+        return Ok(Posted {
+            fields: fields(form),
+            files: Vec::new(),
+        });
+    }
+    let mut parts = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| (StatusCode::BAD_REQUEST, e.body_text()))?;
+    let limits = app.service.attachment_limits().clone();
+    let got = super::attachments::receive(&mut parts, limits.max_bytes, limits.max_per_comment)
+        .await
+        .map_err(|e| (e.status, e.message))?;
+    let mut fields = Fields::new();
+    for (name, value) in got.text {
+        fields.entry(name).or_insert(value);
+    }
+    Ok(Posted {
+        fields,
+        files: got.uploads,
+    })
 }
 
 async fn track_get(
@@ -369,14 +414,15 @@ async fn act(
     answer
 }
 
-async fn reply_post(
-    State(app): State<App>,
-    headers: HeaderMap,
-    form: Result<Form<Fields>, FormRejection>,
-) -> Response {
-    let f = fields(form);
+async fn reply_post(State(app): State<App>, headers: HeaderMap, req: Request) -> Response {
+    let Posted { fields: f, files } = match posted(&app, req).await {
+        Ok(p) => p,
+        Err((status, message)) => {
+            return Nonce::of(&headers).answer(status, html::message_page("Sorry", &message));
+        }
+    };
     let (key, email, body) = (field(&f, "key"), field(&f, "email"), field(&f, "body"));
-    let call = app.service.tracker_reply(key, email, body);
+    let call = app.service.tracker_reply(key, email, body, files);
     act(
         &app,
         &headers,
@@ -412,19 +458,24 @@ async fn new_get(State(app): State<App>, headers: HeaderMap) -> Response {
     match app.service.categories().await {
         Ok(categories) => nonce.answer(
             StatusCode::OK,
-            html::new_form(&nonce.token(), &categories, &Filing::default(), None),
+            html::new_form(
+                &nonce.token(),
+                &categories,
+                app.service.attachment_limits(),
+                &Filing::default(),
+                None,
+            ),
         ),
         Err(e) => failure(&nonce, e),
     }
 }
 
-async fn new_post(
-    State(app): State<App>,
-    headers: HeaderMap,
-    form: Result<Form<Fields>, FormRejection>,
-) -> Response {
-    let f = fields(form);
+async fn new_post(State(app): State<App>, headers: HeaderMap, req: Request) -> Response {
     let nonce = Nonce::of(&headers);
+    let (f, files, refused) = match posted(&app, req).await {
+        Ok(p) => (p.fields, p.files, None),
+        Err(refusal) => (Fields::new(), Vec::new(), Some(refusal)),
+    };
     let filing = Filing {
         name: field(&f, "name").to_string(),
         email: field(&f, "email").to_string(),
@@ -439,9 +490,19 @@ async fn new_post(
     let again = |status: StatusCode, message: &str| {
         nonce.answer(
             status,
-            html::new_form(&nonce.token(), &categories, &filing, Some(message)),
+            html::new_form(
+                &nonce.token(),
+                &categories,
+                app.service.attachment_limits(),
+                &filing,
+                Some(message),
+            ),
         )
     };
+    if let Some((status, message)) = refused {
+        // The form's fields may be lost with the body; say what was wrong with the files.
+        return again(status, &format!("{message}. Nothing was filed."));
+    }
     if !csrf_ok(&headers, &f) {
         return again(StatusCode::FORBIDDEN, STALE_FORM);
     }
@@ -461,7 +522,11 @@ async fn new_post(
     let actor = Actor::Contact {
         email: filing.email.clone(),
     };
-    match app.service.create_ticket(&actor, new).await {
+    match app
+        .service
+        .create_ticket_with_files(&actor, new, files)
+        .await
+    {
         Ok(t) => {
             let link = tracking_link(&app, &t.key);
             let qr = qr_svg(&link);
@@ -471,8 +536,53 @@ async fn new_post(
             )
         }
         Err(ServiceError::Invalid(i)) => again(StatusCode::BAD_REQUEST, &i.message),
+        Err(ServiceError::TooLarge(m)) => again(StatusCode::PAYLOAD_TOO_LARGE, &m),
+        Err(ServiceError::Unsupported(m)) => again(StatusCode::UNSUPPORTED_MEDIA_TYPE, &m),
         Err(e) => failure(&nonce, e),
     }
+}
+
+/// One public file of a tracked ticket, proven like a lookup (key, email, CSRF token):
+/// the page's download buttons post these, so no link carries the email.
+async fn file_post(
+    State(app): State<App>,
+    headers: HeaderMap,
+    form: Result<Form<Fields>, FormRejection>,
+) -> Response {
+    let started = Instant::now();
+    let f = fields(form);
+    let nonce = Nonce::of(&headers);
+    let (key, email) = (field(&f, "key"), field(&f, "email"));
+    let answer = if !csrf_ok(&headers, &f) {
+        nonce.answer(
+            StatusCode::FORBIDDEN,
+            html::track_form(&nonce.token(), key, email, Some(STALE_FORM)),
+        )
+    } else {
+        match field(&f, "id").parse::<i64>() {
+            Err(_) => not_found(&nonce, key, email),
+            Ok(id) => match app.service.tracker_attachment(key, email, id).await {
+                Ok((attachment, content)) => {
+                    match super::attachments::serve(&app.service, &attachment, content, &headers)
+                        .await
+                    {
+                        Ok(r) => r,
+                        Err(e) => nonce.answer(e.status, html::message_page("Sorry", &e.message)),
+                    }
+                }
+                Err(ServiceError::NotFound { .. }) => nonce.answer(
+                    StatusCode::NOT_FOUND,
+                    html::message_page(
+                        "Not found",
+                        "That file is not on this request, or it has been removed.",
+                    ),
+                ),
+                Err(e) => failure(&nonce, e),
+            },
+        }
+    };
+    floor(started).await;
+    answer
 }
 
 /// The absolute tracking link for `key`, on the server's own address (`[server]

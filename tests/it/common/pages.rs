@@ -114,6 +114,21 @@ impl<'a> Visitor<'a> {
         r
     }
 
+    /// Posts a `multipart/form-data` form, as a browser does for a form with files.
+    pub async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Reply {
+        let mut rb = self
+            .s
+            .http
+            .request(Method::POST, format!("{}{path}", self.s.base))
+            .multipart(form);
+        if let Some(c) = &self.cookie {
+            rb = rb.header("cookie", c);
+        }
+        let r = send(rb).await;
+        self.keep_cookie(&r);
+        r
+    }
+
     /// A fresh token for this visitor's cookie, as the lookup form carries it.
     pub async fn token(&mut self) -> String {
         let r = self.get("/track").await;

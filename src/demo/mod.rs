@@ -2,6 +2,8 @@
 //! (every step is a real operation by a real user, so the audit trail is genuine), then
 //! backdated so SLA clocks, ages and breaches look like a working desk.
 
+mod documents;
+
 use std::collections::HashMap;
 
 use serde::Deserialize;
@@ -11,7 +13,7 @@ use crate::domain::requests::{NewTicket, TicketEdit};
 use crate::domain::time::{self, hours};
 use crate::service::{Actor, NewUser, Service, ServiceError};
 
-pub const DEMO_JSON: &str = include_str!("../assets/demo.json");
+pub const DEMO_JSON: &str = include_str!("../../assets/demo.json");
 
 /// The supervisor a demo session acts as.
 pub const DEMO_SUPERVISOR: &str = "almaz.tesfaye@example.com";
@@ -181,10 +183,13 @@ pub async fn load(service: &Service) -> Result<usize, DemoError> {
                     category: Some(t.category),
                     priority: staff.then(|| t.priority.clone()),
                     tags: if staff { t.tags.clone() } else { Vec::new() },
-                    custom_fields: t.custom_fields,
+                    custom_fields: t.custom_fields.clone(),
                     ..Default::default()
                 },
             )
+            .await
+            .map_err(step_err)?;
+        documents::attach_listed(service, &filer, &ticket.key, &t.custom_fields, &t.title)
             .await
             .map_err(step_err)?;
         if !staff && (ticket.priority != t.priority || !t.tags.is_empty()) {
