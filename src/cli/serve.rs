@@ -24,6 +24,10 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
         .wrap_err("desk serve cannot start")?;
     let service = Service::new(store, service_config(loaded));
     service.seed_defaults().await?;
+    let orphans = crate::service::remove_orphan_spools();
+    if orphans > 0 {
+        tracing::info!("removed {orphans} half-received upload(s) left by a server that stopped");
+    }
     if args.demo {
         let tickets = service.count_tickets_unscoped().await?;
         if tickets == 0 {

@@ -283,6 +283,9 @@ pub fn router(app: App) -> Router {
         .merge(openapi::docs())
         .fallback(api_not_found)
         .with_state(app)
+        // `body_limit` below sets every request's limit (uploads get theirs); axum's own
+        // 2 MB default would otherwise cut every file upload over 2 MB short.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn({
             let options = options.clone();
             move |req, next| body_limit(upload_cap, options.clone(), req, next)

@@ -53,6 +53,39 @@ fn spool_error(e: std::io::Error) -> ServiceError {
     )))
 }
 
+/// Deletes the spools of desk processes that are gone (a server killed mid-upload leaves
+/// its half-received file behind; nothing in the database points at it). Spools of
+/// processes still running, another instance's included, are left alone. Returns how
+/// many went. Only where `/proc` tells which processes run (Linux).
+pub fn remove_orphan_spools() -> usize {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return 0;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("desk-upload-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id()
+            && !proc.join(pid.to_string()).exists()
+            && std::fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 impl Spool {
     /// A spool for a file called `name` (sanitised here), refused past `max` bytes.
     pub async fn new(name: &str, max: u64) -> Result<Spool> {

@@ -25,7 +25,7 @@ mod transitions;
 
 pub use actor::Actor;
 pub use apply::TicketChange;
-pub use attachments::{Content, STAGED_FOR, Spool, Staged, Upload};
+pub use attachments::{Content, STAGED_FOR, Spool, Staged, Upload, remove_orphan_spools};
 pub use auth::{IssuedToken, hash_password};
 pub use error::{Result, ServiceError, conflict_message};
 pub use migrate::{MoveError, MoveReport};

@@ -709,3 +709,159 @@ async fn a_content_directory_holds_files_by_hash() {
     assert!(!on_disk.exists(), "removal deletes the content");
     s.stop().await;
 }
+
+/// `desk serve` killed with SIGKILL halfway through a 20 MB upload, then started again on
+/// the same database: no half attachment is visible, nothing of it is stored, its spool
+/// is cleared, and the same file uploads whole afterwards.
+#[tokio::test]
+async fn a_kill_9_mid_upload_leaves_no_half_attachment() {
+    use crate::common::process::ServeProcess;
+
+    const SIZE: usize = 20 * 1024 * 1024;
+    let desk = ServeProcess::prepare("").await;
+    let child = desk.spawn().await;
+    let http = server::client();
+    let filed = http
+        .post(format!("{}/tickets", desk.base))
+        .bearer_auth(&desk.token)
+        .json(&serde_json::json!({"title": "Big log", "description": "x", "category": "General"}))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(filed.status(), StatusCode::CREATED);
+    let ticket: Value = filed.json().await.expect("json");
+    let key = ticket["key"].as_str().expect("key").to_string();
+    let content = binary(SIZE);
+
+    // The multipart body by hand, sent as it is produced: the file's first half, then
+    // nothing more until the server is gone.
+    let boundary = "deskkill9boundary";
+    let head = format!(
+        "--{boundary}\r\ncontent-disposition: form-data; name=\"f\"; filename=\"big.bin\"\r\ncontent-type: application/octet-stream\r\n\r\n"
+    );
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let body = reqwest::Body::wrap_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
+    let upload = tokio::spawn({
+        let (http, url, token) = (
+            http.clone(),
+            format!("{}/tickets/{key}/attachments", desk.base),
+            desk.token.clone(),
+        );
+        async move {
+            http.post(url)
+                .bearer_auth(token)
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(body)
+                .send()
+                .await
+        }
+    });
+    tx.send(Ok(head.into_bytes())).await.expect("send head");
+    for chunk in content[..SIZE / 2].chunks(256 * 1024) {
+        if tx.send(Ok(chunk.to_vec())).await.is_err() {
+            let answer = upload.await.expect("task").expect("an answer");
+            let status = answer.status();
+            panic!(
+                "the server stopped reading: {status} {:?}",
+                answer.text().await
+            );
+        }
+    }
+    // Wait until the server has spooled most of what was sent: it is mid-upload.
+    let spooled = || -> u64 {
+        std::fs::read_dir(desk.tmp())
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("desk-upload-"))
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let start = std::time::Instant::now();
+    while spooled() < (SIZE / 4) as u64 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the server never spooled the first half ({} bytes)",
+            spooled()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(child); // SIGKILL on unix
+    assert!(
+        upload.await.expect("task").is_err(),
+        "the upload cannot have succeeded"
+    );
+    drop(tx);
+    assert!(spooled() > 0, "the killed server left its spool behind");
+
+    let child = desk.spawn().await;
+    let list = http
+        .get(format!("{}/tickets/{key}/attachments", desk.base))
+        .bearer_auth(&desk.token)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(list.status(), StatusCode::OK);
+    assert_eq!(
+        list.json::<Value>().await.expect("json"),
+        serde_json::json!([])
+    );
+    let view: Value = http
+        .get(format!("{}/tickets/{key}", desk.base))
+        .bearer_auth(&desk.token)
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    assert!(ticket["version"].is_i64(), "{ticket}");
+    assert_eq!(
+        view["ticket"]["version"], ticket["version"],
+        "the ticket did not change"
+    );
+    assert_eq!(spooled(), 0, "the restarted server cleared the dead spool");
+
+    // The same file, whole, goes in and comes back byte for byte.
+    let done = http
+        .post(format!("{}/tickets/{key}/attachments", desk.base))
+        .bearer_auth(&desk.token)
+        .multipart(one("big.bin", content.clone(), "application/octet-stream"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(done.status(), StatusCode::CREATED);
+    let done: Value = done.json().await.expect("json");
+    let id = done["attachments"][0]["id"].as_i64().expect("id");
+    let back = http
+        .get(format!("{}/attachments/{id}", desk.base))
+        .bearer_auth(&desk.token)
+        .send()
+        .await
+        .expect("answered")
+        .bytes()
+        .await
+        .expect("body");
+    assert!(
+        back.as_ref() == content.as_slice(),
+        "the file came back whole"
+    );
+    drop(child);
+    let blobs: i64 = {
+        let store = desk::store::Store::open(&desk.db.location())
+            .await
+            .expect("store");
+        let n = sqlx::query_scalar("SELECT COUNT(*) FROM attachment_blobs")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        store.close().await;
+        n
+    };
+    assert_eq!(blobs, 1, "only the whole upload is stored");
+}

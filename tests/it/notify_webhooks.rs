@@ -14,6 +14,7 @@ use hmac::{KeyInit, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::common::process::ServeProcess;
 use crate::common::server::{self, TestServer};
 
 const INTERNAL_NOTE: &str = "internal: the customer's laptop is out of warranty";
@@ -480,86 +481,16 @@ async fn retried_after_500s_and_while_the_receiver_is_down_and_410_disables() {
     assert_eq!(shown.json["payload"]["event"], "ticket.created");
 }
 
-/// A child process killed when dropped, so a failing test leaves no server behind
-/// (one would hold the build lock's inherited file descriptor).
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `desk serve` killed with SIGKILL in the middle of a burst of creates, then started
 /// again on the same database: every ticket that was created reaches the receiver.
 #[tokio::test]
 async fn kill_9_mid_burst_loses_nothing() {
-    use std::process::{Command, Stdio};
-
-    let db = server::TestDb::new().await;
-    let location = db.location();
-    let token = {
-        let store = desk::store::Store::open(&location).await.expect("store");
-        let service = desk::service::Service::new(store, desk::service::ServiceConfig::default());
-        service.seed_defaults().await.expect("defaults");
-        let admin = service
-            .insert_user(
-                desk::service::NewUser {
-                    email: "admin@example.com".into(),
-                    name: "Admin".into(),
-                    role: desk::domain::model::Role::Admin,
-                },
-                None,
-            )
-            .await
-            .expect("admin");
-        let token = service.issue_token(&admin, "test", 0).await.expect("token");
-        service.store().close().await;
-        token.token
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("server.toml");
-    std::fs::write(
-        &config,
+    let desk = ServeProcess::prepare(
         "[webhooks]\nallow_private = true\n[notifications]\nretry_base_secs = 1\nretry_cap_secs = 2\n",
     )
-    .expect("config");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let base = format!("http://127.0.0.1:{port}/api/v1");
-    let spawn = || {
-        Command::new(env!("CARGO_BIN_EXE_desk"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--db",
-                &location,
-            ])
-            .env("DESK_CONFIG", &config)
-            .env("DESK_DATA_DIR", dir.path().join("data"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map(Child)
-            .expect("desk serve")
-    };
-    let wait_up = || async {
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "desk serve did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    let child = spawn();
-    wait_up().await;
+    .await;
+    let (base, token) = (desk.base.clone(), desk.token.clone());
+    let child = desk.spawn().await;
     let http = server::client();
     let receiver = Receiver::start().await;
     let hook = http
@@ -620,8 +551,7 @@ async fn kill_9_mid_burst_loses_nothing() {
         created.len()
     );
 
-    let child = spawn();
-    wait_up().await;
+    let child = desk.spawn().await;
     let all = created.clone();
     receiver
         .wait_for(Duration::from_secs(60), "every created ticket", |got| {
@@ -642,7 +572,7 @@ async fn kill_9_mid_burst_loses_nothing() {
         "{} repeats; only those in flight may repeat",
         got.len() - ids.len()
     );
-    drop(db);
+    drop(desk);
 }
 
 /// The TUI, signed in to the server as `token`, showing `key` in its detail.

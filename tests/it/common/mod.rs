@@ -3,6 +3,7 @@
 
 pub mod compat;
 pub mod pages;
+pub mod process;
 pub mod server;
 
 use desk::domain::model::{Role, Ticket, User};
