@@ -66,11 +66,13 @@ pub async fn export(loaded: &Loaded, file: &Path, db: Option<&str>) -> Result<i3
         return Ok(REFUSED);
     }
     eprintln!(
-        "exported {} tickets, {} comments, {} events, {} people",
+        "exported {} tickets, {} comments, {} events, {} people, {} attachments ({} files embedded)",
         dump.tickets.len(),
         dump.comments.len(),
         dump.events.len(),
-        dump.users.len()
+        dump.users.len(),
+        dump.attachments.len(),
+        dump.blobs.len()
     );
     Ok(0)
 }
@@ -167,12 +169,13 @@ pub async fn migrate(loaded: &Loaded, from: &str, to: &str) -> Result<i32> {
                 .map(|(table, n)| format!("{n} {table}"))
                 .collect();
             eprintln!(
-                "moved {} into {} in {:.1?}: {}; verified by row counts and checksum {}",
+                "moved {} into {} in {:.1?}: {}; verified by row counts, checksum {} and {} attachment files read back",
                 source.store().location(),
                 target.store().location(),
                 started.elapsed(),
                 counts.join(", "),
-                report.checksum
+                report.checksum,
+                report.files_verified
             );
             check_helpdesk_ids(loaded, &target).await;
             Ok(0)

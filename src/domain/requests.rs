@@ -207,7 +207,48 @@ pub struct DeskDump {
     pub tickets: Vec<Ticket>,
     pub comments: Vec<Comment>,
     pub events: Vec<Event>,
+    /// Every attachment linked to a ticket (version 2; absent from version 1 dumps).
+    /// Uploads still waiting for their ticket are left out: they expire within a day.
+    #[serde(default)]
+    pub attachments: Vec<DumpAttachment>,
+    /// The attachments' content, embedded: one entry per SHA-256, however many
+    /// attachments share it, so the dump needs nothing beside it (version 2).
+    #[serde(default)]
+    pub blobs: Vec<DumpBlob>,
+}
+
+/// An attachment in a dump, with its ticket's id (like comments and events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DumpAttachment {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub comment_id: Option<i64>,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    /// Names its entry in [`DeskDump::blobs`].
+    pub sha256: String,
+    pub uploader: Option<super::model::UserRef>,
+    pub uploader_email: Option<String>,
+    pub visibility: super::model::Visibility,
+    #[serde(with = "super::time::rfc3339")]
+    pub created_at: Millis,
+}
+
+/// The content of one or more attachments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DumpBlob {
+    /// Hex SHA-256 of the content; an import recomputes it and refuses a mismatch.
+    pub sha256: String,
+    /// Bytes of content (before encoding).
+    pub size: i64,
+    /// The content in standard base64 (with padding). Empty only inside `desk migrate`,
+    /// which streams content between the databases instead.
+    pub content: String,
 }
 
 pub const DUMP_FORMAT: &str = "desk-dump";
-pub const DUMP_VERSION: u32 = 1;
+/// 2: attachments and their content (`attachments`, `blobs`).
+pub const DUMP_VERSION: u32 = 2;

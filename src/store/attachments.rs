@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use sqlx::{Any, Executor, Row, Transaction};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::domain::attachment::{Attachment, CHUNK};
 use crate::domain::model::{UserRef, Visibility};
@@ -50,13 +50,46 @@ pub async fn put_blob(
     file: &Path,
     now: Millis,
 ) -> Result<(), StoreError> {
+    if !claim_blob(tx, store, sha256, size, now).await? {
+        return Ok(());
+    }
+    let mut f = tokio::fs::File::open(file).await.map_err(io)?;
+    write_content(tx, store, sha256, &mut f).await
+}
+
+/// [`put_blob`] for content already in memory (an import's embedded files): the same
+/// chunking, the same directory layout.
+pub async fn put_blob_bytes(
+    tx: &mut Transaction<'static, Any>,
+    store: &ContentStore,
+    sha256: &str,
+    content: &[u8],
+    now: Millis,
+) -> Result<(), StoreError> {
+    let size = i64::try_from(content.len())
+        .map_err(|_| StoreError::Corrupt(format!("attachment content {sha256} is too big")))?;
+    if !claim_blob(tx, store, sha256, size, now).await? {
+        return Ok(());
+    }
+    let mut reader = content;
+    write_content(tx, store, sha256, &mut reader).await
+}
+
+/// Writes the blob's row; false when a blob with this hash is there already.
+async fn claim_blob(
+    tx: &mut Transaction<'static, Any>,
+    store: &ContentStore,
+    sha256: &str,
+    size: i64,
+    now: Millis,
+) -> Result<bool, StoreError> {
     let exists: Option<String> =
         sqlx::query_scalar("SELECT location FROM attachment_blobs WHERE sha256 = $1")
             .bind(sha256)
             .fetch_optional(&mut **tx)
             .await?;
     if exists.is_some() {
-        return Ok(());
+        return Ok(false);
     }
     let location = match store {
         ContentStore::Database => "db",
@@ -71,13 +104,25 @@ pub async fn put_blob(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    Ok(true)
+}
+
+/// The one place content is cut into chunks (or copied into the directory).
+async fn write_content<R>(
+    tx: &mut Transaction<'static, Any>,
+    store: &ContentStore,
+    sha256: &str,
+    from: &mut R,
+) -> Result<(), StoreError>
+where
+    R: AsyncRead + Unpin + Send,
+{
     match store {
         ContentStore::Database => {
-            let mut f = tokio::fs::File::open(file).await.map_err(io)?;
             let mut buf = vec![0u8; CHUNK];
             let mut n: i64 = 0;
             loop {
-                let got = read_full(&mut f, &mut buf).await?;
+                let got = read_full(from, &mut buf).await?;
                 if got == 0 {
                     break;
                 }
@@ -93,14 +138,17 @@ pub async fn put_blob(
                 }
             }
         }
-        ContentStore::Dir(dir) => write_into_dir(dir, sha256, file).await?,
+        ContentStore::Dir(dir) => write_into_dir(dir, sha256, from).await?,
     }
     Ok(())
 }
 
-/// Copies `file` to its content address: a temporary name in the same directory, synced,
+/// Copies `from` to its content address: a temporary name in the same directory, synced,
 /// then renamed, so a reader never sees half a file and a crash leaves only a temp file.
-async fn write_into_dir(dir: &Path, sha256: &str, file: &Path) -> Result<(), StoreError> {
+async fn write_into_dir<R>(dir: &Path, sha256: &str, from: &mut R) -> Result<(), StoreError>
+where
+    R: AsyncRead + Unpin + Send,
+{
     let target = blob_path(dir, sha256);
     if tokio::fs::try_exists(&target).await.unwrap_or(false) {
         return Ok(());
@@ -109,9 +157,8 @@ async fn write_into_dir(dir: &Path, sha256: &str, file: &Path) -> Result<(), Sto
     tokio::fs::create_dir_all(parent).await.map_err(io)?;
     let temp = parent.join(format!(".{sha256}.{:016x}.tmp", rand::random::<u64>()));
     let copied = async {
-        let mut from = tokio::fs::File::open(file).await?;
         let mut to = tokio::fs::File::create(&temp).await?;
-        tokio::io::copy(&mut from, &mut to).await?;
+        tokio::io::copy(from, &mut to).await?;
         to.sync_all().await?;
         tokio::fs::rename(&temp, &target).await
     }
@@ -123,7 +170,10 @@ async fn write_into_dir(dir: &Path, sha256: &str, file: &Path) -> Result<(), Sto
     Ok(())
 }
 
-async fn read_full(f: &mut tokio::fs::File, buf: &mut [u8]) -> Result<usize, StoreError> {
+async fn read_full<R>(f: &mut R, buf: &mut [u8]) -> Result<usize, StoreError>
+where
+    R: AsyncRead + Unpin,
+{
     let mut got = 0;
     while got < buf.len() {
         let n = f.read(&mut buf[got..]).await.map_err(io)?;
@@ -378,4 +428,201 @@ pub async fn remove(
         .execute(&mut **tx)
         .await?;
     Ok(location)
+}
+
+/// Attachments linked to a ticket with an id after `after`, with their ticket's id: what
+/// an export or a move carries (uploads still waiting for a ticket are not among them).
+pub async fn linked_after<'c, E>(
+    ex: E,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<(Attachment, i64)>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let sql =
+        format!("{SELECT} WHERE a.id > $1 AND a.ticket_id IS NOT NULL ORDER BY a.id LIMIT $2");
+    let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(ex)
+        .await?;
+    found
+        .iter()
+        .map(|r| {
+            let (a, ticket_id) = row(r)?;
+            let ticket_id = ticket_id.ok_or_else(|| {
+                StoreError::Corrupt(format!("attachment {} lost its ticket", a.id))
+            })?;
+            Ok((a, ticket_id))
+        })
+        .collect()
+}
+
+/// [`insert`] with the id it had (an import or a move); the blob must be in already.
+pub async fn insert_with_id(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+    a: NewAttachment<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO attachments (id, ticket_id, comment_id, name, media_type, size, sha256,
+             uploader_id, uploader_email, visibility, upload_token, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(id)
+    .bind(a.ticket_id)
+    .bind(a.comment_id)
+    .bind(a.name)
+    .bind(a.media_type)
+    .bind(a.size)
+    .bind(a.sha256)
+    .bind(a.uploader_id)
+    .bind(a.uploader_email)
+    .bind(a.visibility.as_str())
+    .bind(a.upload_token)
+    .bind(a.at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A blob's row: its hash, size, where its content is (`db` or `dir`) and when it came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRow {
+    pub sha256: String,
+    pub size: i64,
+    pub location: String,
+    pub created_at: Millis,
+}
+
+/// Blobs with a hash after `after` (`""` for the first), in hash order.
+pub async fn blobs_after<'c, E>(ex: E, after: &str, limit: u32) -> Result<Vec<BlobRow>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let found = sqlx::query(
+        "SELECT sha256, size, location, created_at FROM attachment_blobs WHERE sha256 > $1
+          ORDER BY sha256 LIMIT $2",
+    )
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(ex)
+    .await?;
+    found
+        .iter()
+        .map(|r| {
+            Ok(BlobRow {
+                sha256: r.try_get(0)?,
+                size: r.try_get(1)?,
+                location: r.try_get(2)?,
+                created_at: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+/// Reads a blob's content piece by piece (at most [`CHUNK`] bytes at a time), from the
+/// database's chunks or the content directory, so no caller holds a whole file.
+pub struct BlobReader {
+    sha256: String,
+    from: BlobSource,
+}
+
+enum BlobSource {
+    Chunks { next: i64 },
+    File(tokio::fs::File),
+    Done,
+}
+
+impl BlobReader {
+    /// `None` when no blob has this hash. `store` is the reading desk's content store: a
+    /// blob kept in a directory needs it to be that directory.
+    pub async fn open<'c, E>(
+        ex: E,
+        store: &ContentStore,
+        sha256: &str,
+    ) -> Result<Option<BlobReader>, StoreError>
+    where
+        E: Executor<'c, Database = Any>,
+    {
+        let from = match blob_location(ex, sha256).await?.as_deref() {
+            None => return Ok(None),
+            Some("db") => BlobSource::Chunks { next: 0 },
+            Some(_) => match store {
+                ContentStore::Dir(dir) => BlobSource::File(
+                    tokio::fs::File::open(blob_path(dir, sha256))
+                        .await
+                        .map_err(io)?,
+                ),
+                ContentStore::Database => {
+                    return Err(StoreError::Corrupt(format!(
+                        "the content of {sha256} is in a content directory this desk is not configured with ([attachments] store)"
+                    )));
+                }
+            },
+        };
+        Ok(Some(BlobReader {
+            sha256: sha256.to_string(),
+            from,
+        }))
+    }
+
+    /// The next piece; `None` at the end.
+    pub async fn next<'c, E>(&mut self, ex: E) -> Result<Option<Vec<u8>>, StoreError>
+    where
+        E: Executor<'c, Database = Any>,
+    {
+        match &mut self.from {
+            BlobSource::Done => Ok(None),
+            BlobSource::Chunks { next } => match chunk(ex, &self.sha256, *next).await? {
+                Some(data) => {
+                    *next += 1;
+                    Ok(Some(data))
+                }
+                None => {
+                    self.from = BlobSource::Done;
+                    Ok(None)
+                }
+            },
+            BlobSource::File(f) => {
+                let mut buf = vec![0u8; CHUNK];
+                let got = read_full(f, &mut buf).await?;
+                if got == 0 {
+                    self.from = BlobSource::Done;
+                    return Ok(None);
+                }
+                buf.truncate(got);
+                Ok(Some(buf))
+            }
+        }
+    }
+}
+
+/// The hex SHA-256 and size of a blob's content as stored, read piece by piece; `None`
+/// when no blob has this hash. What a move checks each copied file with.
+pub async fn digest_blob<'c, E>(
+    ex: E,
+    store: &ContentStore,
+    sha256: &str,
+) -> Result<Option<(String, i64)>, StoreError>
+where
+    E: Executor<'c, Database = Any> + Copy,
+{
+    use sha2::Digest;
+    let Some(mut reader) = BlobReader::open(ex, store, sha256).await? else {
+        return Ok(None);
+    };
+    let mut hasher = sha2::Sha256::new();
+    let mut size: i64 = 0;
+    while let Some(piece) = reader.next(ex).await? {
+        size += piece.len() as i64;
+        hasher.update(&piece);
+    }
+    let digest: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Some((digest, size)))
 }

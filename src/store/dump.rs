@@ -132,6 +132,7 @@ pub async fn reset_sequences(tx: &mut Tx) -> Result<(), StoreError> {
         ("comments", "id"),
         ("events", "seq"),
         ("api_tokens", "id"),
+        ("attachments", "id"),
     ] {
         // Table and column names are the constants above, never input.
         let sql = format!(
@@ -146,12 +147,32 @@ pub async fn reset_sequences(tx: &mut Tx) -> Result<(), StoreError> {
 }
 
 /// What an export leaves out on purpose and a move between databases must carry:
-/// password hashes, API tokens (as hashes) and the ticket counter.
+/// password hashes, API tokens (as hashes), the ticket counter, and uploads: those still
+/// waiting for their ticket, and the upload secrets (as hashes) of linked ones.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Secrets {
     pub password_hashes: Vec<(i64, String)>,
     pub tokens: Vec<TokenRow>,
     pub ticket_counter: i64,
+    /// Uploads no ticket has yet (their blobs are copied with the rest).
+    pub staged: Vec<StagedRow>,
+    /// (attachment id, upload secret's hash) of linked attachments that came as uploads.
+    pub upload_tokens: Vec<(i64, String)>,
+}
+
+/// An upload waiting for its ticket, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedRow {
+    pub id: i64,
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploader_id: Option<i64>,
+    pub uploader_email: Option<String>,
+    pub visibility: String,
+    pub upload_token: Option<String>,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,14 +224,48 @@ where
         sqlx::query_scalar("SELECT value FROM counters WHERE name = 'ticket'")
             .fetch_one(ex)
             .await?;
+    let staged = sqlx::query(
+        "SELECT id, name, media_type, size, sha256, uploader_id, uploader_email, visibility,
+                upload_token, created_at FROM attachments WHERE ticket_id IS NULL ORDER BY id",
+    )
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(StagedRow {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            media_type: r.try_get("media_type")?,
+            size: r.try_get("size")?,
+            sha256: r.try_get("sha256")?,
+            uploader_id: r.try_get("uploader_id")?,
+            uploader_email: r.try_get("uploader_email")?,
+            visibility: r.try_get("visibility")?,
+            upload_token: r.try_get("upload_token")?,
+            created_at: r.try_get("created_at")?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let upload_tokens = sqlx::query(
+        "SELECT id, upload_token FROM attachments
+          WHERE ticket_id IS NOT NULL AND upload_token IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Secrets {
         password_hashes: hashes,
         tokens,
         ticket_counter,
+        staged,
+        upload_tokens,
     })
 }
 
-/// Writes what [`read_secrets`] read; the users must be in already.
+/// Writes what [`read_secrets`] read; the users, the linked attachments and every blob
+/// must be in already.
 pub async fn write_secrets(tx: &mut Tx, s: &Secrets) -> Result<(), StoreError> {
     for (id, hash) in &s.password_hashes {
         super::users::set_password_hash(&mut **tx, *id, Some(hash)).await?;
@@ -235,11 +290,39 @@ pub async fn write_secrets(tx: &mut Tx, s: &Secrets) -> Result<(), StoreError> {
         .bind(s.ticket_counter)
         .execute(&mut **tx)
         .await?;
+    for a in &s.staged {
+        sqlx::query(
+            "INSERT INTO attachments (id, ticket_id, comment_id, name, media_type, size, sha256,
+                 uploader_id, uploader_email, visibility, upload_token, created_at)
+             VALUES ($1, NULL, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(a.id)
+        .bind(&a.name)
+        .bind(&a.media_type)
+        .bind(a.size)
+        .bind(&a.sha256)
+        .bind(a.uploader_id)
+        .bind(a.uploader_email.as_deref())
+        .bind(&a.visibility)
+        .bind(a.upload_token.as_deref())
+        .bind(a.created_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (id, token) in &s.upload_tokens {
+        sqlx::query("UPDATE attachments SET upload_token = $1 WHERE id = $2")
+            .bind(token)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
 /// Rows per table, counted by the database itself: a check on a move that does not go
-/// through the code that made it.
+/// through the code that made it. `attachment_chunks` is not among them: a blob kept in a
+/// content directory has none, so the count depends on the store; each copied blob is
+/// read back and hashed instead.
 pub const COUNTED: &[&str] = &[
     "users",
     "api_tokens",
@@ -250,6 +333,8 @@ pub const COUNTED: &[&str] = &[
     "ticket_tags",
     "comments",
     "events",
+    "attachments",
+    "attachment_blobs",
 ];
 
 pub async fn table_counts<'c, E>(ex: E) -> Result<Vec<(&'static str, i64)>, StoreError>

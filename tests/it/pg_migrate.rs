@@ -8,8 +8,9 @@ use crate::cli_common;
 use crate::common::server;
 
 use cli_common::Sandbox;
+use desk::domain::model::Visibility;
 use desk::domain::requests::{DeskDump, NewTicket};
-use desk::service::{Actor, Service, ServiceConfig};
+use desk::service::{Actor, Content, Service, ServiceConfig, Upload};
 use desk::store::Store;
 use server::{TestDb, pg_admin_url, pg_reachable};
 
@@ -235,4 +236,219 @@ async fn both_migration_sets_make_the_same_tables_and_columns() {
     assert!(lite.len() > 50, "{lite:?}");
     assert_eq!(lite, pgsql);
     postgres.close().await;
+}
+
+/// Bytes that are no known format: every value, many times over.
+fn binary(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+async fn upload(bytes: &[u8], name: &str) -> Upload {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write");
+    Upload::from_path(&path, u64::MAX).await.expect("spool")
+}
+
+async fn bytes_of(service: &Service, content: Content) -> Vec<u8> {
+    match content {
+        Content::File(path) => std::fs::read(path).expect("content file"),
+        Content::Database { sha256 } => {
+            let mut out = Vec::new();
+            let mut n = 0;
+            while let Some(chunk) = service.attachment_chunk(&sha256, n).await.expect("chunk") {
+                out.extend_from_slice(&chunk);
+                n += 1;
+            }
+            out
+        }
+    }
+}
+
+/// A small desk with a 700 KB file on a public reply (three chunks), a text file on an
+/// internal note, and an upload still waiting for its ticket. Returns the ticket's key,
+/// the waiting upload's secret and each attachment's (id, bytes).
+async fn desk_with_files(source: &Service) -> (String, String, Vec<(i64, Vec<u8>)>) {
+    desk::demo::load(source).await.expect("demo");
+    let agent = Actor::User(
+        source
+            .user_by_email("sarah.johnson@example.com")
+            .await
+            .expect("lookup")
+            .expect("demo agent"),
+    );
+    let contact = Actor::Contact {
+        email: "pat@example.org".into(),
+    };
+    let key = source
+        .create_ticket(
+            &contact,
+            NewTicket {
+                title: "Scanned forms".into(),
+                description: "attached".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("file")
+        .key;
+    let big = binary(700_000);
+    let note = b"checked by hand\n".to_vec();
+    let mut files = Vec::new();
+    for (bytes, name, visibility) in [
+        (&big, "scan.bin", Visibility::Public),
+        (&note, "note.txt", Visibility::Internal),
+    ] {
+        let (_, _, attached) = source
+            .attach(
+                &agent,
+                &key,
+                vec![upload(bytes, name).await],
+                Some("a file"),
+                visibility,
+                None,
+            )
+            .await
+            .expect("attach");
+        files.push((attached[0].id, bytes.clone()));
+    }
+    let staged = source
+        .stage_uploads(
+            &contact,
+            vec![upload(b"not filed yet\n", "later.txt").await],
+        )
+        .await
+        .expect("stage");
+    (key, staged[0].secret.clone(), files)
+}
+
+#[tokio::test]
+async fn attachments_move_to_postgres_byte_for_byte() {
+    if skip().await {
+        return;
+    }
+    let sb = Sandbox::new();
+    let source_path = sb.path().join("files.db");
+    let src = source_path.to_str().expect("utf-8");
+    let source = open(src).await;
+    let (key, secret, files) = desk_with_files(&source).await;
+    let before = source.export_all().await.expect("export");
+    source.store().close().await;
+
+    let pg = TestDb::postgres().await;
+    let run = sb.run(&["migrate", "--from", src, "--to", &pg.location()]);
+    run.expect(0);
+    // Every linked file, the waiting upload, and each content read back.
+    let said = |s: String| run.stderr.contains(&s);
+    assert!(
+        said(format!("{} attachments,", before.attachments.len() + 1))
+            && said(format!(
+                "{} attachment files read back",
+                before.blobs.len() + 1
+            )),
+        "{}",
+        run.stderr
+    );
+    let target = open(&pg.location()).await;
+    same(before, target.export_all().await.expect("export"));
+    let agent = Actor::User(
+        target
+            .user_by_email("sarah.johnson@example.com")
+            .await
+            .expect("lookup")
+            .expect("moved agent"),
+    );
+    for (id, bytes) in &files {
+        let (_, content) = target.attachment(&agent, *id).await.expect("attachment");
+        assert!(
+            bytes_of(&target, content).await == *bytes,
+            "attachment {id} moved byte for byte"
+        );
+    }
+    let contact = Actor::Contact {
+        email: "pat@example.org".into(),
+    };
+    let theirs = target.attachments(&contact, &key).await.expect("list");
+    assert_eq!(theirs.len(), 1, "the internal note's file stays internal");
+    // The upload still waiting for its ticket moved too, secret and all.
+    let (waiting, content) = target
+        .staged_upload(&contact, &secret)
+        .await
+        .expect("the waiting upload");
+    assert_eq!(waiting.name, "later.txt");
+    assert_eq!(bytes_of(&target, content).await, b"not filed yet\n");
+    target.store().close().await;
+}
+
+/// Without PostgreSQL: SQLite into a SQLite desk that keeps its files in a directory.
+/// The move writes through the target's store and reads every file back.
+#[tokio::test]
+async fn attachments_move_into_a_content_directory() {
+    let files_dir = tempfile::tempdir().expect("temp dir");
+    let sb = Sandbox::with_config(&format!(
+        "[attachments]\nstore = \"dir:{}\"\n",
+        files_dir.path().display()
+    ));
+    let source_path = sb.path().join("files.db");
+    let source = open(source_path.to_str().expect("utf-8")).await;
+    let (_, _, files) = desk_with_files(&source).await;
+    let before = source.export_all().await.expect("export");
+    source.store().close().await;
+
+    let target_path = sb.path().join("moved.db");
+    let run = sb.run(&[
+        "migrate",
+        "--from",
+        source_path.to_str().expect("utf-8"),
+        "--to",
+        target_path.to_str().expect("utf-8"),
+    ]);
+    run.expect(0);
+    assert!(
+        run.stderr.contains(&format!(
+            "{} attachment files read back",
+            before.blobs.len() + 1
+        )),
+        "{}",
+        run.stderr
+    );
+    for b in &before.blobs {
+        let path = desk::store::attachments::blob_path(files_dir.path(), &b.sha256);
+        assert!(path.exists(), "{} is in the content directory", b.sha256);
+    }
+    let store = Store::open(target_path.to_str().expect("utf-8"))
+        .await
+        .expect("open");
+    let target = Service::new(
+        store,
+        ServiceConfig {
+            attachments: desk::service::AttachmentConfig {
+                store: desk::store::attachments::ContentStore::Dir(files_dir.path().into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    same(before, target.export_all().await.expect("export"));
+    let chunks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachment_chunks")
+        .fetch_one(target.store().pool())
+        .await
+        .expect("count");
+    assert_eq!(
+        chunks, 0,
+        "the content went to the directory, not the database"
+    );
+    let admin = Actor::User(
+        target
+            .user_by_email("admin@example.com")
+            .await
+            .expect("lookup")
+            .expect("moved admin"),
+    );
+    for (id, bytes) in &files {
+        let (_, content) = target.attachment(&admin, *id).await.expect("attachment");
+        assert!(matches!(content, Content::File(_)));
+        assert!(bytes_of(&target, content).await == *bytes);
+    }
+    target.store().close().await;
 }
