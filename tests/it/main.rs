@@ -38,6 +38,7 @@ mod roles;
 mod server_limits;
 mod sla;
 mod smoke;
+mod smtp_harness;
 mod stats_counts;
 mod store;
 mod tui_attachments;

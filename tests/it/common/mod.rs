@@ -5,6 +5,7 @@ pub mod compat;
 pub mod pages;
 pub mod process;
 pub mod server;
+pub mod smtp;
 
 use desk::domain::model::{Role, Ticket, User};
 use desk::domain::requests::NewTicket;
