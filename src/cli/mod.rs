@@ -378,6 +378,8 @@ pub(crate) fn service_config(loaded: &Loaded) -> ServiceConfig {
             // Checked when the config was read (`config::check::attachment_store`).
             store: crate::store::attachments::ContentStore::parse(&a.store).unwrap_or_default(),
         },
+        // Only `desk serve` sends mail; it sets this from `[mail]`.
+        mail: None,
     }
 }
 

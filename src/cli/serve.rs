@@ -22,7 +22,12 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
     let store = Store::open(&database)
         .await
         .wrap_err("desk serve cannot start")?;
-    let service = Service::new(store, service_config(loaded));
+    let mut config = service_config(loaded);
+    let mail = mail_setup(&loaded.config.mail)?;
+    if let Some((policy, _)) = &mail {
+        config.mail = Some(policy.clone());
+    }
+    let service = Service::new(store, config);
     service.seed_defaults().await?;
     let orphans = crate::service::remove_orphan_spools();
     if orphans > 0 {
@@ -106,6 +111,7 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
                 max_attempts: i64::from(notifications.max_attempts.max(1)),
                 webhook_timeout: Duration::from_secs(loaded.config.webhooks.timeout_secs.max(1)),
                 allow_private: loaded.config.webhooks.allow_private,
+                mail: mail.as_ref().map(|(_, server)| server.clone()),
                 ..Default::default()
             },
         )
@@ -114,6 +120,21 @@ pub async fn run(loaded: &Loaded, args: ServeArgs) -> Result<i32> {
         .await
         .wrap_err("desk serve cannot start")?;
     let addr = bound.local_addr()?;
+    if let Some((policy, server)) = &mail {
+        let base = loaded
+            .config
+            .server
+            .public_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let _ = policy.link_base.set(base);
+        tracing::info!(
+            "email notifications from {} through {:?}",
+            policy.from,
+            server
+        );
+    }
     tracing::info!(
         "desk serve listening on http://{addr} (database: {})",
         crate::store::redact(&database)
@@ -171,4 +192,44 @@ fn init_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// `[mail]` made ready: the templates loaded and checked, the SMTP server read. `None`
+/// when mail is not set up (no `smtp_url` or no `from`).
+fn mail_setup(
+    m: &crate::config::Mail,
+) -> Result<
+    Option<(
+        std::sync::Arc<crate::service::MailPolicy>,
+        crate::delivery::MailServer,
+    )>,
+> {
+    if m.smtp_url.trim().is_empty() || m.from.trim().is_empty() {
+        if !m.smtp_url.trim().is_empty() || !m.from.trim().is_empty() {
+            tracing::warn!("[mail] needs both smtp_url and from; email notifications are off");
+        }
+        return Ok(None);
+    }
+    // Both were checked when the config was read; this names them again if not.
+    let target = crate::domain::mail::SmtpTarget::parse(&m.smtp_url)
+        .map_err(|e| color_eyre::eyre::eyre!("[mail] smtp_url: {e}"))?;
+    let switches = crate::service::MailSwitches {
+        created: m.notify.created,
+        replied: m.notify.replied,
+        decided: m.notify.decided,
+        resolved: m.notify.resolved,
+        assigned: m.notify.assigned,
+        awaiting_approval: m.notify.awaiting_approval,
+    };
+    let reply_to = Some(m.reply_to.trim()).filter(|r| !r.is_empty());
+    let policy =
+        crate::service::MailPolicy::new(m.from.trim(), reply_to, switches, m.templates.as_deref())
+            .wrap_err("[mail] cannot be used")?;
+    let password = std::env::var("DESK_MAIL_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    Ok(Some((
+        std::sync::Arc::new(policy),
+        crate::delivery::MailServer { target, password },
+    )))
 }

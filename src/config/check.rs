@@ -225,6 +225,29 @@ pub(super) fn max_bytes(n: u64) -> Result<u64, String> {
         Err("expected a number of bytes from 1, found 0".into())
     }
 }
+checked!(de_smtp_url: String => String, smtp_url);
+checked!(de_mailbox_opt: String => String, mailbox_opt);
+
+pub(super) fn smtp_url(s: String) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Ok(String::new());
+    }
+    crate::domain::mail::SmtpTarget::parse(&s).map(|_| s)
+}
+
+/// An address with an optional display name, or nothing (the setting is off).
+pub(super) fn mailbox_opt(s: String) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Ok(String::new());
+    }
+    match s.trim().parse::<lettre::message::Mailbox>() {
+        Ok(_) => Ok(s.trim().to_string()),
+        Err(e) => Err(format!(
+            "expected an address like `Support <support@example.com>`, found `{s}` ({e})"
+        )),
+    }
+}
+
 checked!(de_role: String => Role, role);
 checked!(de_notify: Vec<String> => Vec<String>, notify);
 

@@ -61,6 +61,9 @@ pub struct Config {
     /// Webhooks out.
     #[serde(default)]
     pub webhooks: Webhooks,
+    /// Email out: the SMTP server, the sender, which notifications go.
+    #[serde(default)]
+    pub mail: Mail,
     /// At most [`MAX_VIEWS`].
     #[serde(default)]
     pub views: Vec<View>,
@@ -287,6 +290,58 @@ impl Default for Webhooks {
         Webhooks {
             allow_private: false,
             timeout_secs: 10,
+        }
+    }
+}
+
+/// `[mail]`: notifications by email. Off until `smtp_url` and `from` are set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mail {
+    /// `smtp://user@host:587` (STARTTLS, required unless the host is loopback),
+    /// `smtps://host:465` (TLS from the start), `smtp://localhost:25` (a local MTA).
+    /// The password may be left out here and given in `DESK_MAIL_PASSWORD`.
+    #[serde(deserialize_with = "check::de_smtp_url")]
+    pub smtp_url: String,
+    /// `Support <support@example.com>`.
+    #[serde(deserialize_with = "check::de_mailbox_opt")]
+    pub from: String,
+    /// Where replies go, when not to `from`.
+    #[serde(deserialize_with = "check::de_mailbox_opt")]
+    pub reply_to: String,
+    /// A directory of templates (`created.txt`, `created.html`, …) that replace the
+    /// built-in ones of the same name.
+    pub templates: Option<std::path::PathBuf>,
+    pub notify: MailNotify,
+}
+
+/// `[mail.notify]`: each default notification on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailNotify {
+    /// To the requester when their ticket is filed (key, tracking link).
+    pub created: bool,
+    /// To the requester on a public reply from someone else (the reply itself).
+    pub replied: bool,
+    /// To the requester when a request is approved or rejected (with the note).
+    pub decided: bool,
+    /// To the requester when the ticket is resolved (with how to reopen).
+    pub resolved: bool,
+    /// To an agent when a ticket is assigned to them by someone else.
+    pub assigned: bool,
+    /// To supervisors when a request waits for approval.
+    pub awaiting_approval: bool,
+}
+
+impl Default for MailNotify {
+    fn default() -> Self {
+        MailNotify {
+            created: true,
+            replied: true,
+            decided: true,
+            resolved: true,
+            assigned: true,
+            awaiting_approval: true,
         }
     }
 }

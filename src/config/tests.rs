@@ -611,6 +611,7 @@ fn the_example_documents_every_key_with_a_valid_value() {
             "desk",
             "keys",
             "local",
+            "mail",
             "notifications",
             "pages",
             "server",
@@ -629,6 +630,29 @@ fn the_example_documents_every_key_with_a_valid_value() {
         ]
     );
     assert_eq!(keys("webhooks"), ["allow_private", "timeout_secs"]);
+    assert_eq!(
+        keys("mail"),
+        ["from", "notify", "reply_to", "smtp_url", "templates"]
+    );
+    let mut switches: Vec<_> = table["mail"]["notify"]
+        .as_table()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    switches.sort_unstable();
+    assert_eq!(
+        switches,
+        [
+            "assigned",
+            "awaiting_approval",
+            "created",
+            "decided",
+            "replied",
+            "resolved"
+        ]
+    );
+    assert!(c.mail.from.contains("support@example.com"));
     let mut fields: Vec<_> = keys("attachments");
     fields.sort_unstable();
     assert_eq!(
@@ -807,4 +831,22 @@ fn an_unknown_theme_is_refused_with_the_ones_there_are() {
     let err = parse_err("[ui]\ntheme = \"darker\"\n");
     assert!(err.starts_with("/cfg/config.toml:2:"), "{err}");
     assert!(err.contains("`default`") && err.contains("`mono`"), "{err}");
+}
+
+#[test]
+fn a_bad_smtp_url_or_sender_names_its_line() {
+    for (text, says) in [
+        (
+            "[mail]\nsmtp_url = \"http://mail.example.com\"\n",
+            "smtp://",
+        ),
+        (
+            "[mail]\nfrom = \"not an address\"\n",
+            "Support <support@example.com>",
+        ),
+    ] {
+        let shown = parse_err(text);
+        assert!(shown.contains(":2:"), "{shown}");
+        assert!(shown.contains(says), "{shown}");
+    }
 }

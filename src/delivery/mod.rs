@@ -4,6 +4,7 @@
 //! database alone, so a restart or a kill -9 resumes where the last commit left off;
 //! only a delivery in flight at the kill is sent again (at least once).
 
+pub mod mail;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -15,6 +16,27 @@ use tokio::task::JoinHandle;
 use crate::domain::time::{self, Millis};
 use crate::service::Service;
 use crate::store::outbox::{self, Claimed, Outcome};
+
+/// Why a send did not deliver.
+pub enum SendError {
+    /// Try again later.
+    Retry(String),
+    /// Refused for good (a webhook answered 410, an SMTP server 5xx): `dead`.
+    Gone(String),
+}
+
+/// `[mail] smtp_url` and the password from `DESK_MAIL_PASSWORD`.
+#[derive(Clone)]
+pub struct MailServer {
+    pub target: crate::domain::mail::SmtpTarget,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for MailServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.target.redacted())
+    }
+}
 
 /// How the outbox retries and how fast it works.
 #[derive(Debug, Clone)]
@@ -29,6 +51,8 @@ pub struct DeliveryOptions {
     pub webhook_timeout: Duration,
     /// `[webhooks] allow_private`: let webhooks reach loopback and private addresses.
     pub allow_private: bool,
+    /// Where email goes; `None`: email deliveries wait (and say why).
+    pub mail: Option<MailServer>,
     /// Deliveries sent at once.
     pub concurrency: usize,
     /// How often to look when nothing wakes the loop (writes by other processes on
@@ -44,6 +68,7 @@ impl Default for DeliveryOptions {
             max_attempts: 20,
             webhook_timeout: Duration::from_secs(10),
             allow_private: false,
+            mail: None,
             concurrency: 32,
             poll: Duration::from_secs(1),
         }
@@ -85,6 +110,15 @@ impl Dispatcher {
                 };
             }
         };
+        let mailer = options.mail.as_ref().and_then(|m| {
+            match mail::Mailer::new(&m.target, m.password.clone(), options.webhook_timeout) {
+                Ok(mailer) => Some(Arc::new(mailer)),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot set up the SMTP client; email waits in the outbox");
+                    None
+                }
+            }
+        });
         let options = Arc::new(options);
         // The dispatcher wakes the sender when it wrote deliveries.
         let queued = Arc::new(watch::channel(0u64).0);
@@ -97,7 +131,10 @@ impl Dispatcher {
         let send = tokio::spawn(send_loop(
             service,
             options,
-            sender,
+            Senders {
+                webhook: sender,
+                mail: mailer,
+            },
             queued.subscribe(),
             stop.subscribe(),
         ));
@@ -146,10 +183,16 @@ async fn dispatch_loop(
     }
 }
 
+/// One sender per channel.
+struct Senders {
+    webhook: Arc<webhook::Sender>,
+    mail: Option<Arc<mail::Mailer>>,
+}
+
 async fn send_loop(
     service: Service,
     options: Arc<DeliveryOptions>,
-    sender: Arc<webhook::Sender>,
+    sender: Senders,
     mut queued: watch::Receiver<u64>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -191,7 +234,7 @@ async fn send_loop(
 async fn send_all(
     service: &Service,
     options: &DeliveryOptions,
-    sender: &webhook::Sender,
+    sender: &Senders,
     claimed: Vec<Claimed>,
 ) -> Vec<(i64, Outcome)> {
     use futures_util::StreamExt;
@@ -200,20 +243,22 @@ async fn send_all(
             let id = c.delivery.id;
             let attempts = c.delivery.attempts + 1;
             let result = match c.delivery.channel.as_str() {
-                "webhook" => sender.send(service, &c).await,
-                other => Err(webhook::SendError::Retry(format!(
-                    "no sender for `{other}`"
-                ))),
+                "webhook" => sender.webhook.send(service, &c).await,
+                "email" => match &sender.mail {
+                    Some(m) => m.send(&c).await,
+                    None => Err(SendError::Retry(
+                        "no SMTP server is set up ([mail] smtp_url)".into(),
+                    )),
+                },
+                other => Err(SendError::Retry(format!("no sender for `{other}`"))),
             };
             let outcome = match result {
                 Ok(()) => Outcome::Delivered,
-                Err(webhook::SendError::Gone(error)) => Outcome::Dead { error },
-                Err(webhook::SendError::Retry(error)) if attempts >= options.max_attempts => {
-                    Outcome::Dead {
-                        error: format!("{error} (gave up after {attempts} attempts)"),
-                    }
-                }
-                Err(webhook::SendError::Retry(error)) => Outcome::Failed {
+                Err(SendError::Gone(error)) => Outcome::Dead { error },
+                Err(SendError::Retry(error)) if attempts >= options.max_attempts => Outcome::Dead {
+                    error: format!("{error} (gave up after {attempts} attempts)"),
+                },
+                Err(SendError::Retry(error)) => Outcome::Failed {
                     error,
                     next: time::now() + millis(options.backoff(attempts)),
                 },

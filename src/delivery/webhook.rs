@@ -12,12 +12,7 @@ use crate::store::outbox::{self, Claimed};
 
 use super::DeliveryOptions;
 
-pub enum SendError {
-    /// Try again later.
-    Retry(String),
-    /// The receiver is gone for good (410): the endpoint is disabled.
-    Gone(String),
-}
+pub use super::SendError;
 
 /// `sha256=<hex>` for `body` sent at `timestamp` (unix seconds).
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {

@@ -2,6 +2,7 @@
 
 pub mod attachment;
 pub mod key;
+pub mod mail;
 pub mod model;
 pub mod query;
 pub mod requests;

@@ -11,6 +11,7 @@ mod comments;
 mod dump;
 mod error;
 mod filing;
+mod mail;
 mod migrate;
 mod notify;
 mod query;
@@ -28,6 +29,7 @@ pub use apply::TicketChange;
 pub use attachments::{Content, STAGED_FOR, Spool, Staged, Upload, remove_orphan_spools};
 pub use auth::{IssuedToken, hash_password};
 pub use error::{Result, ServiceError, conflict_message};
+pub use mail::{MailPayload, MailPolicy, MailSetupError, MailSwitches};
 pub use migrate::{MoveError, MoveReport};
 pub use notify::{
     DeliveryDetail, NewWebhook, WEBHOOK_EVENTS, WebhookPolicy, check_webhook_url, is_private,
@@ -47,6 +49,8 @@ pub struct ServiceConfig {
     /// Prefix of ticket keys (`TKT` in `TKT-1042`).
     pub key_prefix: String,
     pub attachments: AttachmentConfig,
+    /// Email notifications (`[mail]`); `None`: no mail is written to the outbox.
+    pub mail: Option<std::sync::Arc<mail::MailPolicy>>,
 }
 
 /// `[attachments]`: limits and where content goes.
@@ -61,6 +65,7 @@ impl Default for ServiceConfig {
         ServiceConfig {
             key_prefix: "TKT".into(),
             attachments: AttachmentConfig::default(),
+            mail: None,
         }
     }
 }

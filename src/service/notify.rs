@@ -303,6 +303,21 @@ impl Service {
     /// transaction, so a crash either keeps both or neither. Returns how many events
     /// were read. A new outbox starts at the feed's head: history is not re-sent.
     pub async fn dispatch_events(&self, batch: u32) -> Result<usize> {
+        // Read before the write transaction: reference data and who supervises.
+        let mail = match &self.config.mail {
+            Some(policy) => {
+                let refs = self.refs().await?;
+                let supervisors: Vec<(String, String)> =
+                    crate::store::users::list(self.store.pool(), true)
+                        .await?
+                        .into_iter()
+                        .filter(|u| u.active && u.role == crate::domain::model::Role::Supervisor)
+                        .map(|u| (u.email, u.name))
+                        .collect();
+                Some((policy.clone(), refs, supervisors))
+            }
+            None => None,
+        };
         let mut w = self.store.write().await?;
         let cursor = match outbox::cursor(&mut w.tx).await? {
             Some(seq) => seq,
@@ -323,8 +338,8 @@ impl Service {
             .filter(|h| h.hook.active)
             .collect();
         let now = time::now();
+        let mut tickets: HashMap<i64, Option<Ticket>> = HashMap::new();
         if !hooks.is_empty() {
-            let mut tickets: HashMap<i64, Option<Ticket>> = HashMap::new();
             for e in &found {
                 let names = webhook_events(e);
                 for hook in &hooks {
@@ -366,9 +381,84 @@ impl Service {
                 }
             }
         }
+        if let Some((policy, refs, supervisors)) = &mail {
+            for e in &found {
+                if let std::collections::hash_map::Entry::Vacant(slot) = tickets.entry(e.ticket_id)
+                {
+                    slot.insert(
+                        crate::store::tickets::get(&mut *w.tx, self.store.backend(), e.ticket_id)
+                            .await?,
+                    );
+                }
+                let Some(Some(ticket)) = tickets.get(&e.ticket_id) else {
+                    continue;
+                };
+                let reply = match (e.kind, e.new.as_deref().and_then(|n| n.parse::<i64>().ok())) {
+                    (crate::domain::model::EventKind::Commented, Some(id))
+                        if e.visibility == Visibility::Public =>
+                    {
+                        crate::store::comments::for_ticket(&mut *w.tx, ticket.id, true)
+                            .await?
+                            .into_iter()
+                            .find(|c| c.id == id)
+                            .map(|c| c.body)
+                    }
+                    _ => None,
+                };
+                let requester_role = match ticket.requester.user_id {
+                    Some(id) => crate::store::users::get(&mut *w.tx, id)
+                        .await?
+                        .map(|u| u.role),
+                    None => None,
+                };
+                let facts = super::mail::EventFacts {
+                    ticket,
+                    needs_approval: refs
+                        .categories
+                        .iter()
+                        .any(|c| c.name == ticket.category && c.requires_approval),
+                    status_name: refs
+                        .statuses
+                        .iter()
+                        .find(|s| s.key == ticket.status)
+                        .map_or_else(|| ticket.status.clone(), |s| s.name.clone()),
+                    reply,
+                    requester_is_customer: super::mail::is_customer(requester_role),
+                    supervisors,
+                };
+                for m in super::mail::mails_for(policy, &mut w.tx, e, facts).await? {
+                    let d = NewDelivery {
+                        event_seq: e.seq,
+                        ticket_id: e.ticket_id,
+                        channel: "email",
+                        webhook_id: None,
+                        recipient: m.recipient,
+                        subject: m.subject,
+                        payload: serde_json::to_string(&m.payload).unwrap_or_default(),
+                    };
+                    outbox::insert_delivery(&mut w.tx, &d, now).await?;
+                }
+            }
+        }
         outbox::set_cursor(&mut w.tx, last).await?;
         w.commit().await?;
         Ok(found.len())
+    }
+
+    /// Opts the contact whose unsubscribe link holds `token` out of every mail to them;
+    /// their address. The token is the proof (as RFC 8058's one-click asks), so it
+    /// needs no account.
+    pub async fn unsubscribe(&self, token: &str) -> Result<String> {
+        let token = token.trim();
+        if token.is_empty() || token.len() > 128 {
+            return Err(ServiceError::not_found("unsubscribe link", "that"));
+        }
+        let mut w = self.store.write().await?;
+        let email = outbox::unsubscribe(&mut w.tx, token, time::now())
+            .await?
+            .ok_or_else(|| ServiceError::not_found("unsubscribe link", "that"))?;
+        w.commit().await?;
+        Ok(email)
     }
 }
 

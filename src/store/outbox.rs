@@ -420,3 +420,48 @@ pub async fn record(
     }
     w.commit().await
 }
+
+/// The contact's unsubscribe token and whether they opted out, making the row (with a
+/// new random token) on their first mail. The token is kept as it is: every mail must
+/// carry it again, and it can do nothing but stop that address's mail.
+pub async fn mail_contact(
+    tx: &mut Transaction<'static, Any>,
+    email: &str,
+) -> Result<(String, bool), StoreError> {
+    let email = email.trim().to_lowercase();
+    let found: Option<(String, Option<i64>)> =
+        sqlx::query_as("SELECT token, opted_out_at FROM mail_contacts WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some((token, opted_out)) = found {
+        return Ok((token, opted_out.is_some()));
+    }
+    let token: String = (0..2)
+        .map(|_| format!("{:016x}", rand::random::<u64>()))
+        .collect();
+    sqlx::query("INSERT INTO mail_contacts (email, token) VALUES ($1, $2)")
+        .bind(&email)
+        .bind(&token)
+        .execute(&mut **tx)
+        .await?;
+    Ok((token, false))
+}
+
+/// Opts the contact holding `token` out of mail; their address, or `None` for a token
+/// that names nobody.
+pub async fn unsubscribe(
+    tx: &mut Transaction<'static, Any>,
+    token: &str,
+    at: Millis,
+) -> Result<Option<String>, StoreError> {
+    let email: Option<String> = sqlx::query_scalar(
+        "UPDATE mail_contacts SET opted_out_at = COALESCE(opted_out_at, $2)
+          WHERE token = $1 RETURNING email",
+    )
+    .bind(token.trim())
+    .bind(at)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(email)
+}

@@ -437,6 +437,21 @@ pub fn filed(key: &str, email: &str, link: &str, qr_svg: Option<&str>) -> String
     layout(&format!("Request {key} received"), &main)
 }
 
+/// The unsubscribe link's page: one button, so a scanner opening the link stops nothing.
+pub fn unsubscribe_form(token: &str) -> String {
+    layout(
+        "Stop emails",
+        &format!(
+            r#"<h1>Stop emails</h1>
+<p>We send you an email when one of your requests is filed, answered, decided or resolved.</p>
+<form method="post" action="/unsubscribe" class="card" id="unsubscribe">{}
+<button type="submit">Stop these emails</button>
+</form>"#,
+            hidden("token", token)
+        ),
+    )
+}
+
 /// Any refusal that is not a form to fill again.
 pub fn message_page(title: &str, message: &str) -> String {
     layout(

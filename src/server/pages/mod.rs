@@ -75,7 +75,8 @@ pub(super) fn routes(options: &ServerOptions, budgets: &super::Budgets) -> Route
             .route("/track", post(track_post))
             .route("/track/reply", post(reply_post))
             .route("/track/reopen", post(reopen_post))
-            .route("/track/file", post(file_post)),
+            .route("/track/file", post(file_post))
+            .route("/unsubscribe", post(unsubscribe_post)),
         &budgets.lookups,
         refuse,
     );
@@ -87,6 +88,7 @@ pub(super) fn routes(options: &ServerOptions, budgets: &super::Budgets) -> Route
     Router::new()
         .route("/track", get(track_get))
         .route("/new", get(new_get))
+        .route("/unsubscribe", get(unsubscribe_get))
         .route("/pages/desk.css", get(css))
         .route("/pages/desk.js", get(js))
         .merge(lookups)
@@ -608,4 +610,51 @@ fn qr_svg(link: &str) -> Option<String> {
         Some(start) => svg[start..].to_string(),
         None => svg,
     })
+}
+
+/// The link in a mail's footer: a page that asks before it stops anything, since mail
+/// scanners open links (the click is the POST below).
+async fn unsubscribe_get(
+    headers: HeaderMap,
+    query: Result<Query<Fields>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let nonce = Nonce::of(&headers);
+    let token = query
+        .as_ref()
+        .ok()
+        .and_then(|q| q.get("token"))
+        .map_or("", |t| t.trim());
+    nonce.answer(StatusCode::OK, html::unsubscribe_form(token))
+}
+
+/// Stops a contact's mail: the form's button, or a mail client's one-click
+/// (`List-Unsubscribe=One-Click`, RFC 8058, with the token in the address). The token
+/// is the proof; it needs no CSRF token, as RFC 8058 requires.
+async fn unsubscribe_post(
+    State(app): State<App>,
+    headers: HeaderMap,
+    query: Result<Query<Fields>, axum::extract::rejection::QueryRejection>,
+    form: Result<Form<Fields>, FormRejection>,
+) -> Response {
+    let nonce = Nonce::of(&headers);
+    let f = fields(form);
+    let from_query = query.ok().and_then(|Query(q)| q.get("token").cloned());
+    let token = from_query.unwrap_or_else(|| field(&f, "token").to_string());
+    match app.service.unsubscribe(&token).await {
+        Ok(_) => nonce.answer(
+            StatusCode::OK,
+            html::message_page(
+                "Unsubscribed",
+                "You will get no more emails from us about your requests. Requests you file still get their number on screen.",
+            ),
+        ),
+        Err(ServiceError::NotFound { .. }) => nonce.answer(
+            StatusCode::NOT_FOUND,
+            html::message_page(
+                "Link not found",
+                "This unsubscribe link is not one of ours, or it was cut short. Use the whole link from the email.",
+            ),
+        ),
+        Err(e) => failure(&nonce, e),
+    }
 }
