@@ -27,6 +27,7 @@ mod compat_tracking;
 mod conflicts;
 mod generate;
 mod list_sort;
+mod notify_mail;
 mod notify_webhooks;
 mod pages_browser;
 mod pages_files;
