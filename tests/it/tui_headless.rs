@@ -406,7 +406,9 @@ async fn facets_build_the_query_from_picks() {
 #[tokio::test]
 async fn a_supervisor_approves_with_a_note_and_rejects_with_a_required_one() {
     let demo = demo().await;
-    let mut h = start(&demo, WIDE).await;
+    // Tall enough that the detail shows the request's fields, its files and the
+    // timeline below them.
+    let mut h = start(&demo, (WIDE.0, 90)).await;
 
     filter(&mut h, "key:TKT-9").await;
     assert_eq!(selected_key(&h), "TKT-9");
