@@ -213,17 +213,9 @@ fn mail_setup(
     // Both were checked when the config was read; this names them again if not.
     let target = crate::domain::mail::SmtpTarget::parse(&m.smtp_url)
         .map_err(|e| color_eyre::eyre::eyre!("[mail] smtp_url: {e}"))?;
-    let switches = crate::service::MailSwitches {
-        created: m.notify.created,
-        replied: m.notify.replied,
-        decided: m.notify.decided,
-        resolved: m.notify.resolved,
-        assigned: m.notify.assigned,
-        awaiting_approval: m.notify.awaiting_approval,
-    };
     let reply_to = Some(m.reply_to.trim()).filter(|r| !r.is_empty());
     let policy =
-        crate::service::MailPolicy::new(m.from.trim(), reply_to, switches, m.templates.as_deref())
+        crate::service::MailPolicy::new(m.from.trim(), reply_to, m.notify, m.templates.as_deref())
             .wrap_err("[mail] cannot be used")?;
     let password = std::env::var("DESK_MAIL_PASSWORD")
         .ok()

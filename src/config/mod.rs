@@ -312,38 +312,8 @@ pub struct Mail {
     /// A directory of templates (`created.txt`, `created.html`, …) that replace the
     /// built-in ones of the same name.
     pub templates: Option<std::path::PathBuf>,
-    pub notify: MailNotify,
-}
-
-/// `[mail.notify]`: each default notification on or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct MailNotify {
-    /// To the requester when their ticket is filed (key, tracking link).
-    pub created: bool,
-    /// To the requester on a public reply from someone else (the reply itself).
-    pub replied: bool,
-    /// To the requester when a request is approved or rejected (with the note).
-    pub decided: bool,
-    /// To the requester when the ticket is resolved (with how to reopen).
-    pub resolved: bool,
-    /// To an agent when a ticket is assigned to them by someone else.
-    pub assigned: bool,
-    /// To supervisors when a request waits for approval.
-    pub awaiting_approval: bool,
-}
-
-impl Default for MailNotify {
-    fn default() -> Self {
-        MailNotify {
-            created: true,
-            replied: true,
-            decided: true,
-            resolved: true,
-            assigned: true,
-            awaiting_approval: true,
-        }
-    }
+    /// `[mail.notify]`: each default notification on or off.
+    pub notify: crate::domain::mail::MailSwitches,
 }
 
 /// `[compat.<surface>]`: which of the seed systems' endpoints `desk serve` answers.

@@ -144,6 +144,50 @@ pub fn ticket_of_message_id(id: &str) -> Option<i64> {
     local.split('.').next()?.parse().ok()
 }
 
+/// `[mail.notify]`: which default notices go, each on unless switched off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSwitches {
+    /// To the requester when their ticket is filed (key, tracking link).
+    pub created: bool,
+    /// To the requester on a public reply from someone else (the reply itself).
+    pub replied: bool,
+    /// To the requester when a request is approved or rejected (with the note).
+    pub decided: bool,
+    /// To the requester when the ticket is resolved (with how to reopen).
+    pub resolved: bool,
+    /// To an agent when a ticket is assigned to them by someone else.
+    pub assigned: bool,
+    /// To supervisors when a request waits for approval.
+    pub awaiting_approval: bool,
+}
+
+impl Default for MailSwitches {
+    fn default() -> Self {
+        MailSwitches {
+            created: true,
+            replied: true,
+            decided: true,
+            resolved: true,
+            assigned: true,
+            awaiting_approval: true,
+        }
+    }
+}
+
+impl MailSwitches {
+    pub fn on(&self, n: Notice) -> bool {
+        match n {
+            Notice::Created => self.created,
+            Notice::Replied => self.replied,
+            Notice::Approved | Notice::Rejected => self.decided,
+            Notice::Resolved => self.resolved,
+            Notice::Assigned => self.assigned,
+            Notice::AwaitingApproval => self.awaiting_approval,
+        }
+    }
+}
+
 /// The default notifications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {

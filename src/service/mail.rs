@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 use minijinja::Environment;
 use serde::Serialize;
 
+pub use crate::domain::mail::MailSwitches;
 use crate::domain::mail::{Notice, message_id, notices_for, thread_id};
 use crate::domain::model::{Event, Role, Ticket};
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -68,43 +69,6 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../assets/mail/awaiting_approval.html"),
     ),
 ];
-
-/// Which default notices go (`[mail.notify]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MailSwitches {
-    pub created: bool,
-    pub replied: bool,
-    pub decided: bool,
-    pub resolved: bool,
-    pub assigned: bool,
-    pub awaiting_approval: bool,
-}
-
-impl Default for MailSwitches {
-    fn default() -> Self {
-        MailSwitches {
-            created: true,
-            replied: true,
-            decided: true,
-            resolved: true,
-            assigned: true,
-            awaiting_approval: true,
-        }
-    }
-}
-
-impl MailSwitches {
-    fn on(&self, n: Notice) -> bool {
-        match n {
-            Notice::Created => self.created,
-            Notice::Replied => self.replied,
-            Notice::Approved | Notice::Rejected => self.decided,
-            Notice::Resolved => self.resolved,
-            Notice::Assigned => self.assigned,
-            Notice::AwaitingApproval => self.awaiting_approval,
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailSetupError {

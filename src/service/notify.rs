@@ -303,19 +303,9 @@ impl Service {
     /// transaction, so a crash either keeps both or neither. Returns how many events
     /// were read. A new outbox starts at the feed's head: history is not re-sent.
     pub async fn dispatch_events(&self, batch: u32) -> Result<usize> {
-        // Read before the write transaction: reference data and who supervises.
+        // Reference data comes from memory when fresh; read before the write transaction.
         let mail = match &self.config.mail {
-            Some(policy) => {
-                let refs = self.refs().await?;
-                let supervisors: Vec<(String, String)> =
-                    crate::store::users::list(self.store.pool(), true)
-                        .await?
-                        .into_iter()
-                        .filter(|u| u.active && u.role == crate::domain::model::Role::Supervisor)
-                        .map(|u| (u.email, u.name))
-                        .collect();
-                Some((policy.clone(), refs, supervisors))
-            }
+            Some(policy) => Some((policy.clone(), self.refs().await?)),
             None => None,
         };
         let mut w = self.store.write().await?;
@@ -381,7 +371,14 @@ impl Service {
                 }
             }
         }
-        if let Some((policy, refs, supervisors)) = &mail {
+        if let Some((policy, refs)) = &mail {
+            // Only for a batch that holds events, so an idle poll reads nothing more.
+            let supervisors: Vec<(String, String)> = crate::store::users::list(&mut *w.tx, true)
+                .await?
+                .into_iter()
+                .filter(|u| u.active && u.role == crate::domain::model::Role::Supervisor)
+                .map(|u| (u.email, u.name))
+                .collect();
             for e in &found {
                 if let std::collections::hash_map::Entry::Vacant(slot) = tickets.entry(e.ticket_id)
                 {
@@ -424,7 +421,7 @@ impl Service {
                         .map_or_else(|| ticket.status.clone(), |s| s.name.clone()),
                     reply,
                     requester_is_customer: super::mail::is_customer(requester_role),
-                    supervisors,
+                    supervisors: &supervisors,
                 };
                 for m in super::mail::mails_for(policy, &mut w.tx, e, facts).await? {
                     let d = NewDelivery {
